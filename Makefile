@@ -1,0 +1,92 @@
+# Two commands do all the setup on a fresh machine: `make run` and `make test`.
+# Both bootstrap .venv from Python 3.10, install, compile catalogs and train only what changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.SECONDEXPANSION:
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+LANGS := $(notdir $(wildcard nlu_data/*))
+NLU_MODELS := $(foreach lang,$(LANGS),models/nlu-$(lang).tar.gz)
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+.PHONY: help setup run serve chat train test test-fast lint i18n i18n-update i18n-check validate nlu-report bench clean
+
+help:
+	@echo "make run      start the assistant (REST on :5005) with its action server"
+	@echo "make test     lint, validate, and run every test"
+	@echo "make chat     talk to the assistant in this terminal"
+	@echo "make train    train what changed (one dialogue model, one NLU model per language)"
+	@echo "make lint     ruff and mypy"
+	@echo "make i18n-update   extract texts into locales/ after changing content or code"
+	@echo "make nlu-report    held-out NLU accuracy per language into reports/"
+
+$(STAMP): pyproject.toml constraints.txt scripts/find-python310
+	@py=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	  rm -rf $(VENV) && "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP) $(COMPILED)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -D messages -d locales -l $* 2>&1 | grep -v '^$$' || true
+	@test -f $@
+
+models/dialogue.tar.gz: domain.yml config.yml $(wildcard data/*.yml) $(STAMP)
+	$(RASA_ENV) $(RASA) train core --domain domain.yml --stories data --config config.yml \
+	  --out models --fixed-model-name dialogue
+
+models/nlu-%.tar.gz: $$(wildcard nlu_data/%/*.yml) config.yml domain.yml $(STAMP)
+	$(RASA_ENV) $(RASA) train nlu --nlu nlu_data/$* --config config.yml --domain domain.yml \
+	  --out models --fixed-model-name nlu-$*
+
+train: $(STAMP) models/dialogue.tar.gz $(NLU_MODELS)
+
+run: setup train
+	$(RASA_ENV) $(PY) -m bot run
+
+serve: setup train
+	$(RASA_ENV) $(PY) -m bot serve
+
+chat: setup train
+	$(RASA_ENV) $(PY) -m bot chat
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+validate: $(STAMP)
+	@for lang in $(LANGS); do \
+	  echo "rasa data validate ($$lang)"; \
+	  $(RASA_ENV) $(RASA) data validate --fail-on-warnings --domain domain.yml --config config.yml \
+	    --data data nlu_data/$$lang || exit 1; done
+
+i18n: $(COMPILED)
+
+i18n-update: $(STAMP)
+	$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -o locales/messages.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -D messages -i locales/messages.pot -d locales
+	$(MAKE) i18n
+
+i18n-check: $(COMPILED)
+	$(PY) -m bot.i18n_check
+
+test: setup train lint validate i18n-check
+	$(RASA_ENV) $(PY) -m pytest -q
+
+nlu-report: setup train
+	$(RASA_ENV) $(PY) -m bench.nlu_report
+
+bench: setup train
+	$(RASA_ENV) $(PY) -m bench.turns
+
+clean:
+	rm -rf models .rasa results

@@ -1,0 +1,158 @@
+"""Greeting, menu, yes/no answers, not-understood, out of scope, goodbye and quick exit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.progress import Awaiting, Progress
+
+FIRST_CONTACT = ("welcome", "limits", "privacy", "leave_quickly", "safety_check")
+SUGGESTIBLE = frozenset({*replies.MENU, "immediate_danger"})
+SUGGESTIONS = 3
+
+
+class Welcome(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """First contact introduces the assistant and asks about safety; a return offers to resume."""
+
+    def name(self) -> str:
+        return "action_welcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        progress = Progress.of(tracker)
+        if progress.active:
+            return replies.offer_resume(dispatcher, progress).events()
+        for key in FIRST_CONTACT:
+            dispatcher.utter_message(response=key)
+        return replace(progress, awaiting=Awaiting.SAFETY).events()
+
+
+class ShowMenu(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        progress = Progress.of(tracker)
+        if progress.active:
+            return replies.offer_resume(dispatcher, progress).events()
+        return replies.show_menu(dispatcher, progress).events()
+
+
+class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """"Yes" and "no" answer the question asked last."""
+
+    def name(self) -> str:
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        yes = tracker.latest_message["intent"]["name"] == "affirm"
+        progress = Progress.of(tracker)
+        match progress.awaiting, yes:
+            case Awaiting.SAFETY, True:
+                dispatcher.utter_message(response="danger_cleared")
+                progress = replies.show_menu(dispatcher, progress)
+            case Awaiting.SAFETY, False:
+                progress = replies.emergency(dispatcher, progress)
+            case Awaiting.RESUME, True:
+                progress = replies.show_step(dispatcher, progress, returning=True)
+            case Awaiting.RESUME, False:
+                progress = replies.show_menu(dispatcher, progress)
+            case Awaiting.HANDOFF, True:
+                dispatcher.utter_message(response="handoff_recorded")
+                progress = replace(progress, awaiting=None)
+                return [*progress.events(), SlotSet("handoff_requested", True)]
+            case Awaiting.HANDOFF, False:
+                dispatcher.utter_message(response="handoff_declined")
+                progress = self._carry_on(dispatcher, progress)
+            case Awaiting.PLATFORM, False:
+                progress = replies.start(dispatcher, replace(progress, platform="other"))
+            case Awaiting.PLATFORM, True:
+                progress = replies.ask_platform(dispatcher, progress)
+            case _:
+                progress = self._carry_on(dispatcher, progress)
+        return progress.events()
+
+    @staticmethod
+    def _carry_on(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+        if progress.active:
+            return replies.show_step(dispatcher, progress)
+        return replies.show_menu(dispatcher, progress)
+
+
+class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """Two stages: first "did you mean …" with the likeliest intents, then the menu and a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        progress = Progress.of(tracker)
+        if consecutive_fallbacks(tracker) % 2 == 1:
+            ranking = tracker.latest_message.get("intent_ranking") or []
+            likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIBLE][:SUGGESTIONS]
+            dispatcher.utter_message(
+                response="did_you_mean", choices=replies.intent_choices(likely)
+            )
+            return progress.events()
+        dispatcher.utter_message(response="not_understood")
+        return replies.show_menu(dispatcher, progress).events()
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row were not understood."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+class OutOfScope(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="out_of_scope")
+        return replies.show_menu(dispatcher, Progress.of(tracker)).events()
+
+
+class Goodbye(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_goodbye"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="goodbye")
+        return replace(Progress.of(tracker), awaiting=None).events()
+
+
+class QuickExit(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """Leave at once: one neutral line, and the conversation starts afresh next time."""
+
+    def name(self) -> str:
+        return "action_quick_exit"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="quick_exit")
+        return [Restarted()]

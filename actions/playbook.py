@@ -1,0 +1,86 @@
+"""Start a playbook and walk it: done, tell me more, skip, back, stop, and naming the platform."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.progress import Awaiting, Progress
+
+
+def platform_in_message(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or ():
+        if entity.get("entity") == "platform":
+            return str(entity.get("value"))
+    return None
+
+
+class StartPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_start_playbook"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        situation = tracker.latest_message["intent"]["name"]
+        progress = replace(Progress.of(tracker), platform=platform_in_message(tracker))
+        progress = progress.started(situation)
+        if progress.current.asks_platform and progress.platform is None:
+            progress = replies.ask_platform(dispatcher, progress)
+        else:
+            progress = replies.start(dispatcher, progress)
+        return progress.events()
+
+
+class WalkPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_walk_playbook"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = tracker.latest_message["intent"]["name"]
+        progress = Progress.of(tracker)
+        if intent == "inform_platform":
+            progress = self._platform_named(dispatcher, tracker, progress)
+        elif not progress.active:
+            dispatcher.utter_message(response="no_playbook_active")
+            progress = replies.show_menu(dispatcher, progress)
+        else:
+            progress = self._navigate(dispatcher, intent, progress)
+        return progress.events()
+
+    @staticmethod
+    def _platform_named(
+        dispatcher: CollectingDispatcher, tracker: Tracker, progress: Progress
+    ) -> Progress:
+        platform = platform_in_message(tracker) or progress.platform or "other"
+        progress = replace(progress, platform=platform)
+        if progress.awaiting is Awaiting.PLATFORM and progress.active:
+            return replies.start(dispatcher, progress)
+        dispatcher.utter_message(response="platform_noted", platform=platform)
+        if progress.active:
+            return replies.show_step(dispatcher, progress)
+        return replies.show_menu(dispatcher, progress)
+
+    @staticmethod
+    def _navigate(dispatcher: CollectingDispatcher, intent: str, progress: Progress) -> Progress:
+        match intent:
+            case "step_done" | "step_skip":
+                progress = progress.finished_step(skipped=intent == "step_skip")
+                return replies.show_step(dispatcher, progress)
+            case "step_more":
+                dispatcher.utter_message(response="step_more", **progress.step_params())
+                return replace(progress, awaiting=None)
+            case "step_back":
+                if progress.step == 0:
+                    dispatcher.utter_message(response="first_step_already")
+                progress = replace(progress, step=max(progress.step - 1, 0))
+                return replies.show_step(dispatcher, progress)
+            case _:  # step_stop
+                dispatcher.utter_message(response="paused")
+                return replace(progress, awaiting=None)

@@ -1,0 +1,81 @@
+"""Replies shared by several actions, composed from response keys.
+
+Each function sends messages and returns the progress the conversation is left in; the calling
+action turns that into slot events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.progress import Awaiting, Progress
+from content.model import PLATFORMS
+
+SITUATIONS = (
+    "secure_account", "doxxing", "report_abuse", "intimate_images", "sextortion",
+    "impersonation", "stalking", "document_evidence",
+)  # fmt: skip
+MENU = (*SITUATIONS, "human_handoff")
+
+
+def intent_choices(intents: tuple[str, ...] | list[str]) -> list[dict[str, object]]:
+    return [{"intent": intent} for intent in intents]
+
+
+def show_menu(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    dispatcher.utter_message(response="menu", choices=intent_choices(MENU))
+    return replace(progress, awaiting=None)
+
+
+def ask_platform(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    choices = [{"intent": "inform_platform", "entities": {"platform": p}} for p in PLATFORMS]
+    dispatcher.utter_message(response="ask_platform", choices=choices)
+    return replace(progress, awaiting=Awaiting.PLATFORM)
+
+
+def show_step(
+    dispatcher: CollectingDispatcher, progress: Progress, *, returning: bool = False
+) -> Progress:
+    """The current step; or the recap and the helpline offer at the end.
+
+    The stalkerware caution comes before the first of a run of steps that could alert an abuser, and
+    again when someone returns to such a step after a pause, but not before every one of them.
+    """
+    if not progress.active:
+        return finish(dispatcher, progress)
+    steps = progress.current.steps
+    caution = steps[progress.step].caution
+    previous = steps[progress.step - 1].caution if progress.step > 0 else None
+    if caution == "stalkerware" and (returning or previous != caution):
+        dispatcher.utter_message(response="caution_stalkerware")
+    dispatcher.utter_message(response="step", **progress.step_params())
+    return replace(progress, awaiting=None)
+
+
+def start(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    dispatcher.utter_message(response="playbook_intro", **progress.step_params())
+    return show_step(dispatcher, progress)
+
+
+def finish(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    dispatcher.utter_message(response="recap", **progress.step_params())
+    progress = offer_handoff(dispatcher, progress)
+    return replace(progress, playbook=None, step=0)
+
+
+def offer_handoff(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    dispatcher.utter_message(response="handoff_offer")
+    return replace(progress, awaiting=Awaiting.HANDOFF)
+
+
+def emergency(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """Danger first: the emergency number, then a person. Playbook progress is kept for later."""
+    dispatcher.utter_message(response="emergency")
+    return offer_handoff(dispatcher, progress)
+
+
+def offer_resume(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    dispatcher.utter_message(response="resume_offer", **progress.step_params())
+    return replace(progress, awaiting=Awaiting.RESUME)

@@ -1,0 +1,31 @@
+"""Danger and the way to a person: both interrupt whatever the conversation was doing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.progress import Progress
+
+
+class Emergency(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return replies.emergency(dispatcher, Progress.of(tracker)).events()
+
+
+class OfferHandoff(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_offer_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return replies.offer_handoff(dispatcher, Progress.of(tracker)).events()

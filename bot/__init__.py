@@ -1,0 +1,1 @@
+"""SafeSpaces gateway: channels, the Rasa seam, language, NLG and tools."""

@@ -1,0 +1,124 @@
+"""Command line: run the assistant, chat in the terminal, parse text, report on content.
+
+    python -m bot run                 gateway + action server (what `make run` does)
+    python -m bot serve               gateway only (the action server runs elsewhere)
+    python -m bot chat                talk to the assistant in this terminal
+    python -m bot parse [--lang L]    one text per line on stdin -> one JSON object per line
+    python -m bot content report      every playbook step and resource with its source
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import uuid
+
+from aiohttp import web
+
+from bot.action_server import running_action_server
+from bot.app import create_app
+from bot.content_report import report
+from bot.engine import Engine, Reply
+from bot.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as error:
+        sys.exit(str(error))
+
+
+def serve(settings: Settings) -> None:
+    engine = Engine.load(settings)
+    print(f"SafeSpaces is listening on http://{settings.host}:{settings.port}")
+    print(f"  REST channel: POST http://{settings.host}:{settings.port}/webhooks/rest/webhook")
+    print(f"  action server: {settings.action_server_url}")
+    print(f"  storage: {'Redis' if settings.redis_url else 'in memory (set REDIS_URL for Redis)'}")
+    web.run_app(create_app(settings, engine), host=settings.host, port=settings.port, print=None)
+
+
+def run(settings: Settings) -> None:
+    with running_action_server(settings.action_server_url):
+        serve(settings)
+
+
+def format_reply(reply: Reply) -> str:
+    lines = [reply.text]
+    lines += [f"  [{n}] {title}" for n, (title, _) in enumerate(reply.buttons, start=1)]
+    return "\n".join(lines)
+
+
+async def _chat(engine: Engine) -> None:
+    conversation = f"terminal-{uuid.uuid4().hex[:12]}"
+    buttons: tuple[tuple[str, str], ...] = ()
+    print("Type a message (a number picks a button; Ctrl-D ends).")
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        text = line.strip()
+        if not text:
+            continue
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1][1]
+        replies = await engine.handle(conversation, text, channel="terminal")
+        for reply in replies:
+            print(format_reply(reply), end="\n\n")
+        buttons = next((r.buttons for r in reversed(replies) if r.buttons), ())
+
+
+def chat(settings: Settings) -> None:
+    with running_action_server(settings.action_server_url):
+        asyncio.run(_chat(Engine.load(settings)))
+
+
+async def _parse(engine: Engine, language: str | None) -> None:
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        parse = await engine.parse(text, language)
+        record = {
+            "text": parse.text,
+            "language": parse.language,
+            "intent": parse.intent,
+            "confidence": round(parse.confidence, 4),
+        }
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="gateway and action server")
+    commands.add_parser("serve", help="gateway only")
+    commands.add_parser("chat", help="talk to the assistant in the terminal")
+    parse_cmd = commands.add_parser("parse", help="classify one text per line from stdin")
+    parse_cmd.add_argument("--lang", help="language code; default: the configured default")
+    content_cmd = commands.add_parser("content", help="content tools")
+    content_cmd.add_argument("action", choices=["report"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    settings = _settings()
+    match args.command:
+        case "run":
+            run(settings)
+        case "serve":
+            serve(settings)
+        case "chat":
+            chat(settings)
+        case "parse":
+            asyncio.run(_parse(Engine.load(settings), args.lang))
+        case "content":
+            sys.exit(report(settings.show_unverified))
+
+
+if __name__ == "__main__":
+    main()

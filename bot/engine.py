@@ -1,0 +1,208 @@
+"""The one seam to Rasa: load the agents once, parse in the conversation's language, run a turn.
+
+Nothing outside this module imports Rasa's core (the NLG adapter aside), so the engine could be
+replaced without touching channels, handoff or content.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.log_utils import configure_structlog
+
+from bot.i18n import Catalogs
+from bot.keywords import Keywords
+from bot.nlg import CatalogNLG, Renderer
+from bot.settings import ROOT, Settings
+from bot.turn import TurnContext, set_turn
+from content.model import load_library
+from content.texts import load_texts
+
+log = logging.getLogger(__name__)
+
+DIALOGUE_MODEL = "dialogue.tar.gz"
+NLU_MODEL_PREFIX = "nlu-"
+NLU_DATA = ROOT / "nlu_data"
+
+
+class ModelsMissing(RuntimeError):
+    """No trained model where the settings point."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parse:
+    text: str
+    language: str
+    intent: str
+    confidence: float
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """One message of the assistant: its response key (what it means), text and buttons."""
+
+    key: str | None
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()  # (title, payload)
+
+
+class ReplyCollector(CollectingOutputChannel):  # type: ignore[misc]  # Rasa ships no types
+    """Keeps each reply whole, response key included, for the gateway to deliver."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+
+
+def quiet_rasa() -> None:
+    """Embedded Rasa logs every event with user text at DEBUG; keep it at WARNING."""
+    configure_structlog(logging.WARNING)
+    for name in ("rasa", "rasa_sdk", "sanic", "apscheduler", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _redis_parts(url: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    db = parsed.path.strip("/") or "0"
+    return {
+        "host": parsed.hostname or "localhost",
+        "port": parsed.port or 6379,
+        "db": int(db),
+        "username": parsed.username,
+        "password": parsed.password,
+        "use_ssl": parsed.scheme == "rediss",
+    }
+
+
+def _stores(settings: Settings) -> tuple[TrackerStore, LockStore]:
+    """Trackers and locks in Redis when configured, else in memory (the embedded default).
+
+    The domain is filled in by `Agent.load` from the model itself.
+    """
+    domain = Domain.empty()
+    if not settings.redis_url:
+        return InMemoryTrackerStore(domain), InMemoryLockStore()
+    parts = _redis_parts(settings.redis_url)
+    tracker_store = RedisTrackerStore(
+        domain,
+        record_exp=settings.retention_days * 24 * 3600,
+        key_prefix="safespaces",
+        **parts,
+    )
+    lock_store = RedisLockStore(key_prefix="safespaces", **parts)
+    return tracker_store, lock_store
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        dialogue: Agent,
+        nlu: dict[str, Agent],
+        keywords: dict[str, Keywords],
+        default_turn: TurnContext,
+    ) -> None:
+        self._dialogue = dialogue
+        self._nlu = nlu
+        self._keywords = keywords
+        self.default_turn = default_turn
+
+    @classmethod
+    def load(cls, settings: Settings) -> Engine:
+        quiet_rasa()
+        dialogue_path = settings.models_dir / DIALOGUE_MODEL
+        nlu_paths = sorted(settings.models_dir.glob(f"{NLU_MODEL_PREFIX}*.tar.gz"))
+        if not dialogue_path.exists() or not nlu_paths:
+            raise ModelsMissing(f"no trained models in {settings.models_dir}: run `make train`")
+        default_turn = TurnContext(
+            language=settings.default_language, country=settings.default_country, channel="rest"
+        )
+        renderer = Renderer(
+            texts=load_texts(),
+            library=load_library(),
+            catalogs=Catalogs(),
+            show_unverified=settings.show_unverified,
+            helpline=settings.helpline,
+        )
+        nlu = {
+            path.name.removeprefix(NLU_MODEL_PREFIX).removesuffix(".tar.gz"): Agent.load(path)
+            for path in nlu_paths
+        }
+        tracker_store, lock_store = _stores(settings)
+        dialogue = Agent.load(
+            dialogue_path,
+            generator=CatalogNLG(renderer, default_turn),
+            tracker_store=tracker_store,
+            lock_store=lock_store,
+            action_endpoint=EndpointConfig(settings.action_server_url),
+        )
+        keywords = {lang: Keywords.load(NLU_DATA / lang / "keywords.yml") for lang in nlu}
+        return cls(dialogue=dialogue, nlu=nlu, keywords=keywords, default_turn=default_turn)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self._nlu)
+
+    def language_or_default(self, language: str | None) -> str:
+        return language if language in self._nlu else self.default_turn.language
+
+    async def parse(self, text: str, language: str | None = None) -> Parse:
+        language = self.language_or_default(language)
+        data = await self._nlu[language].parse_message(text)
+        forced = self._keywords[language].intent_for(text)
+        if forced is not None:
+            data["intent"] = {"name": forced, "confidence": 1.0}
+        intent = data.get("intent") or {}
+        return Parse(
+            text=text,
+            language=language,
+            intent=str(intent.get("name")),
+            confidence=float(intent.get("confidence") or 0.0),
+            data=data,
+        )
+
+    async def handle(
+        self,
+        conversation_id: str,
+        text: str,
+        *,
+        language: str | None = None,
+        country: str | None = None,
+        channel: str = "rest",
+        metadata: dict[str, Any] | None = None,
+    ) -> list[Reply]:
+        """Run one user turn through NLU and the dialogue model; return the replies in order."""
+        parse = await self.parse(text, language)
+        set_turn(
+            TurnContext(
+                language=parse.language,
+                country=country or self.default_turn.country,
+                channel=channel,
+            )
+        )
+        collector = ReplyCollector()
+        message = UserMessage(
+            text=text,
+            output_channel=collector,
+            sender_id=conversation_id,
+            parse_data=parse.data,
+            input_channel=channel,
+            metadata=metadata,
+        )
+        await self._dialogue.handle_message(message)
+        return [_reply(m) for m in collector.messages]
+
+
+def _reply(message: dict[str, Any]) -> Reply:
+    buttons = tuple((b["title"], b["payload"]) for b in message.get("buttons") or ())
+    return Reply(key=message.get("utter_action"), text=message.get("text") or "", buttons=buttons)
+

@@ -1,0 +1,181 @@
+"""One natural-language generator for every channel and language.
+
+Actions send response keys with parameters (never text). `Renderer` turns a key into the text and
+buttons of the conversation's language, drawing playbook steps and phone numbers from content/ and
+leaving out unverified items unless the deployment allows them. `CatalogNLG` adapts it to Rasa.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.nlg.generator import NaturalLanguageGenerator
+
+from bot.i18n import Catalogs
+from bot.turn import TurnContext, current_turn
+from content.model import Library, Resource
+from content.texts import Button, Texts
+
+log = logging.getLogger(__name__)
+
+EMERGENCY_KINDS = ("emergency",)
+HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "cyber")
+
+
+class UnknownResponse(KeyError):
+    """An action asked for a response key that responses.yml does not define."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Helpline:
+    """The deploying organisation's own helpline, from settings."""
+
+    name: str
+    contact: str
+
+
+def button_payload(intent: str, entities: Mapping[str, str]) -> str:
+    """Rasa's `/intent{"entity": "value"}` form, understood by every language's NLU."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(dict(entities), separators=(',', ':'), sort_keys=True)}"
+
+
+class Renderer:
+    def __init__(
+        self,
+        *,
+        texts: Texts,
+        library: Library,
+        catalogs: Catalogs,
+        show_unverified: bool,
+        helpline: Helpline | None,
+    ) -> None:
+        self._texts = texts
+        self._library = library
+        self._catalogs = catalogs
+        self._show_unverified = show_unverified
+        self._helpline = helpline
+
+    def render(self, key: str, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        template = self._texts.responses.get(key)
+        if template is None:
+            raise UnknownResponse(key)
+        _ = self._translator(turn.language)
+        fields: dict[str, Any] = {k: v for k, v in params.items() if k != "choices"}
+        if "platform" in params:
+            fields["platform_name"] = _(self._texts.label("platforms", params["platform"] or "other"))
+        for use in sorted(template.uses):
+            fields.update(getattr(self, f"_fill_{use}")(params, turn))
+        text = _(template.text).format_map(fields)
+        buttons = [self._button(b, turn) for b in template.buttons]
+        buttons[:0] = [self._choice(choice, turn) for choice in params.get("choices") or ()]
+        return {"text": text, "buttons": buttons}
+
+    def _translator(self, language: str) -> Any:
+        return lambda message: self._catalogs.gettext(language, message)
+
+    def _button(self, button: Button, turn: TurnContext) -> dict[str, str]:
+        title = self._catalogs.gettext(turn.language, button.label)
+        return {"title": title, "payload": button_payload(button.intent, button.entities)}
+
+    def _choice(self, choice: Mapping[str, Any], turn: TurnContext) -> dict[str, str]:
+        """A button an action chose at run time: an intent, or a platform to name."""
+        entities = choice.get("entities") or {}
+        if "platform" in entities:
+            label = self._texts.label("platforms", entities["platform"])
+        else:
+            label = self._texts.label("intents", choice["intent"])
+        button = Button(label=label, intent=choice["intent"], entities=entities)
+        return self._button(button, turn)
+
+    def _fill_playbook(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        _ = self._translator(turn.language)
+        playbook = self._library.playbooks[params["playbook"]]
+        return {
+            "title": _(playbook.title),
+            "recap": _(playbook.recap),
+            "total": len(playbook.steps),
+            "position": int(params.get("step") or 0) + 1,
+            "done_count": len(params.get("done") or ()),
+            "skipped_count": len(params.get("skipped") or ()),
+        }
+
+    def _fill_step(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        _ = self._translator(turn.language)
+        playbook = self._library.playbooks[params["playbook"]]
+        index = int(params["step"])
+        step = playbook.steps[index].for_platform(
+            params.get("platform"), show_unverified=self._show_unverified
+        )
+        link_shown = step.link and (step.source.verified or self._show_unverified)
+        link_line = (
+            _(self._texts.responses["link_line"].text).format(link=step.link) if link_shown else ""
+        )
+        return {
+            "position": index + 1,
+            "total": len(playbook.steps),
+            "step_text": _(step.text),
+            "more_text": _(step.more),
+            "link_line": link_line,
+        }
+
+    def _fill_emergency(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        lines = self._resource_lines(turn, EMERGENCY_KINDS, international=False)
+        fallback = self._texts.fallbacks["no_emergency_number"]
+        return {"emergency_lines": lines or "- " + self._catalogs.gettext(turn.language, fallback)}
+
+    def _fill_helplines(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        lines = []
+        if self._helpline is not None:
+            lines.append(f"- {self._helpline.name}: {self._helpline.contact}")
+        local = self._resource_lines(turn, HELPLINE_KINDS, international=False)
+        if local:
+            lines.append(local)
+        if not lines:
+            fallback = self._texts.fallbacks["no_helpline"]
+            lines.append(self._catalogs.gettext(turn.language, fallback))
+        return {"helpline_lines": "\n".join(lines)}
+
+    def _resource_lines(
+        self, turn: TurnContext, kinds: Sequence[str], *, international: bool
+    ) -> str:
+        resources = [
+            r
+            for r in self._library.resources_for(
+                turn.country, kinds, include_international=international
+            )
+            if r.source.verified or self._show_unverified
+        ]
+        return "\n".join(self._resource_line(r, turn) for r in resources)
+
+    def _resource_line(self, resource: Resource, turn: TurnContext) -> str:
+        contacts = ", ".join(
+            f"{self._catalogs.gettext(turn.language, self._texts.label('contact_types', c.type))} "
+            f"{c.value}"
+            for c in resource.contacts
+        )
+        hours = f" ({resource.hours})" if resource.hours else ""
+        return f"- {resource.name}: {contacts}{hours}"
+
+
+class CatalogNLG(NaturalLanguageGenerator):  # type: ignore[misc]  # Rasa ships no types
+    """Rasa's NLG port, rendering every response through `Renderer` in the turn's language."""
+
+    def __init__(self, renderer: Renderer, default_turn: TurnContext) -> None:
+        self._renderer = renderer
+        self._default_turn = default_turn
+
+    async def generate(
+        self, utter_action: str, tracker: Any, output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        turn = current_turn(self._default_turn)
+        try:
+            return self._renderer.render(utter_action, kwargs, turn)
+        except UnknownResponse:
+            log.error("nlg.unknown_response key=%s", utter_action)
+            return None

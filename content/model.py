@@ -1,0 +1,243 @@
+"""Typed, validated view of the content files.
+
+Loading fails loudly on a malformed item: a playbook step without a source or a phone number without a
+check date must never reach a survivor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTENT_DIR = Path(__file__).parent
+PLATFORMS = (
+    "facebook", "instagram", "whatsapp", "telegram", "x",
+    "tiktok", "google", "apple", "snapchat", "other",
+)  # fmt: skip
+
+
+class ContentError(ValueError):
+    """A content file breaks the schema in docs/content.md."""
+
+
+class Status(str, Enum):
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    url: str
+    checked: dt.date | None
+    status: Status
+    note: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.status is Status.VERIFIED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepText:
+    """What one step says, generic or for one platform."""
+
+    text: str
+    more: str
+    source: Source
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    id: str
+    generic: StepText
+    caution: str | None = None
+    variants: Mapping[str, StepText] = field(default_factory=dict)
+
+    def for_platform(self, platform: str | None, *, show_unverified: bool) -> StepText:
+        """The platform's variant when there is one we may show, else the generic step."""
+        variant = self.variants.get(platform or "")
+        if variant is not None and (variant.source.verified or show_unverified):
+            return variant
+        return self.generic
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Playbook:
+    name: str
+    title: str
+    asks_platform: bool
+    recap: str
+    steps: Sequence[Step]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resource:
+    id: str
+    country: str
+    kind: str
+    name: str
+    description: str
+    contacts: Sequence[Contact]
+    hours: str
+    free: bool | None
+    languages: Sequence[str]
+    source: Source
+
+
+RESOURCE_KINDS = frozenset(
+    {"emergency", "gbv_helpline", "cyber", "child", "ncii", "digital_helpline"}
+)
+CONTACT_TYPES = frozenset({"voice", "sms", "whatsapp", "ussd", "email", "web"})
+CAUTIONS = frozenset({"stalkerware"})
+
+
+def _require(raw: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in raw or raw[key] in (None, ""):
+        raise ContentError(f"{where}: missing '{key}'")
+    return raw[key]
+
+
+def _source(raw: Any, where: str) -> Source:
+    if not isinstance(raw, Mapping):
+        raise ContentError(f"{where}: every item needs a source record (url, checked, status)")
+    checked = raw.get("checked")
+    if checked is not None and not isinstance(checked, dt.date):
+        raise ContentError(f"{where}: source.checked must be a date (YYYY-MM-DD) or null")
+    try:
+        status = Status(_require(raw, "status", where))
+    except ValueError as error:
+        raise ContentError(f"{where}: source.status must be verified or unverified") from error
+    if status is Status.VERIFIED and checked is None:
+        raise ContentError(f"{where}: a verified source needs the date it was checked")
+    return Source(
+        url=str(_require(raw, "url", where)),
+        checked=checked,
+        status=status,
+        note=str(raw.get("note") or ""),
+    )
+
+
+def _step_text(raw: Mapping[str, Any], where: str) -> StepText:
+    link = raw.get("link")
+    return StepText(
+        text=str(_require(raw, "text", where)).strip(),
+        more=str(_require(raw, "more", where)).strip(),
+        link=str(link) if link else None,
+        source=_source(raw.get("source"), where),
+    )
+
+
+def _step(raw: Mapping[str, Any], where: str) -> Step:
+    step_id = str(_require(raw, "id", where))
+    where = f"{where} step {step_id}"
+    caution = raw.get("caution")
+    if caution is not None and caution not in CAUTIONS:
+        raise ContentError(f"{where}: unknown caution {caution!r}")
+    variants = {}
+    for platform, variant in (raw.get("platforms") or {}).items():
+        if platform not in PLATFORMS:
+            raise ContentError(f"{where}: unknown platform {platform!r}")
+        variants[platform] = _step_text(variant, f"{where} [{platform}]")
+    return Step(id=step_id, generic=_step_text(raw, where), caution=caution, variants=variants)
+
+
+def parse_playbook(raw: Mapping[str, Any], where: str) -> Playbook:
+    steps = [_step(step, where) for step in _require(raw, "steps", where)]
+    ids = [step.id for step in steps]
+    if len(set(ids)) != len(ids):
+        raise ContentError(f"{where}: step ids must be unique")
+    return Playbook(
+        name=str(_require(raw, "playbook", where)),
+        title=str(_require(raw, "title", where)),
+        asks_platform=bool(raw.get("asks_platform", False)),
+        recap=str(_require(raw, "recap", where)).strip(),
+        steps=tuple(steps),
+    )
+
+
+def parse_resources(raw: Mapping[str, Any], where: str) -> list[Resource]:
+    country = str(_require(raw, "country", where))
+    resources = []
+    for item in raw.get("resources") or []:
+        item_where = f"{where} {item.get('id', '?')}"
+        kind = _require(item, "kind", item_where)
+        if kind not in RESOURCE_KINDS:
+            raise ContentError(f"{item_where}: unknown kind {kind!r}")
+        contacts = []
+        for contact in _require(item, "contacts", item_where):
+            if contact.get("type") not in CONTACT_TYPES:
+                raise ContentError(f"{item_where}: unknown contact type {contact.get('type')!r}")
+            contacts.append(Contact(type=contact["type"], value=str(contact["value"])))
+        resources.append(
+            Resource(
+                id=str(_require(item, "id", item_where)),
+                country=country,
+                kind=kind,
+                name=str(_require(item, "name", item_where)),
+                description=str(item.get("description") or ""),
+                contacts=tuple(contacts),
+                hours=str(item.get("hours") or ""),
+                free=item.get("free"),
+                languages=tuple(item.get("languages") or ()),
+                source=_source(item.get("source"), item_where),
+            )
+        )
+    return resources
+
+
+def _load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """Everything the assistant may say about safety, loaded once per process."""
+
+    playbooks: Mapping[str, Playbook]
+    resources: Sequence[Resource]
+
+    def resources_for(
+        self, country: str | None, kinds: Sequence[str], *, include_international: bool
+    ) -> list[Resource]:
+        """Resources of the given kinds for a country in the order of `kinds`, then international."""
+        countries = [country, "international"] if include_international else [country]
+        return [
+            r
+            for place in countries
+            for kind in kinds
+            for r in self.resources
+            if r.kind == kind and r.country == place
+        ]
+
+
+@cache
+def load_library(content_dir: Path = CONTENT_DIR) -> Library:
+    playbooks = {}
+    for path in sorted((content_dir / "playbooks").glob("*.yml")):
+        playbook = parse_playbook(_load_yaml(path), path.name)
+        if playbook.name != path.stem:
+            raise ContentError(f"{path.name}: playbook name must match the file name")
+        playbooks[playbook.name] = playbook
+    resources = []
+    for path in sorted((content_dir / "resources").glob("*.yml")):
+        resources += parse_resources(_load_yaml(path), path.name)
+    ids = [r.id for r in resources]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ContentError(f"duplicate resource ids: {', '.join(duplicates)}")
+    return Library(playbooks=playbooks, resources=tuple(resources))

@@ -1,0 +1,67 @@
+"""The conversation's response templates and labels (content/responses.yml)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from content.model import CONTENT_DIR, ContentError
+
+USES = frozenset({"playbook", "step", "emergency", "helplines"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Button:
+    label: str
+    intent: str
+    entities: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    text: str
+    uses: frozenset[str] = frozenset()
+    buttons: Sequence[Button] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Texts:
+    responses: Mapping[str, Template]
+    fallbacks: Mapping[str, str]
+    labels: Mapping[str, Mapping[str, str]]
+
+    def label(self, group: str, name: str) -> str:
+        try:
+            return self.labels[group][name]
+        except KeyError as error:
+            raise ContentError(f"no label {group}.{name} in responses.yml") from error
+
+
+def _template(key: str, raw: Mapping[str, Any]) -> Template:
+    uses = frozenset(raw.get("uses") or ())
+    if not uses <= USES:
+        raise ContentError(f"response {key}: unknown uses {sorted(uses - USES)}")
+    buttons = tuple(
+        Button(label=b["label"], intent=b["intent"], entities=b.get("entities") or {})
+        for b in raw.get("buttons") or ()
+    )
+    return Template(text=str(raw["text"]), uses=uses, buttons=buttons)
+
+
+@cache
+def load_texts(path: Path = CONTENT_DIR / "responses.yml") -> Texts:
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return Texts(
+        responses={key: _template(key, value) for key, value in raw["responses"].items()},
+        fallbacks={key: str(value["text"]) for key, value in raw["fallbacks"].items()},
+        labels={
+            group: {name: str(value["label"]) for name, value in items.items()}
+            for group, items in raw["labels"].items()
+        },
+    )

@@ -1,0 +1,91 @@
+"""Shared fixtures: a real action server, real trained models, real Redis (db 15)."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.action_server import running_action_server
+from bot.engine import Engine, Reply
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def action_server_url() -> Iterator[str]:
+    url = f"http://127.0.0.1:{free_port()}/webhook"
+    with running_action_server(url):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(action_server_url: str) -> Settings:
+    return Settings(action_server_url=action_server_url, default_country="IN")
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Engine:
+    return Engine.load(settings)
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def redis_engine(settings: Settings) -> Engine:
+    return Engine.load(replace(settings, redis_url=TEST_REDIS_URL))
+
+
+@pytest.fixture
+def conversation_id() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+class Conversation:
+    """One person talking to the engine; keeps the replies of the last turn."""
+
+    def __init__(self, engine: Engine, conversation_id: str, country: str | None = None) -> None:
+        self.engine = engine
+        self.id = conversation_id
+        self.country = country
+        self.replies: list[Reply] = []
+
+    async def say(self, text: str) -> list[str | None]:
+        self.replies = await self.engine.handle(self.id, text, country=self.country)
+        return [reply.key for reply in self.replies]
+
+    def payload(self, title: str) -> str:
+        """The payload of the button with this title in the last turn."""
+        for reply in self.replies:
+            for button_title, payload in reply.buttons:
+                if button_title == title:
+                    return payload
+        raise AssertionError(f"no button {title!r} in {[r.buttons for r in self.replies]}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.text for reply in self.replies)
+
+
+@pytest.fixture
+async def conversation(engine: Engine, conversation_id: str) -> AsyncIterator[Conversation]:
+    yield Conversation(engine, conversation_id)
