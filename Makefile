@@ -83,7 +83,7 @@ test: setup train lint validate i18n-check
 	$(RASA_ENV) $(PY) -m pytest -q
 
 nlu-report: setup train
-	$(RASA_ENV) $(PY) -m bench.nlu_report
+	$(RASA_ENV) $(PY) -m bot evaluate
 
 bench: setup train
 	$(RASA_ENV) $(PY) -m bench.turns

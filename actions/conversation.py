@@ -48,7 +48,7 @@ class ShowMenu(Action):  # type: ignore[misc]  # rasa-sdk ships no types
 
 
 class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
-    """"Yes" and "no" answer the question asked last."""
+    """ "Yes" and "no" answer the question asked last."""
 
     def name(self) -> str:
         return "action_answer"

@@ -1,10 +1,11 @@
 """Command line: run the assistant, chat in the terminal, parse text, report on content.
 
-    python -m bot run                 gateway + action server (what `make run` does)
-    python -m bot serve               gateway only (the action server runs elsewhere)
-    python -m bot chat                talk to the assistant in this terminal
-    python -m bot parse [--lang L]    one text per line on stdin -> one JSON object per line
-    python -m bot content report      every playbook step and resource with its source
+python -m bot run                 gateway + action server (what `make run` does)
+python -m bot serve               gateway only (the action server runs elsewhere)
+python -m bot chat                talk to the assistant in this terminal
+python -m bot parse [--lang L]    one text per line on stdin -> one JSON object per line
+python -m bot content report      every playbook step and resource with its source
+python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from bot.action_server import running_action_server
 from bot.app import create_app
 from bot.content_report import report
 from bot.engine import Engine, Reply
-from bot.settings import Settings, SettingsError
+from bot.nlu_eval import evaluate, heldout_languages, write_report
+from bot.settings import ROOT, Settings, SettingsError
 
 
 def _settings() -> Settings:
@@ -93,6 +95,16 @@ async def _parse(engine: Engine, language: str | None) -> None:
         print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
+async def _evaluate(engine: Engine, languages: list[str]) -> None:
+    for language in languages:
+        evaluation = await evaluate(engine, language)
+        path = write_report(evaluation)
+        print(
+            f"{language}: accuracy {evaluation.accuracy:.3f}, macro-F1 {evaluation.macro_f1:.3f} "
+            f"on {evaluation.total} held-out examples -> {path.relative_to(ROOT)}"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     parse_cmd.add_argument("--lang", help="language code; default: the configured default")
     content_cmd = commands.add_parser("content", help="content tools")
     content_cmd.add_argument("action", choices=["report"])
+    evaluate_cmd = commands.add_parser("evaluate", help="held-out NLU report into reports/")
+    evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -118,6 +132,10 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_parse(Engine.load(settings), args.lang))
         case "content":
             sys.exit(report(settings.show_unverified))
+        case "evaluate":
+            engine = Engine.load(settings)
+            languages = [args.lang] if args.lang else heldout_languages()
+            asyncio.run(_evaluate(engine, [lang for lang in languages if lang in engine.languages]))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.log_utils import configure_structlog
 
+from bot import rasa_speedups
 from bot.i18n import Catalogs
 from bot.keywords import Keywords
 from bot.nlg import CatalogNLG, Renderer
@@ -119,6 +120,7 @@ class Engine:
     @classmethod
     def load(cls, settings: Settings) -> Engine:
         quiet_rasa()
+        rasa_speedups.apply()
         dialogue_path = settings.models_dir / DIALOGUE_MODEL
         nlu_paths = sorted(settings.models_dir.glob(f"{NLU_MODEL_PREFIX}*.tar.gz"))
         if not dialogue_path.exists() or not nlu_paths:
@@ -143,7 +145,10 @@ class Engine:
             generator=CatalogNLG(renderer, default_turn),
             tracker_store=tracker_store,
             lock_store=lock_store,
-            action_endpoint=EndpointConfig(settings.action_server_url),
+            # Our actions need no domain: don't serialise it into every action call.
+            action_endpoint=EndpointConfig(
+                settings.action_server_url, enable_selective_domain=True
+            ),
         )
         keywords = {lang: Keywords.load(NLU_DATA / lang / "keywords.yml") for lang in nlu}
         return cls(dialogue=dialogue, nlu=nlu, keywords=keywords, default_turn=default_turn)
@@ -205,4 +210,3 @@ class Engine:
 def _reply(message: dict[str, Any]) -> Reply:
     buttons = tuple((b["title"], b["payload"]) for b in message.get("buttons") or ())
     return Reply(key=message.get("utter_action"), text=message.get("text") or "", buttons=buttons)
-

@@ -25,7 +25,8 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def extracted_messages(root: Path = ROOT) -> set[str]:
     """What `pybabel extract -F babel.cfg` would find now."""
     with (root / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, str(root / "babel.cfg"))
+        # babel ships this helper without annotations
+        method_map, options_map = parse_mapping_cfg(handle, str(root / "babel.cfg"))  # type: ignore[no-untyped-call]
     return {
         message if isinstance(message, str) else message[0]
         for _, _, message, _, _ in extract_from_dir(str(root), method_map, options_map)
@@ -51,13 +52,18 @@ def catalog_problems(language: str, catalog: Catalog, expected: set[str], po: Pa
             continue
         if message.fuzzy:
             problems.append(f"{language}: fuzzy entry {message.id!r}")
-        if not message.string:
+        if not message.string or not isinstance(message.string, str):
             if language != SOURCE_LANGUAGE:
                 problems.append(f"{language}: untranslated {message.id!r}")
             continue
-        wanted, found = set(PLACEHOLDER.findall(message.id)), set(PLACEHOLDER.findall(message.string))
+        wanted, found = (
+            set(PLACEHOLDER.findall(message.id)),
+            set(PLACEHOLDER.findall(message.string)),
+        )
         if wanted != found:
-            problems.append(f"{language}: placeholders {sorted(found)} != {sorted(wanted)} in {message.id!r}")
+            problems.append(
+                f"{language}: placeholders {sorted(found)} != {sorted(wanted)} in {message.id!r}"
+            )
     return problems
 
 
@@ -65,8 +71,14 @@ def check(locales_dir: Path = LOCALES_DIR) -> list[str]:
     sources = extracted_messages()
     template = read_catalog(locales_dir / f"{DOMAIN}.pot")
     template_ids = {m.id for m in template if m.id and isinstance(m.id, str)}
-    problems = [f"template: {msg!r} is not extracted (run `make i18n-update`)" for msg in sorted(sources - template_ids)]
-    problems += [f"template: {msg!r} is obsolete (run `make i18n-update`)" for msg in sorted(template_ids - sources)]
+    problems = [
+        f"template: {msg!r} is not extracted (run `make i18n-update`)"
+        for msg in sorted(sources - template_ids)
+    ]
+    problems += [
+        f"template: {msg!r} is obsolete (run `make i18n-update`)"
+        for msg in sorted(template_ids - sources)
+    ]
     for language in available_languages(locales_dir):
         po = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         if not po.exists():

@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 
 # group in keywords.yml -> (intent it forces, whether the phrase must be the whole message).
-# Danger phrases count anywhere in a message; exit words only alone ("how do I exit a group" is no exit).
+# Danger phrases count anywhere in a message; exit words only alone
+# ("how do I exit a group" is no exit).
 KEYWORD_GROUPS = {"danger": ("immediate_danger", False), "exit": ("quick_exit", True)}
 
 
@@ -27,7 +28,9 @@ class Keywords:
         for group, (intent, whole) in KEYWORD_GROUPS.items():
             phrases = [p.strip().lower() for p in (raw or {}).get(group) or () if p.strip()]
             if phrases:
-                alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+                alternatives = "|".join(
+                    re.escape(p) for p in sorted(phrases, key=len, reverse=True)
+                )
                 bounds = (r"^\W*", r"\W*$") if whole else (r"(?<!\w)", r"(?!\w)")
                 patterns[intent] = re.compile(f"{bounds[0]}(?:{alternatives}){bounds[1]}")
         return cls(patterns)

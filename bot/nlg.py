@@ -68,7 +68,9 @@ class Renderer:
         _ = self._translator(turn.language)
         fields: dict[str, Any] = {k: v for k, v in params.items() if k != "choices"}
         if "platform" in params:
-            fields["platform_name"] = _(self._texts.label("platforms", params["platform"] or "other"))
+            fields["platform_name"] = _(
+                self._texts.label("platforms", params["platform"] or "other")
+            )
         for use in sorted(template.uses):
             fields.update(getattr(self, f"_fill_{use}")(params, turn))
         text = _(template.text).format_map(fields)

@@ -1,6 +1,7 @@
 """One typed settings object, read from the environment and validated at start-up.
 
-Every problem is reported at once, naming the variable, so a deploying engineer fixes them in one go.
+Every problem is reported at once, naming the variable, so a deploying engineer fixes them
+in one go.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ class Settings:
         if country and not re.fullmatch(r"[A-Z]{2}", country):
             problems.append(f"DEFAULT_COUNTRY must be an ISO 3166 code such as KE, got {country!r}")
         language = env.get("DEFAULT_LANGUAGE", "").strip() or defaults.default_language
-        name, contact = env.get("HELPLINE_NAME", "").strip(), env.get("HELPLINE_CONTACT", "").strip()
+        name, contact = (
+            env.get("HELPLINE_NAME", "").strip(),
+            env.get("HELPLINE_CONTACT", "").strip(),
+        )
         if bool(name) != bool(contact):
             problems.append("HELPLINE_NAME and HELPLINE_CONTACT go together: set both or neither")
         settings = cls(

@@ -1,6 +1,7 @@
 """Typed, validated view of the content files.
 
-Loading fails loudly on a malformed item: a playbook step without a source or a phone number without a
+Loading fails loudly on a malformed item: a playbook step without a source or a phone number
+without a
 check date must never reach a survivor.
 """
 
@@ -214,7 +215,7 @@ class Library:
     def resources_for(
         self, country: str | None, kinds: Sequence[str], *, include_international: bool
     ) -> list[Resource]:
-        """Resources of the given kinds for a country in the order of `kinds`, then international."""
+        """Resources of the given kinds for a country in the order of `kinds`, then abroad."""
         countries = [country, "international"] if include_international else [country]
         return [
             r

@@ -1,0 +1,130 @@
+"""Content files: schema, sources, and the order of care inside every playbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bot.content_report import items, status
+from content.model import ContentError, Source, Status, load_library, parse_playbook
+
+SITUATIONS = {
+    "secure_account", "doxxing", "report_abuse", "intimate_images", "sextortion",
+    "impersonation", "stalking", "document_evidence",
+}  # fmt: skip
+SOURCE = {"url": "https://example.org/help", "checked": dt.date(2026, 11, 28), "status": "verified"}
+
+
+def step(step_id: str, **extra: Any) -> dict[str, Any]:
+    return {"id": step_id, "text": "Do a thing.", "more": "Why.", "source": SOURCE, **extra}
+
+
+def playbook(*steps: dict[str, Any]) -> dict[str, Any]:
+    return {"playbook": "p", "title": "T", "recap": "R", "steps": list(steps)}
+
+
+def step_ids(name: str) -> list[str]:
+    return [s.id for s in load_library().playbooks[name].steps]
+
+
+def test_every_situation_has_a_playbook_with_steps() -> None:
+    playbooks = load_library().playbooks
+    assert set(playbooks) == SITUATIONS
+    assert all(5 <= len(p.steps) <= 8 for p in playbooks.values())
+
+
+def test_every_item_has_a_source_and_verified_items_a_check_date() -> None:
+    for name, source in items(load_library()):
+        assert source.url.startswith(("http://", "https://", "shared/")), name
+        assert source.status is Status.UNVERIFIED or source.checked is not None, name
+
+
+def test_steps_are_short_enough_for_a_phone() -> None:
+    for p in load_library().playbooks.values():
+        for s in p.steps:
+            for text in (s.generic, *s.variants.values()):
+                assert len(text.text) <= 320, (p.name, s.id)
+                assert len(text.more) <= 640, (p.name, s.id)
+
+
+def test_danger_comes_first_where_it_can_be_physical() -> None:
+    for name in ("doxxing", "stalking", "sextortion", "report_abuse"):
+        assert step_ids(name)[0] == "danger_now", name
+
+
+def test_stalking_cautions_before_any_step_that_could_alert_the_abuser() -> None:
+    steps = load_library().playbooks["stalking"].steps
+    first_caution = next(i for i, s in enumerate(steps) if s.caution == "stalkerware")
+    ids = [s.id for s in steps]
+    assert ids.index("safe_device_helpline") < first_caution
+    assert steps[ids.index("change_passwords")].caution == "stalkerware"
+
+
+def test_evidence_is_kept_before_reporting_or_blocking() -> None:
+    for name, report_step in [
+        ("report_abuse", "report_platform"),
+        ("report_abuse", "block"),
+        ("doxxing", "report_posts"),
+        ("impersonation", "report_fake"),
+        ("sextortion", "block_report"),
+        ("intimate_images", "report_platform"),
+    ]:
+        ids = step_ids(name)
+        evidence = min(i for i, s in enumerate(ids) if s in {"save_proof", "record_where"})
+        assert evidence < ids.index(report_step), name
+
+
+def test_securing_accounts_starts_with_the_email_account() -> None:
+    ids = step_ids("secure_account")
+    assert ids.index("email_first") < ids.index("change_password")
+
+
+def test_image_playbooks_never_ask_for_the_image() -> None:
+    for name in ("intimate_images", "sextortion"):
+        for s in load_library().playbooks[name].steps:
+            for text in (s.generic, *s.variants.values()):
+                lowered = (text.text + " " + text.more).lower()
+                assert "send me" not in lowered and "send us" not in lowered, (name, s.id)
+
+
+def test_a_step_without_a_source_is_refused() -> None:
+    broken = step("a")
+    del broken["source"]
+    with pytest.raises(ContentError, match="source record"):
+        parse_playbook(playbook(broken), "test.yml")
+
+
+def test_a_verified_source_needs_its_check_date() -> None:
+    broken = step("a", source={**SOURCE, "checked": None})
+    with pytest.raises(ContentError, match="date it was checked"):
+        parse_playbook(playbook(broken), "test.yml")
+
+
+def test_duplicate_step_ids_and_unknown_platforms_are_refused() -> None:
+    with pytest.raises(ContentError, match="unique"):
+        parse_playbook(playbook(step("a"), step("a")), "test.yml")
+    with pytest.raises(ContentError, match="unknown platform"):
+        parse_playbook(playbook(step("a", platforms={"myspace": step("x")})), "test.yml")
+
+
+def test_a_platform_variant_is_used_only_when_it_may_be_shown() -> None:
+    unverified = {**SOURCE, "checked": None, "status": "unverified"}
+    variant = {"text": "Instagram way.", "more": "m", "source": unverified}
+    parsed = parse_playbook(playbook(step("a", platforms={"instagram": variant})), "t.yml")
+    only = parsed.steps[0]
+    assert only.for_platform("instagram", show_unverified=False).text == "Do a thing."
+    assert only.for_platform("instagram", show_unverified=True).text == "Instagram way."
+    assert only.for_platform("tiktok", show_unverified=True).text == "Do a thing."
+
+
+def test_report_states() -> None:
+    today = dt.date(2026, 11, 28)
+    verified = Source(url="u", checked=today, status=Status.VERIFIED)
+    old = Source(url="u", checked=dt.date(2025, 1, 1), status=Status.VERIFIED)
+    unverified = Source(url="u", checked=None, status=Status.UNVERIFIED)
+    assert status(verified, today, show_unverified=False) == "shown"
+    assert status(old, today, show_unverified=False) == "stale"
+    assert status(unverified, today, show_unverified=False) == "withheld"
+    assert status(unverified, today, show_unverified=True) == "shown-unverified"

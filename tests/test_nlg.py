@@ -1,0 +1,139 @@
+"""The NLG renders response keys in the conversation's language, from content and catalogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import write_po
+
+from bot.i18n import CatalogError, Catalogs
+from bot.nlg import Helpline, Renderer, UnknownResponse, button_payload
+from bot.turn import TurnContext
+from content.model import load_library
+from content.texts import load_texts
+
+ENGLISH_IN = TurnContext(language="en", country="IN", channel="test")
+
+
+def make_catalogs(
+    tmp_path: Path, translations: dict[str, str], *, compile_mo: bool = True
+) -> Catalogs:
+    folder = tmp_path / "xx" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = Catalog(locale="fr")
+    for source, translated in translations.items():
+        catalog.add(source, translated)
+    with (folder / "messages.po").open("wb") as handle:
+        write_po(handle, catalog)
+    if compile_mo:
+        with (folder / "messages.mo").open("wb") as handle:
+            write_mo(handle, catalog)
+    return Catalogs(tmp_path)
+
+
+def renderer(
+    catalogs: Catalogs | None = None,
+    *,
+    show_unverified: bool = False,
+    helpline: Helpline | None = None,
+) -> Renderer:
+    return Renderer(
+        texts=load_texts(),
+        library=load_library(),
+        catalogs=catalogs or Catalogs(),
+        show_unverified=show_unverified,
+        helpline=helpline,
+    )
+
+
+def test_a_step_is_numbered_and_carries_the_navigation_buttons() -> None:
+    message = renderer().render("step", {"playbook": "doxxing", "step": 1}, ENGLISH_IN)
+    first_steps = load_library().playbooks["doxxing"].steps
+    assert message["text"] == f"2/8. {first_steps[1].generic.text}"
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/step_done", "/step_more", "/step_skip", "/step_back", "/step_stop",
+    ]  # fmt: skip
+
+
+def test_a_verified_platform_variant_replaces_the_generic_step() -> None:
+    step = load_library().playbooks["secure_account"].steps[2]
+    variant = step.variants["instagram"]
+    params = {"playbook": "secure_account", "step": 2, "platform": "instagram"}
+    text = renderer().render("step", params, ENGLISH_IN)["text"]
+    expected = variant.text if variant.source.verified else step.generic.text
+    assert text.endswith(expected)
+
+
+def test_tell_me_more_shows_the_official_link_only_when_verified() -> None:
+    steps = load_library().playbooks["secure_account"].steps
+    index, variant = next(
+        (i, s.variants["google"]) for i, s in enumerate(steps) if "google" in s.variants
+    )
+    params = {"playbook": "secure_account", "step": index, "platform": "google"}
+    text = renderer().render("step_more", params, ENGLISH_IN)["text"]
+    if variant.source.verified and variant.link:
+        assert variant.link in text
+    else:
+        assert "Official help page" not in text
+
+
+def test_emergency_shows_the_countrys_verified_numbers_only() -> None:
+    text = renderer().render("emergency", {}, ENGLISH_IN)["text"]
+    verified = [r for r in load_library().resources if r.country == "IN" and r.kind == "emergency"]
+    for resource in verified:
+        for contact in resource.contacts:
+            assert (contact.value in text) == resource.source.verified
+
+
+def test_without_a_checked_number_the_person_is_told_so_honestly() -> None:
+    nowhere = TurnContext(language="en", country="AQ", channel="test")
+    text = renderer().render("emergency", {}, nowhere)["text"]
+    assert "your local emergency number" in text
+
+
+def test_the_organisations_own_helpline_comes_first() -> None:
+    helpline = Helpline(name="Safe Line", contact="+1 555 0100")
+    text = renderer(helpline=helpline).render("handoff_recorded", {}, ENGLISH_IN)["text"]
+    assert "- Safe Line: +1 555 0100" in text.splitlines()
+
+
+def test_choices_become_localised_buttons_before_the_static_ones() -> None:
+    choices = [{"intent": "inform_platform", "entities": {"platform": "x"}}, {"intent": "doxxing"}]
+    message = renderer().render("did_you_mean", {"choices": choices}, ENGLISH_IN)
+    assert message["buttons"] == [
+        {"title": "X (Twitter)", "payload": '/inform_platform{"platform":"x"}'},
+        {"title": "My info posted", "payload": "/doxxing"},
+        {"title": "Something else", "payload": "/menu"},
+    ]
+
+
+def test_text_and_buttons_come_from_the_catalog_of_the_turns_language(tmp_path: Path) -> None:
+    catalogs = make_catalogs(
+        tmp_path,
+        {"Are you safe right now?": "Es-tu en sécurité ?", "Yes, I'm safe": "Oui"},
+    )
+    turn = TurnContext(language="xx", country=None, channel="test")
+    message = renderer(catalogs).render("safety_check", {}, turn)
+    assert message["text"] == "Es-tu en sécurité ?"
+    assert message["buttons"][0]["title"] == "Oui"
+    assert message["buttons"][1]["title"] == "No, I need help now"  # untranslated falls back
+
+
+def test_a_catalog_without_its_compiled_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="make i18n"):
+        make_catalogs(tmp_path, {"Hello": "Salut"}, compile_mo=False)
+
+
+def test_an_unknown_key_is_an_error() -> None:
+    with pytest.raises(UnknownResponse):
+        renderer().render("utter_nonexistent", {}, ENGLISH_IN)
+
+
+def test_button_payloads_are_compact_and_stable() -> None:
+    assert button_payload("menu", {}) == "/menu"
+    assert button_payload("inform_platform", {"platform": "google"}) == (
+        '/inform_platform{"platform":"google"}'
+    )

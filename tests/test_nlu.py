@@ -1,0 +1,85 @@
+"""NLU quality on held-out data, and every situation reachable by free text."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.nlu_eval import evaluate, heldout_examples, score, write_report
+
+GOALS = {"en": 0.85}
+DEFAULT_GOAL = 0.75
+
+
+@pytest.mark.parametrize("language", ["en"])
+async def test_heldout_accuracy_meets_the_goal(engine: Engine, language: str, tmp_path) -> None:
+    evaluation = await evaluate(engine, language)
+    report = write_report(evaluation, tmp_path)
+    assert evaluation.total == len(heldout_examples(language))
+    assert evaluation.accuracy >= GOALS.get(language, DEFAULT_GOAL), report.read_text()
+
+
+def test_heldout_and_training_sets_do_not_overlap() -> None:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.engine import NLU_DATA
+
+    for language in ("en",):
+        trained = {
+            m.get("text").lower()
+            for m in load_data(str(NLU_DATA / language / "nlu.yml")).intent_examples
+        }
+        heldout = {text.lower() for text, _ in heldout_examples(language)}
+        assert trained & heldout == set()
+
+
+def test_scores_are_computed_per_intent() -> None:
+    pairs = [("a", "a"), ("a", "b"), ("b", "b"), ("b", "b")]
+    evaluation = score("xx", pairs)
+    assert evaluation.accuracy == 0.75
+    by_intent = {s.intent: s for s in evaluation.per_intent}
+    assert by_intent["a"].precision == 1.0 and by_intent["a"].recall == 0.5
+    assert by_intent["b"].precision == pytest.approx(2 / 3) and by_intent["b"].recall == 1.0
+    assert evaluation.confusions == [("a", "b", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("somebody got into my gmail and now i cant log in", "secure_account"),
+        ("a guy shared my home address and phone number on twitter", "doxxing"),
+        ("people keep sending me threats in my comments", "report_abuse"),
+        ("my ex posted my nude photos online", "intimate_images"),
+        ("he wants money or he will send my nudes to my family", "sextortion"),
+        ("someone made a fake facebook account with my pictures", "impersonation"),
+        ("i think there is spyware on my phone he knows where i go", "stalking"),
+        ("how do i save proof of the messages for the police", "document_evidence"),
+        ("he is outside my door right now", "immediate_danger"),
+        ("can i talk to a real person please", "human_handoff"),
+    ],
+)
+async def test_each_situation_is_reachable_by_free_text(
+    engine: Engine, text: str, intent: str
+) -> None:
+    assert (await engine.parse(text, "en")).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "platform"),
+    [
+        ("my insta got hacked", "instagram"),
+        ("fb account stolen", "facebook"),
+        ("someone is in my gmail", "google"),
+        ("fake profile on twitter", "x"),
+    ],
+)
+async def test_platform_slang_maps_to_the_canonical_platform(
+    engine: Engine, text: str, platform: str
+) -> None:
+    entities = (await engine.parse(text, "en")).data["entities"]
+    assert [e["value"] for e in entities if e["entity"] == "platform"] == [platform]
+
+
+async def test_gibberish_is_not_understood(engine: Engine) -> None:
+    for text in ("qwpoeiru zxmcnv", "asdfgh jkl", "hjkhjk", "xkcd qqq blorp"):
+        assert (await engine.parse(text, "en")).intent == "nlu_fallback", text

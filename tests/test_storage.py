@@ -1,0 +1,32 @@
+"""With REDIS_URL, trackers live in Redis with the retention limit as their TTL."""
+
+from __future__ import annotations
+
+import redis
+
+from bot.engine import Engine
+
+from .conftest import Conversation
+
+
+async def test_progress_survives_in_redis_with_a_ttl(
+    redis_engine: Engine, redis_client: redis.Redis, conversation_id: str
+) -> None:
+    conversation = Conversation(redis_engine, conversation_id)
+    assert await conversation.say("/stalking") == ["playbook_intro", "step"]
+
+    keys = [key.decode() for key in redis_client.keys("*")]
+    tracker_keys = [key for key in keys if conversation_id in key]
+    assert tracker_keys == [f"safespaces:tracker:{conversation_id}"]
+    ttl = redis_client.ttl(tracker_keys[0])
+    assert 29 * 24 * 3600 < ttl <= 30 * 24 * 3600
+
+    assert await conversation.say("/greet") == ["resume_offer"]
+
+
+async def test_no_lock_is_left_behind(
+    redis_engine: Engine, redis_client: redis.Redis, conversation_id: str
+) -> None:
+    await Conversation(redis_engine, conversation_id).say("/greet")
+    lock_keys = [k for k in redis_client.keys("*") if b"lock" in k]
+    assert lock_keys == []
