@@ -103,9 +103,7 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         if consecutive_fallbacks(tracker) % 2 == 1:
             ranking = tracker.latest_message.get("intent_ranking") or []
             likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIBLE][:SUGGESTIONS]
-            dispatcher.utter_message(
-                response="did_you_mean", choices=replies.intent_choices(likely)
-            )
+            dispatcher.utter_message(response="did_you_mean", choices=replies.intent_choices(likely))
             return progress.events()
         dispatcher.utter_message(response="not_understood")
         return replies.show_menu(dispatcher, progress).events()

@@ -55,9 +55,7 @@ class WalkPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         return progress.events()
 
     @staticmethod
-    def _platform_named(
-        dispatcher: CollectingDispatcher, tracker: Tracker, progress: Progress
-    ) -> Progress:
+    def _platform_named(dispatcher: CollectingDispatcher, tracker: Tracker, progress: Progress) -> Progress:
         platform = platform_in_message(tracker) or progress.platform or "other"
         progress = replace(progress, platform=platform)
         if progress.awaiting is Awaiting.PLATFORM and progress.active:

@@ -35,9 +35,7 @@ def ask_platform(dispatcher: CollectingDispatcher, progress: Progress) -> Progre
     return replace(progress, awaiting=Awaiting.PLATFORM)
 
 
-def show_step(
-    dispatcher: CollectingDispatcher, progress: Progress, *, returning: bool = False
-) -> Progress:
+def show_step(dispatcher: CollectingDispatcher, progress: Progress, *, returning: bool = False) -> Progress:
     """The current step; or the recap and the helpline offer at the end.
 
     The stalkerware caution comes before the first of a run of steps that could alert an abuser, and

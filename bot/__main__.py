@@ -23,7 +23,8 @@ from aiohttp import web
 from bot.action_server import running_action_server
 from bot.app import create_app
 from bot.content_report import report
-from bot.engine import Engine, Reply
+from bot.engine import Engine
+from bot.messages import Choice, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
 from bot.settings import ROOT, Settings, SettingsError
 
@@ -49,15 +50,15 @@ def run(settings: Settings) -> None:
         serve(settings)
 
 
-def format_reply(reply: Reply) -> str:
+def format_reply(reply: OutboundMessage) -> str:
     lines = [reply.text]
-    lines += [f"  [{n}] {title}" for n, (title, _) in enumerate(reply.buttons, start=1)]
+    lines += [f"  [{n}] {choice.title}" for n, choice in enumerate(reply.choices, start=1)]
     return "\n".join(lines)
 
 
 async def _chat(engine: Engine) -> None:
     conversation = f"terminal-{uuid.uuid4().hex[:12]}"
-    buttons: tuple[tuple[str, str], ...] = ()
+    choices: tuple[Choice, ...] = ()
     print("Type a message (a number picks a button; Ctrl-D ends).")
     loop = asyncio.get_running_loop()
     while True:
@@ -67,12 +68,12 @@ async def _chat(engine: Engine) -> None:
         text = line.strip()
         if not text:
             continue
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
-            text = buttons[int(text) - 1][1]
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            text = choices[int(text) - 1].payload
         replies = await engine.handle(conversation, text, channel="terminal")
         for reply in replies:
             print(format_reply(reply), end="\n\n")
-        buttons = next((r.buttons for r in reversed(replies) if r.buttons), ())
+        choices = next((r.choices for r in reversed(replies) if r.choices), ())
 
 
 def chat(settings: Settings) -> None:

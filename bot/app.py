@@ -1,80 +1,63 @@
-"""The aiohttp application: routes, shared state and the Rasa-compatible REST channel."""
+"""The aiohttp application: channels' routes, the gateway, and their lifecycle."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import logging
-from typing import Any
+from collections.abc import AsyncIterator
 
+import fakeredis
 from aiohttp import web
+from redis.asyncio import Redis
 
-from bot.engine import Engine, Reply
+from bot.channels.base import Channel
+from bot.channels.registry import configured_channels
+from bot.conversations import ConversationStore
+from bot.engine import Engine
+from bot.gateway import Gateway
+from bot.privacy import Pseudonymizer
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ENGINE = web.AppKey("engine", Engine)
+GATEWAY = web.AppKey("gateway", Gateway)
 SETTINGS = web.AppKey("settings", Settings)
-MAX_SENDER_LENGTH = 128
-MAX_TEXT_LENGTH = 4096
 
 
-class BadRequest(ValueError):
-    """The request body is not a message we can take."""
+def connect_redis(settings: Settings) -> Redis:
+    """Redis when configured; otherwise the same code on an in-memory Redis (the embedded default)."""
+    if settings.redis_url:
+        return Redis.from_url(settings.redis_url)
+    return fakeredis.aioredis.FakeRedis()
 
 
-def parse_rest_body(body: Any) -> tuple[str, str, dict[str, Any]]:
-    """Validate `{"sender", "message", "metadata"}` and return its parts."""
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
-    sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
-        raise BadRequest(f"'sender' must be a non-empty string of at most {MAX_SENDER_LENGTH}")
-    if not isinstance(text, str) or not text.strip():
-        raise BadRequest("'message' must be a non-empty string")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise BadRequest("'metadata' must be an object when given")
-    return sender, text[:MAX_TEXT_LENGTH], metadata or {}
+def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
+    redis = redis if redis is not None else connect_redis(settings)
+    store = ConversationStore(redis, retention_seconds=settings.retention_days * 24 * 3600)
+    channels: dict[str, Channel] = {c.name: c for c in configured_channels(settings, redis)}
+    pseudonym = Pseudonymizer(hashlib.sha256(settings.secret_key.encode()).digest())
+    gateway = Gateway(engine=engine, store=store, channels=channels, pseudonym=pseudonym)
 
-
-def rest_replies(recipient: str, replies: list[Reply]) -> list[dict[str, Any]]:
-    return [
-        {
-            "recipient_id": recipient,
-            "text": reply.text,
-            "buttons": [{"title": title, "payload": payload} for title, payload in reply.buttons],
-        }
-        for reply in replies
-    ]
-
-
-async def rest_webhook(request: web.Request) -> web.Response:
-    try:
-        sender, text, metadata = parse_rest_body(await request.json())
-    except ValueError as error:  # BadRequest, or JSON that does not decode
-        return web.json_response({"error": str(error)}, status=400)
-    engine = request.app[ENGINE]
-    language = metadata.get("language")
-    country = metadata.get("country")
-    replies = await engine.handle(
-        sender,
-        text,
-        language=language if isinstance(language, str) else None,
-        country=country.upper() if isinstance(country, str) else None,
-        channel="rest",
-        metadata={},
-    )
-    return web.json_response(rest_replies(sender, replies))
-
-
-async def root(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
-    return web.json_response({"service": "safespaces", "languages": engine.languages})
-
-
-def create_app(settings: Settings, engine: Engine) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
-    app[ENGINE] = engine
-    app.router.add_post("/webhooks/rest/webhook", rest_webhook)
-    app.router.add_get("/webhooks/rest/", root)
+    app[GATEWAY] = gateway
+    for channel in channels.values():
+        app.router.add_routes(channel.routes(gateway.accept))
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        for channel in channels.values():
+            await channel.start()
+        sweeper = asyncio.create_task(gateway.sweep_forever())
+        yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await gateway.close()
+        for channel in channels.values():
+            await channel.stop()
+        await redis.close()
+
+    app.cleanup_ctx.append(lifecycle)
     return app

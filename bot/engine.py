@@ -7,7 +7,9 @@ replaced without touching channels, handoff or content.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,13 +18,16 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.log_utils import configure_structlog
 
 from bot import rasa_speedups
 from bot.i18n import Catalogs
 from bot.keywords import Keywords
+from bot.messages import Choice, OutboundMessage
 from bot.nlg import CatalogNLG, Renderer
+from bot.normalize import normalize
 from bot.settings import ROOT, Settings
 from bot.turn import TurnContext, set_turn
 from content.model import load_library
@@ -48,15 +53,6 @@ class Parse:
     data: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Reply:
-    """One message of the assistant: its response key (what it means), text and buttons."""
-
-    key: str | None
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()  # (title, payload)
-
-
 class ReplyCollector(CollectingOutputChannel):  # type: ignore[misc]  # Rasa ships no types
     """Keeps each reply whole, response key included, for the gateway to deliver."""
 
@@ -69,6 +65,19 @@ def quiet_rasa() -> None:
     configure_structlog(logging.WARNING)
     for name in ("rasa", "rasa_sdk", "sanic", "apscheduler", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", normalize(text).lower()) if not w.isdigit()}
+
+
+def training_vocabulary(folder: Path) -> frozenset[str]:
+    """Every word of a language's NLU training files (annotations included)."""
+    vocabulary: set[str] = set()
+    for path in folder.glob("*.yml"):
+        if path.name != "keywords.yml":
+            vocabulary |= words(path.read_text(encoding="utf-8"))
+    return frozenset(vocabulary)
 
 
 def _redis_parts(url: str) -> dict[str, Any]:
@@ -110,11 +119,15 @@ class Engine:
         dialogue: Agent,
         nlu: dict[str, Agent],
         keywords: dict[str, Keywords],
+        vocabularies: dict[str, frozenset[str]],
         default_turn: TurnContext,
+        renderer: Renderer,
     ) -> None:
+        self._renderer = renderer
         self._dialogue = dialogue
         self._nlu = nlu
         self._keywords = keywords
+        self._vocabularies = vocabularies
         self.default_turn = default_turn
 
     @classmethod
@@ -146,16 +159,30 @@ class Engine:
             tracker_store=tracker_store,
             lock_store=lock_store,
             # Our actions need no domain: don't serialise it into every action call.
-            action_endpoint=EndpointConfig(
-                settings.action_server_url, enable_selective_domain=True
-            ),
+            action_endpoint=EndpointConfig(settings.action_server_url, enable_selective_domain=True),
         )
         keywords = {lang: Keywords.load(NLU_DATA / lang / "keywords.yml") for lang in nlu}
-        return cls(dialogue=dialogue, nlu=nlu, keywords=keywords, default_turn=default_turn)
+        vocabularies = {lang: training_vocabulary(NLU_DATA / lang) for lang in nlu}
+        return cls(
+            dialogue=dialogue,
+            nlu=nlu,
+            keywords=keywords,
+            vocabularies=vocabularies,
+            default_turn=default_turn,
+            renderer=renderer,
+        )
 
     @property
     def languages(self) -> list[str]:
         return list(self._nlu)
+
+    @property
+    def vocabularies(self) -> dict[str, frozenset[str]]:
+        return dict(self._vocabularies)
+
+    def asks_for_language_menu(self, text: str) -> bool:
+        """A language word of any language: someone lost in a language they can't read finds the way."""
+        return any(k.intent_for(text) == "change_language" for k in self._keywords.values())
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self._nlu else self.default_turn.language
@@ -166,6 +193,10 @@ class Engine:
         forced = self._keywords[language].intent_for(text)
         if forced is not None:
             data["intent"] = {"name": forced, "confidence": 1.0}
+        elif not text.startswith("/") and not (words(text) & self._vocabularies[language]):
+            # Not one word the model was trained on: whatever it guesses is a guess. The
+            # fallback still offers the likeliest intents ("did you mean ...").
+            data["intent"] = {"name": "nlu_fallback", "confidence": 1.0}
         intent = data.get("intent") or {}
         return Parse(
             text=text,
@@ -175,6 +206,24 @@ class Engine:
             data=data,
         )
 
+    def render(
+        self,
+        key: str,
+        language: str | None = None,
+        country: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> OutboundMessage:
+        """A reply the gateway sends without a turn (media, stickers, language, apologies)."""
+        turn = TurnContext(
+            language=self.language_or_default(language),
+            country=country or self.default_turn.country,
+            channel="gateway",
+        )
+        return _outbound({**self._renderer.render(key, params or {}, turn), "utter_action": key})
+
+    def label(self, group: str, name: str, language: str) -> str:
+        return self._renderer.label(group, name, self.language_or_default(language))
+
     async def handle(
         self,
         conversation_id: str,
@@ -183,9 +232,18 @@ class Engine:
         language: str | None = None,
         country: str | None = None,
         channel: str = "rest",
-        metadata: dict[str, Any] | None = None,
-    ) -> list[Reply]:
-        """Run one user turn through NLU and the dialogue model; return the replies in order."""
+        message_id: str | None = None,
+        replay: bool = False,
+    ) -> list[OutboundMessage]:
+        """Run one user turn through NLU and the dialogue model; return the replies in order.
+
+        With `replay`, a message the tracker already holds (a turn that ran before its replica died)
+        is not run again: its recorded replies are returned instead.
+        """
+        if replay and message_id is not None:
+            recorded = await self._recorded_replies(conversation_id, message_id)
+            if recorded is not None:
+                return recorded
         parse = await self.parse(text, language)
         set_turn(
             TurnContext(
@@ -201,12 +259,28 @@ class Engine:
             sender_id=conversation_id,
             parse_data=parse.data,
             input_channel=channel,
-            metadata=metadata,
+            message_id=message_id,
         )
         await self._dialogue.handle_message(message)
-        return [_reply(m) for m in collector.messages]
+        return [_outbound(m) for m in collector.messages]
+
+    async def _recorded_replies(self, conversation_id: str, message_id: str) -> list[OutboundMessage] | None:
+        tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
+        if tracker is None:
+            return None
+        events = list(tracker.events)
+        for index, event in enumerate(events):
+            if isinstance(event, UserUttered) and event.message_id == message_id:
+                replies = []
+                for later in events[index + 1 :]:
+                    if isinstance(later, UserUttered):
+                        break
+                    if isinstance(later, BotUttered):
+                        replies.append(_outbound(later.message()))
+                return replies
+        return None
 
 
-def _reply(message: dict[str, Any]) -> Reply:
-    buttons = tuple((b["title"], b["payload"]) for b in message.get("buttons") or ())
-    return Reply(key=message.get("utter_action"), text=message.get("text") or "", buttons=buttons)
+def _outbound(message: dict[str, Any]) -> OutboundMessage:
+    choices = tuple(Choice(title=b["title"], payload=b["payload"]) for b in message.get("buttons") or ())
+    return OutboundMessage(text=message.get("text") or "", choices=choices, key=message.get("utter_action"))

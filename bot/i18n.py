@@ -34,9 +34,7 @@ class Catalogs:
             if po.exists() and not mo.exists():
                 raise CatalogError(f"{po} has no compiled {mo.name}: run `make i18n`")
             if mo.exists():
-                self._translations[language] = Translations.load(
-                    str(locales_dir), [language], DOMAIN
-                )
+                self._translations[language] = Translations.load(str(locales_dir), [language], DOMAIN)
 
     @property
     def languages(self) -> list[str]:

@@ -61,9 +61,7 @@ def catalog_problems(language: str, catalog: Catalog, expected: set[str], po: Pa
             set(PLACEHOLDER.findall(message.string)),
         )
         if wanted != found:
-            problems.append(
-                f"{language}: placeholders {sorted(found)} != {sorted(wanted)} in {message.id!r}"
-            )
+            problems.append(f"{language}: placeholders {sorted(found)} != {sorted(wanted)} in {message.id!r}")
     return problems
 
 
@@ -76,8 +74,7 @@ def check(locales_dir: Path = LOCALES_DIR) -> list[str]:
         for msg in sorted(sources - template_ids)
     ]
     problems += [
-        f"template: {msg!r} is obsolete (run `make i18n-update`)"
-        for msg in sorted(template_ids - sources)
+        f"template: {msg!r} is obsolete (run `make i18n-update`)" for msg in sorted(template_ids - sources)
     ]
     for language in available_languages(locales_dir):
         po = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 
 from bot.i18n import Catalogs
@@ -26,6 +29,28 @@ EMERGENCY_KINDS = ("emergency",)
 HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "cyber")
 
 
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+@cache
+def is_rtl(language: str) -> bool:
+    try:
+        return bool(Locale.parse(language).text_direction == "rtl")
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def isolate(value: str, language: str) -> str:
+    """Keep a number, URL or Latin name in its own order inside right-to-left text.
+
+    Without isolates, "+20 100 752 5600" or "https://x.y/a-b" is reordered by the bidi algorithm
+    when it sits in Arabic text; an isolate makes it one left-to-right island on every client.
+    """
+    if not is_rtl(language) or not any(ch.isascii() and ch.isalnum() for ch in value):
+        return value
+    return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
+
+
 class UnknownResponse(KeyError):
     """An action asked for a response key that responses.yml does not define."""
 
@@ -36,6 +61,23 @@ class Helpline:
 
     name: str
     contact: str
+
+
+_PAYLOAD = re.compile(r"^/(?P<intent>\w+)(?P<entities>\{.*\})?$", re.DOTALL)
+
+
+def parse_payload(payload: str) -> tuple[str, dict[str, str]] | None:
+    """The intent and entities of a `/intent{"entity": "value"}` payload; None for other text."""
+    match = _PAYLOAD.match(payload.strip())
+    if match is None:
+        return None
+    try:
+        entities = json.loads(match["entities"]) if match["entities"] else {}
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(entities, dict):
+        return None
+    return match["intent"], {str(k): str(v) for k, v in entities.items()}
 
 
 def button_payload(intent: str, entities: Mapping[str, str]) -> str:
@@ -68,15 +110,16 @@ class Renderer:
         _ = self._translator(turn.language)
         fields: dict[str, Any] = {k: v for k, v in params.items() if k != "choices"}
         if "platform" in params:
-            fields["platform_name"] = _(
-                self._texts.label("platforms", params["platform"] or "other")
-            )
+            fields["platform_name"] = _(self._texts.label("platforms", params["platform"] or "other"))
         for use in sorted(template.uses):
             fields.update(getattr(self, f"_fill_{use}")(params, turn))
         text = _(template.text).format_map(fields)
         buttons = [self._button(b, turn) for b in template.buttons]
         buttons[:0] = [self._choice(choice, turn) for choice in params.get("choices") or ()]
         return {"text": text, "buttons": buttons}
+
+    def label(self, group: str, name: str, language: str) -> str:
+        return self._catalogs.gettext(language, self._texts.label(group, name))
 
     def _translator(self, language: str) -> Any:
         return lambda message: self._catalogs.gettext(language, message)
@@ -114,10 +157,10 @@ class Renderer:
         step = playbook.steps[index].for_platform(
             params.get("platform"), show_unverified=self._show_unverified
         )
-        link_shown = step.link and (step.source.verified or self._show_unverified)
-        link_line = (
-            _(self._texts.responses["link_line"].text).format(link=step.link) if link_shown else ""
-        )
+        link_line = ""
+        if step.link and (step.source.verified or self._show_unverified):
+            line = _(self._texts.responses["link_line"].text)
+            link_line = "\n" + line.format(link=isolate(step.link, turn.language))
         return {
             "position": index + 1,
             "total": len(playbook.steps),
@@ -143,22 +186,17 @@ class Renderer:
             lines.append(self._catalogs.gettext(turn.language, fallback))
         return {"helpline_lines": "\n".join(lines)}
 
-    def _resource_lines(
-        self, turn: TurnContext, kinds: Sequence[str], *, international: bool
-    ) -> str:
+    def _resource_lines(self, turn: TurnContext, kinds: Sequence[str], *, international: bool) -> str:
         resources = [
             r
-            for r in self._library.resources_for(
-                turn.country, kinds, include_international=international
-            )
+            for r in self._library.resources_for(turn.country, kinds, include_international=international)
             if r.source.verified or self._show_unverified
         ]
         return "\n".join(self._resource_line(r, turn) for r in resources)
 
     def _resource_line(self, resource: Resource, turn: TurnContext) -> str:
         contacts = ", ".join(
-            f"{self._catalogs.gettext(turn.language, self._texts.label('contact_types', c.type))} "
-            f"{c.value}"
+            f"{self._catalogs.gettext(turn.language, self._texts.label('contact_types', c.type))} {c.value}"
             for c in resource.contacts
         )
         hours = f" ({resource.hours})" if resource.hours else ""

@@ -7,6 +7,7 @@ in one go.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,33 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TelegramSettings:
+    token: str
+    secret_token: str | None  # required for webhooks; polling needs none
+    api_url: str
+    polling: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WhatsAppSettings:
+    access_token: str
+    phone_number_id: str
+    app_secret: str  # verifies X-Hub-Signature-256
+    verify_token: str  # answers the GET hub.challenge
+    api_url: str  # Graph API base including the version, e.g. https://graph.facebook.com/v21.0
+    template_name: str | None  # an approved template for messages outside the 24-hour window
+    template_language: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    sender: str  # TWILIO_FROM: +E.164 for SMS, whatsapp:+E.164 for WhatsApp via Twilio
+    api_url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 5005
@@ -35,6 +63,11 @@ class Settings:
     show_unverified: bool = False
     helpline: Helpline | None = None
     retention_days: int = 30
+    secret_key: str = ""  # keys pseudonyms in logs and records; generated per process if unset
+    telegram: TelegramSettings | None = None
+    whatsapp: WhatsAppSettings | None = None
+    twilio: TwilioSettings | None = None
+    public_url: str | None = None  # how providers reach us; Twilio signs requests over it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -72,6 +105,14 @@ class Settings:
         )
         if bool(name) != bool(contact):
             problems.append("HELPLINE_NAME and HELPLINE_CONTACT go together: set both or neither")
+        telegram = _telegram(env, problems)
+        whatsapp = _whatsapp(env, problems)
+        twilio = _twilio(env, problems)
+        public_url = env.get("PUBLIC_URL", "").strip().rstrip("/") or None
+        if public_url is not None:
+            _url(env, "PUBLIC_URL", public_url, problems)
+        if twilio is not None and public_url is None:
+            problems.append("PUBLIC_URL is required with Twilio: its signatures cover the URL")
         settings = cls(
             host=env.get("HOST", "").strip() or defaults.host,
             port=integer("PORT", defaults.port, 1, 65535),
@@ -83,7 +124,86 @@ class Settings:
             show_unverified=flag("CONTENT_SHOW_UNVERIFIED"),
             helpline=Helpline(name=name, contact=contact) if name and contact else None,
             retention_days=integer("RETENTION_DAYS", defaults.retention_days, 1, 3650),
+            secret_key=env.get("SECRET_KEY", "").strip() or secrets.token_hex(32),
+            telegram=telegram,
+            whatsapp=whatsapp,
+            twilio=twilio,
+            public_url=public_url,
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))
         return settings
+
+
+def _url(env: Mapping[str, str], name: str, default: str, problems: list[str]) -> str:
+    value = env.get(name, "").strip() or default
+    if urlparse(value).scheme not in {"http", "https"} or not urlparse(value).netloc:
+        problems.append(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _telegram(env: Mapping[str, str], problems: list[str]) -> TelegramSettings | None:
+    token = env.get("TELEGRAM_TOKEN", "").strip()
+    if not token:
+        return None
+    if not re.fullmatch(r"\d+:[\w-]{20,}", token):
+        problems.append("TELEGRAM_TOKEN does not look like a bot token (123456:ABC...)")
+    mode = env.get("TELEGRAM_MODE", "").strip().lower() or "webhook"
+    if mode not in {"webhook", "polling"}:
+        problems.append(f"TELEGRAM_MODE must be webhook or polling, got {mode!r}")
+    secret = env.get("TELEGRAM_SECRET_TOKEN", "").strip() or None
+    if mode == "webhook" and secret is None:
+        problems.append("TELEGRAM_SECRET_TOKEN is required for webhooks (or TELEGRAM_MODE=polling)")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        problems.append("TELEGRAM_SECRET_TOKEN may hold only A-Z, a-z, 0-9, _ and -, up to 256")
+    return TelegramSettings(
+        token=token,
+        secret_token=secret,
+        api_url=_url(env, "TELEGRAM_API_URL", "https://api.telegram.org", problems),
+        polling=mode == "polling",
+    )
+
+
+def _required(env: Mapping[str, str], names: tuple[str, ...], problems: list[str]) -> list[str]:
+    """All of a channel's variables, or none: naming exactly the ones missing."""
+    values = [env.get(name, "").strip() for name in names]
+    if any(values) and not all(values):
+        missing = [name for name, value in zip(names, values, strict=True) if not value]
+        problems.append(f"{', '.join(missing)} missing: set all of {', '.join(names)} or none")
+    return values
+
+
+def _whatsapp(env: Mapping[str, str], problems: list[str]) -> WhatsAppSettings | None:
+    names = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET",
+             "WHATSAPP_VERIFY_TOKEN")  # fmt: skip
+    token, number_id, app_secret, verify_token = _required(env, names, problems)
+    if not all((token, number_id, app_secret, verify_token)):
+        return None
+    if not number_id.isdigit():
+        problems.append("WHATSAPP_PHONE_NUMBER_ID must be the numeric id Meta shows")
+    return WhatsAppSettings(
+        access_token=token,
+        phone_number_id=number_id,
+        app_secret=app_secret,
+        verify_token=verify_token,
+        api_url=_url(env, "WHATSAPP_API_URL", "https://graph.facebook.com/v21.0", problems),
+        template_name=env.get("WHATSAPP_TEMPLATE_NAME", "").strip() or None,
+        template_language=env.get("WHATSAPP_TEMPLATE_LANGUAGE", "").strip() or "en",
+    )
+
+
+def _twilio(env: Mapping[str, str], problems: list[str]) -> TwilioSettings | None:
+    names = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM")
+    sid, auth_token, sender = _required(env, names, problems)
+    if not all((sid, auth_token, sender)):
+        return None
+    if not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
+        problems.append("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits")
+    if not re.fullmatch(r"(whatsapp:)?\+\d{6,15}|MG[0-9a-fA-F]{32}", sender):
+        problems.append("TWILIO_FROM must be +E.164, whatsapp:+E.164 or a Messaging Service SID")
+    return TwilioSettings(
+        account_sid=sid,
+        auth_token=auth_token,
+        sender=sender,
+        api_url=_url(env, "TWILIO_API_URL", "https://api.twilio.com", problems),
+    )

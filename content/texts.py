@@ -50,7 +50,8 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
         Button(label=b["label"], intent=b["intent"], entities=b.get("entities") or {})
         for b in raw.get("buttons") or ()
     )
-    return Template(text=str(raw["text"]), uses=uses, buttons=buttons)
+    # Stripped as the extractor strips it, so the text is the catalog's msgid exactly.
+    return Template(text=str(raw["text"]).strip(), uses=uses, buttons=buttons)
 
 
 @cache
@@ -59,7 +60,7 @@ def load_texts(path: Path = CONTENT_DIR / "responses.yml") -> Texts:
         raw = yaml.safe_load(handle)
     return Texts(
         responses={key: _template(key, value) for key, value in raw["responses"].items()},
-        fallbacks={key: str(value["text"]) for key, value in raw["fallbacks"].items()},
+        fallbacks={key: str(value["text"]).strip() for key, value in raw["fallbacks"].items()},
         labels={
             group: {name: str(value["label"]) for name, value in items.items()}
             for group, items in raw["labels"].items()

@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.asyncio import Redis as AsyncRedis
 
 from bot.action_server import running_action_server
-from bot.engine import Engine, Reply
+from bot.engine import Engine
+from bot.messages import OutboundMessage
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"  # Rasa's trackers in the Redis-backed tests
+GATEWAY_REDIS_URL = "redis://127.0.0.1:6379/14"  # the gateway's inboxes, leases, outboxes
 
 
 def free_port() -> int:
@@ -67,7 +70,7 @@ class Conversation:
         self.engine = engine
         self.id = conversation_id
         self.country = country
-        self.replies: list[Reply] = []
+        self.replies: list[OutboundMessage] = []
 
     async def say(self, text: str) -> list[str | None]:
         self.replies = await self.engine.handle(self.id, text, country=self.country)
@@ -76,10 +79,10 @@ class Conversation:
     def payload(self, title: str) -> str:
         """The payload of the button with this title in the last turn."""
         for reply in self.replies:
-            for button_title, payload in reply.buttons:
-                if button_title == title:
-                    return payload
-        raise AssertionError(f"no button {title!r} in {[r.buttons for r in self.replies]}")
+            for choice in reply.choices:
+                if choice.title == title:
+                    return choice.payload
+        raise AssertionError(f"no button {title!r} in {[r.choices for r in self.replies]}")
 
     @property
     def text(self) -> str:
@@ -89,3 +92,12 @@ class Conversation:
 @pytest.fixture
 async def conversation(engine: Engine, conversation_id: str) -> AsyncIterator[Conversation]:
     yield Conversation(engine, conversation_id)
+
+
+@pytest.fixture
+async def gateway_redis() -> AsyncIterator[AsyncRedis]:
+    client = AsyncRedis.from_url(GATEWAY_REDIS_URL)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.close()

@@ -18,9 +18,7 @@ from content.texts import load_texts
 ENGLISH_IN = TurnContext(language="en", country="IN", channel="test")
 
 
-def make_catalogs(
-    tmp_path: Path, translations: dict[str, str], *, compile_mo: bool = True
-) -> Catalogs:
+def make_catalogs(tmp_path: Path, translations: dict[str, str], *, compile_mo: bool = True) -> Catalogs:
     folder = tmp_path / "xx" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     catalog = Catalog(locale="fr")
@@ -69,9 +67,7 @@ def test_a_verified_platform_variant_replaces_the_generic_step() -> None:
 
 def test_tell_me_more_shows_the_official_link_only_when_verified() -> None:
     steps = load_library().playbooks["secure_account"].steps
-    index, variant = next(
-        (i, s.variants["google"]) for i, s in enumerate(steps) if "google" in s.variants
-    )
+    index, variant = next((i, s.variants["google"]) for i, s in enumerate(steps) if "google" in s.variants)
     params = {"playbook": "secure_account", "step": index, "platform": "google"}
     text = renderer().render("step_more", params, ENGLISH_IN)["text"]
     if variant.source.verified and variant.link:

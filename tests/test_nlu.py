@@ -26,8 +26,7 @@ def test_heldout_and_training_sets_do_not_overlap() -> None:
 
     for language in ("en",):
         trained = {
-            m.get("text").lower()
-            for m in load_data(str(NLU_DATA / language / "nlu.yml")).intent_examples
+            m.get("text").lower() for m in load_data(str(NLU_DATA / language / "nlu.yml")).intent_examples
         }
         heldout = {text.lower() for text, _ in heldout_examples(language)}
         assert trained & heldout == set()
@@ -58,9 +57,7 @@ def test_scores_are_computed_per_intent() -> None:
         ("can i talk to a real person please", "human_handoff"),
     ],
 )
-async def test_each_situation_is_reachable_by_free_text(
-    engine: Engine, text: str, intent: str
-) -> None:
+async def test_each_situation_is_reachable_by_free_text(engine: Engine, text: str, intent: str) -> None:
     assert (await engine.parse(text, "en")).intent == intent
 
 

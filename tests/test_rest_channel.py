@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 
 from bot.app import create_app
 from bot.engine import Engine
@@ -15,13 +16,11 @@ WEBHOOK = "/webhooks/rest/webhook"
 
 
 @pytest.fixture
-async def client(aiohttp_client: Any, settings: Settings, engine: Engine) -> TestClient:
-    return await aiohttp_client(create_app(settings, engine))
+async def client(aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis) -> TestClient:
+    return await aiohttp_client(create_app(settings, engine, gateway_redis))
 
 
-async def test_a_message_gets_the_replies_in_rasa_format(
-    client: TestClient, conversation_id: str
-) -> None:
+async def test_a_message_gets_the_replies_in_rasa_format(client: TestClient, conversation_id: str) -> None:
     response = await client.post(WEBHOOK, json={"sender": conversation_id, "message": "hello"})
     assert response.status == 200
     body = await response.json()
@@ -34,9 +33,7 @@ async def test_a_message_gets_the_replies_in_rasa_format(
     ]
 
 
-async def test_a_button_payload_walks_the_playbook(
-    client: TestClient, conversation_id: str
-) -> None:
+async def test_a_button_payload_walks_the_playbook(client: TestClient, conversation_id: str) -> None:
     first = await client.post(WEBHOOK, json={"sender": conversation_id, "message": "/doxxing"})
     step_one = (await first.json())[-1]
     done = next(b["payload"] for b in step_one["buttons"] if b["title"] == "Done")
@@ -89,3 +86,53 @@ async def test_a_refused_body_changes_no_conversation(
     replies = await client.post(WEBHOOK, json={"sender": conversation_id, "message": "/greet"})
     # Had the refused message started the doxxing playbook, greeting would offer to resume it.
     assert len(await replies.json()) == 5
+
+
+async def say(client: TestClient, sender: str, text: str, **metadata: str) -> list[dict[str, Any]]:
+    body = {"sender": sender, "message": text, "metadata": metadata}
+    response = await client.post(WEBHOOK, json=body)
+    assert response.status == 200
+    return list(await response.json())
+
+
+async def test_a_first_message_in_spanish_is_answered_in_spanish(
+    client: TestClient, engine: Engine, conversation_id: str
+) -> None:
+    replies = await say(client, conversation_id, "hola buenas tardes")
+    assert replies[0]["text"] == engine.render("welcome", "es").text
+
+
+async def test_the_language_menu_names_each_language_in_its_own_name(
+    client: TestClient, conversation_id: str
+) -> None:
+    replies = await say(client, conversation_id, "idioma")  # a Spanish word, from an English default
+    titles = [b["title"] for b in replies[0]["buttons"]]
+    assert {"English", "Español", "Français", "Kiswahili", "Português", "हिन्दी", "العربية"} <= set(titles)
+    chosen = next(b["payload"] for b in replies[0]["buttons"] if b["title"] == "Français")
+    after = await say(client, conversation_id, chosen)
+    assert "Français" in after[0]["text"]
+    assert len(after) >= 2  # then the menu, in French
+
+
+async def test_a_confident_other_language_is_offered_not_switched_silently(
+    client: TestClient, engine: Engine, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "hello", language="en")  # settles English
+    offer = await say(
+        client, conversation_id, "me hackearon la cuenta de instagram y cambiaron la contraseña"
+    )
+    assert [b["title"] for b in offer[0]["buttons"]] == ["Español", "English"]
+    switched = await say(client, conversation_id, offer[0]["buttons"][0]["payload"])
+    # The held message is then answered in Spanish: the playbook starts.
+    assert switched[-1]["text"].startswith("1/8. ")
+    assert (
+        switched[-1]["buttons"][0]["title"]
+        == engine.render("step", "es", params={"playbook": "secure_account", "step": 0}).choices[0].title
+    )
+
+
+async def test_a_telegram_style_language_hint_is_used(
+    client: TestClient, engine: Engine, conversation_id: str
+) -> None:
+    replies = await say(client, conversation_id, "/greet", language="sw")
+    assert replies[0]["text"] == engine.render("welcome", "sw").text

@@ -1,0 +1,1 @@
+"""Channels: each parses and verifies inbound webhooks, renders replies for its limits, and sends."""

@@ -1,0 +1,58 @@
+"""What every channel provides, and the typed errors its `send` may raise."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from bot.messages import InboundMessage, OutboundMessage
+
+
+class SendError(Exception):
+    """A send failed. Subclasses say whether trying again can help."""
+
+
+class TransientSendError(SendError):
+    """Rate limited, a 5xx or a timeout: try again, after `retry_after` seconds if the provider said."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """The provider refused for good (blocked by the user, bad number, outside a window)."""
+
+
+class Accept(Protocol):
+    """The gateway's entry point for a parsed, verified inbound message."""
+
+    async def __call__(self, message: InboundMessage) -> bool: ...
+
+
+class Channel(Protocol):
+    name: str
+    # Messages per second a provider allows to one recipient, and to all recipients together.
+    per_recipient_rate: float
+    overall_rate: float
+
+    def routes(self, accept: Accept) -> list[web.RouteDef]:
+        """Webhook routes; each verifies, parses and hands messages to `accept`."""
+        ...
+
+    def render(self, replies: Sequence[OutboundMessage]) -> list[Any]:
+        """The provider requests for one turn's replies, within the channel's limits (pure)."""
+        ...
+
+    async def send(self, recipient: str, request: Any, reply_to: str) -> str | None:
+        """Send one request answering message `reply_to`; return the provider's message id.
+
+        Raises TransientSendError or PermanentSendError; never anything else on purpose.
+        """
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -1,0 +1,24 @@
+"""Which channels run: REST always; each provider when its credentials are configured."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from bot.channels.base import Channel
+from bot.channels.rest import RestChannel
+from bot.channels.telegram import TelegramChannel
+from bot.settings import Settings
+
+
+def configured_channels(settings: Settings, redis: Redis) -> list[Channel]:
+    channels: list[Channel] = [RestChannel(redis)]
+    if settings.telegram is not None:
+        channels.append(
+            TelegramChannel(
+                token=settings.telegram.token,
+                secret_token=settings.telegram.secret_token,
+                api_url=settings.telegram.api_url,
+                polling=settings.telegram.polling,
+            )
+        )
+    return channels

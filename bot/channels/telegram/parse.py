@@ -1,0 +1,105 @@
+"""Telegram updates (Bot API JSON) as channel-neutral messages, through python-telegram-bot's types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, Message, Update
+
+from bot.channels.telegram.callback_data import CallbackDataError, ChoiceData
+from bot.messages import InboundKind, InboundMessage
+
+CHANNEL = "telegram"
+COMMANDS = {"/start": "/greet", "/menu": "/menu", "/exit": "/quick_exit", "/language": "/language"}
+
+
+class NotForUs(Exception):
+    """An update that carries no message from a person in a private chat (group, channel, status)."""
+
+
+def _kind(message: Message) -> InboundKind:
+    if message.text is not None:
+        return InboundKind.TEXT
+    for attribute, kind in (
+        ("photo", InboundKind.IMAGE),
+        ("video", InboundKind.VIDEO),
+        ("video_note", InboundKind.VIDEO),
+        ("animation", InboundKind.VIDEO),
+        ("voice", InboundKind.AUDIO),
+        ("audio", InboundKind.AUDIO),
+        ("document", InboundKind.DOCUMENT),
+        ("sticker", InboundKind.STICKER),
+        ("location", InboundKind.LOCATION),
+        ("venue", InboundKind.LOCATION),
+        ("contact", InboundKind.CONTACT),
+    ):
+        if getattr(message, attribute):
+            return kind
+    return InboundKind.UNSUPPORTED
+
+
+def _command(text: str) -> str | None:
+    word = text.strip().split(maxsplit=1)[0].split("@", 1)[0].lower() if text.strip() else ""
+    return COMMANDS.get(word)
+
+
+def parse_update(data: dict[str, Any], bot: Bot) -> tuple[InboundMessage, str | None]:
+    """The message an update carries, and the callback query id to answer (if a button was pressed).
+
+    Raises NotForUs for updates that need no reply, ValueError for malformed ones.
+    """
+    update = Update.de_json(data, bot)
+    if update is None:
+        raise ValueError("empty update")
+    provider_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != "private":
+            raise NotForUs
+        try:
+            payload = ChoiceData.unpack(query.data or "").payload()
+        except CallbackDataError:
+            payload = ""
+        return (
+            InboundMessage(
+                channel=CHANNEL,
+                provider_id=provider_id,
+                sender=str(chat.id),
+                kind=InboundKind.CHOICE if payload else InboundKind.UNSUPPORTED,
+                text=payload,
+                language_hint=query.from_user.language_code,
+            ),
+            query.id,
+        )
+    if update.message_reaction is not None:
+        reaction = update.message_reaction
+        if reaction.chat.type != "private":
+            raise NotForUs
+        return _message(provider_id, str(reaction.chat.id), InboundKind.REACTION, "", None), None
+    edited = update.edited_message
+    message = update.message or edited
+    if message is None or message.chat.type != "private":
+        raise NotForUs
+    language = message.from_user.language_code if message.from_user else None
+    if edited is not None:
+        return _message(provider_id, str(message.chat.id), InboundKind.EDITED, "", language), None
+    kind = _kind(message)
+    text = message.text or ""
+    command = _command(text) if kind is InboundKind.TEXT else None
+    if command is not None:
+        kind, text = InboundKind.CHOICE, command
+    return _message(provider_id, str(message.chat.id), kind, text, language), None
+
+
+def _message(
+    provider_id: str, sender: str, kind: InboundKind, text: str, language: str | None
+) -> InboundMessage:
+    return InboundMessage(
+        channel=CHANNEL,
+        provider_id=provider_id,
+        sender=sender,
+        kind=kind,
+        text=text,
+        language_hint=language,
+    )

@@ -1,0 +1,134 @@
+"""Deliver a conversation's replies in order, with bounded retries; failures are kept, not raised.
+
+Runs under the conversation's lease, after the turn's replies were committed to the outbox, so a crash
+resumes at the first request not yet sent (a request in flight at the crash may be sent twice: the
+providers offer no idempotency key for sends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.channels.base import Channel, PermanentSendError, TransientSendError
+from bot.conversations import PREFIX, ConversationStore, replies_from_json
+from bot.privacy import Pseudonymizer
+
+log = logging.getLogger(__name__)
+
+FAILURES = f"{PREFIX}:delivery:failures"
+METRICS = f"{PREFIX}:metrics"
+KEPT_FAILURES = 1000
+
+
+class RateLimiter:
+    """At most `rate` sends per second per key, across every replica (a fixed window in Redis)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def wait(self, key: str, rate: float) -> None:
+        if rate <= 0:
+            return
+        window = max(1.0, 1.0 / rate)
+        allowed = max(1, round(rate * window))
+        while True:
+            now = time.time()
+            slot = int(now // window)
+            counter = f"{PREFIX}:rate:{key}:{slot}"
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(counter)
+                pipe.expire(counter, int(window) + 1)
+                count, _ = await pipe.execute()
+            if count <= allowed:
+                return
+            await asyncio.sleep((slot + 1) * window - now)
+
+
+class Outbox:
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        channels: Mapping[str, Channel],
+        pseudonym: Pseudonymizer,
+        max_attempts: int = 6,
+        base_delay: float = 0.5,
+        max_delay: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._channels = channels
+        self._pseudonym = pseudonym
+        self._limiter = RateLimiter(store.redis)
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+
+    async def deliver(self, conversation_id: str) -> None:
+        while (item := await self._store.outbox_head(conversation_id)) is not None:
+            channel = self._channels.get(item["channel"])
+            if channel is None:
+                await self._failed(conversation_id, item["channel"], "channel is not configured")
+            else:
+                requests = channel.render(replies_from_json(item["replies"]))
+                first = await self._store.sent_count(conversation_id)
+                for index in range(first, len(requests)):
+                    await self._send(conversation_id, channel, item, requests[index])
+                    await self._store.record_sent(conversation_id, index + 1)
+            await self._store.outbox_done(conversation_id)
+
+    async def _send(
+        self, conversation_id: str, channel: Channel, item: Mapping[str, Any], request: Any
+    ) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            await self._limiter.wait(f"{channel.name}:all", channel.overall_rate)
+            await self._limiter.wait(f"{channel.name}:{conversation_id}", channel.per_recipient_rate)
+            try:
+                await channel.send(item["sender"], request, item["inbound"])
+            except TransientSendError as error:
+                await self._count(f"retried:{channel.name}")
+                if attempt == self._max_attempts:
+                    reason = f"gave up after {attempt} attempts: {error}"
+                    await self._failed(conversation_id, channel.name, reason)
+                    return
+                await asyncio.sleep(self._delay(attempt, error.retry_after))
+            except PermanentSendError as error:
+                await self._failed(conversation_id, channel.name, str(error))
+                return
+            except Exception as error:  # the error boundary: a bug must not lose the rest
+                log.exception("outbox.send_crashed channel=%s", channel.name)
+                await self._failed(conversation_id, channel.name, f"{type(error).__name__}")
+                return
+            else:
+                await self._count(f"sent:{channel.name}")
+                return
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self._max_delay)
+        backoff = self._base_delay * 2 ** (attempt - 1)
+        return float(min(backoff, self._max_delay) * random.uniform(0.8, 1.2))  # noqa: S311
+
+    async def _count(self, name: str) -> None:
+        await self._store.redis.hincrby(METRICS, name, 1)
+
+    async def _failed(self, conversation_id: str, channel: str, reason: str) -> None:
+        record = {
+            "at": time.time(),
+            "channel": channel,
+            "conversation": self._pseudonym(conversation_id),
+            "reason": reason,
+        }
+        log.warning("outbox.send_failed channel=%s reason=%s", channel, reason)
+        async with self._store.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(FAILURES, json.dumps(record))
+            pipe.ltrim(FAILURES, 0, KEPT_FAILURES - 1)
+            pipe.hincrby(METRICS, f"failed:{channel}", 1)
+            await pipe.execute()

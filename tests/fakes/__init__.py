@@ -1,0 +1,1 @@
+"""Local fake provider servers that speak the providers' real wire formats."""

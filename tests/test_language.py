@@ -1,0 +1,114 @@
+"""Language negotiation, detection, normalisation and right-to-left rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.keywords import Keywords
+from bot.language import Detector, country_of_phone, decide, display_name, primary
+from bot.nlg import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolate
+from bot.normalize import normalize
+
+VOCABULARIES = {
+    "en": frozenset({"my", "account", "was", "hacked", "hello", "help", "please"}),
+    "es": frozenset({"mi", "cuenta", "fue", "hackeada", "hola", "ayuda", "por", "favor"}),
+    "sw": frozenset({"akaunti", "yangu", "imehackiwa", "habari", "msaada"}),
+}
+AVAILABLE = ["en", "es", "sw"]
+
+
+def decision(**given: object) -> object:
+    arguments = {
+        "available": AVAILABLE,
+        "default": "en",
+        "remembered": None,
+        "chosen": False,
+        "hint": None,
+        "country": None,
+        "text": "",
+        "detector": Detector(VOCABULARIES),
+    }
+    arguments.update(given)
+    return decide(**arguments)  # type: ignore[arg-type]
+
+
+def test_an_explicit_choice_beats_everything() -> None:
+    result = decision(remembered="sw", chosen=True, hint="es", text="my account was hacked")
+    assert result.language == "sw" and result.offer is None
+
+
+def test_a_settled_language_is_kept_but_a_confident_other_one_is_offered() -> None:
+    result = decision(remembered="en", text="mi cuenta fue hackeada por favor")
+    assert result.language == "en"
+    assert result.offer == "es"
+
+
+def test_short_or_mixed_messages_do_not_trigger_an_offer() -> None:
+    assert decision(remembered="en", text="hola").offer is None
+    assert decision(remembered="en", text="hola my account").offer is None
+
+
+def test_the_channel_hint_comes_before_detection() -> None:
+    assert decision(hint="es-MX", text="my account was hacked").language == "es"
+    assert decision(hint="de", text="mi cuenta fue hackeada").language == "es"  # no German: detect
+
+
+def test_the_phone_country_narrows_and_the_message_picks_among_its_languages() -> None:
+    assert decision(country="KE", text="akaunti yangu imehackiwa").language == "sw"
+    assert decision(country="KE", text="my account was hacked").language == "en"
+    assert decision(country="KE", text="").language == "sw"
+
+
+def test_nothing_known_falls_back_to_the_default_without_settling() -> None:
+    result = decision(text="")
+    assert result.language == "en" and not result.settled
+
+
+@pytest.mark.parametrize(
+    ("address", "country"),
+    [("+254712345678", "KE"), ("whatsapp:+5511987654321", "BR"), ("919876543210", "IN"),
+     ("not-a-phone", None), ("", None)],
+)  # fmt: skip
+def test_the_country_of_a_phone_number(address: str, country: str | None) -> None:
+    assert country_of_phone(address) == country
+
+
+def test_languages_are_named_in_their_own_language() -> None:
+    assert [display_name(x) for x in ("sw", "fr", "hi", "ar", "pt")] == [
+        "Kiswahili", "Français", "हिन्दी", "العربية", "Português",
+    ]  # fmt: skip
+    assert primary("pt-BR") == "pt" and primary("pt_br") == "pt" and primary(None) is None
+
+
+@pytest.mark.parametrize(
+    ("variant", "plain"),
+    [
+        ("أريد", "اريد"),  # alef with hamza above
+        ("إنسان", "انسان"),  # alef with hamza below
+        ("آمن", "امن"),  # alef with madda
+        ("مستشفى", "مستشفي"),  # alef maqsura
+        ("رسالة", "رساله"),  # ta marbuta
+        ("مـــساعدة", "مساعده"),  # tatweel
+        ("مُسَاعَدَة", "مساعده"),  # diacritics
+        ("ﻻ", "لا"),  # a presentation-form ligature
+    ],
+)
+def test_arabic_spelling_variants_fold_to_one_form(variant: str, plain: str) -> None:
+    assert normalize(variant) == plain
+
+
+def test_arabic_keywords_match_whatever_the_spelling(tmp_path) -> None:
+    path = tmp_path / "keywords.yml"
+    path.write_text("danger:\n  - حياتي في خطر\n", encoding="utf-8")
+    keywords = Keywords.load(path)
+    assert keywords.intent_for("حَيَاتِي فِي خَطَرٍ الآن") == "immediate_danger"
+
+
+def test_numbers_and_links_are_isolated_in_right_to_left_text_only() -> None:
+    assert (
+        isolate("+20 100 752 5600", "ar")
+        == f"{FIRST_STRONG_ISOLATE}+20 100 752 5600{POP_DIRECTIONAL_ISOLATE}"
+    )
+    assert isolate("https://stopncii.org", "ar").startswith(FIRST_STRONG_ISOLATE)
+    assert isolate("+20 100 752 5600", "fr") == "+20 100 752 5600"
+    assert isolate("خط المساعدة", "ar") == "خط المساعدة"

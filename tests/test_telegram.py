@@ -1,0 +1,283 @@
+"""Telegram end to end: python-telegram-bot against a local fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+
+from bot.app import create_app
+from bot.channels.telegram.callback_data import LIMIT_BYTES, CallbackDataError, ChoiceData
+from bot.channels.telegram.render import TEXT_LIMIT, render
+from bot.engine import Engine
+from bot.messages import Choice, OutboundMessage
+from bot.outbox import FAILURES
+from bot.settings import Settings, TelegramSettings
+from content.model import PLATFORMS
+
+from .conftest import GATEWAY_REDIS_URL
+from .fakes.telegram import FakeTelegram, blocked, server_error, too_many_requests
+
+TOKEN = "123456:TEST-token-for-the-fake-server-only"
+SECRET = "test-secret-token"
+WEBHOOK = "/webhooks/telegram/webhook"
+PAYLOADS = Path(__file__).parent / "payloads" / "telegram"
+_update_ids = itertools.count(500_000)
+
+
+def payload(name: str, chat_id: int | None = None, **changes: Any) -> dict[str, Any]:
+    data = json.loads((PAYLOADS / f"{name}.json").read_text())
+    data["update_id"] = next(_update_ids)
+    for key in ("message", "edited_message"):
+        if key in data and chat_id is not None:
+            data[key]["chat"]["id"] = chat_id
+            data[key].update(changes)
+    if "callback_query" in data and chat_id is not None:
+        data["callback_query"]["message"]["chat"]["id"] = chat_id
+        data["callback_query"].update(changes)
+    return data
+
+
+@pytest.fixture
+async def fake() -> Any:
+    fake = FakeTelegram(token=TOKEN)
+    server = TestServer(fake.app())
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, fake: Any
+) -> TestClient:
+    telegram = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False)
+    app = create_app(replace(settings, telegram=telegram), engine, gateway_redis)
+    return await aiohttp_client(app)
+
+
+_chats = itertools.count(7_000_000)
+
+
+@pytest.fixture
+def chat() -> int:
+    return next(_chats)
+
+
+async def post(client: TestClient, update: dict[str, Any], secret: str | None = SECRET) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    response = await client.post(WEBHOOK, json=update, headers=headers)
+    return response.status
+
+
+async def test_a_message_is_answered_through_the_bot_api(
+    client: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    assert await post(client, payload("start_command", chat)) == 200
+    sent = await fake.wait_for(1)
+    # Welcome, limits, privacy and how to leave are merged into one message; the question has buttons.
+    assert [m["chat_id"] for m in sent] == [str(chat)] * len(sent)
+    last = sent[-1]
+    assert last["text"].endswith("Are you safe right now?")
+    keyboard = last["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in keyboard] == ["c:affirm", "c:immediate_danger"]
+
+
+async def test_a_button_press_is_answered_and_walks_on(
+    client: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    await post(client, payload("text_message", chat, text="/doxxing"))
+    await fake.wait_for(1)
+    before = len(fake.sent())
+    press = payload("callback_query", chat, data="c:step_done")
+    assert await post(client, press) == 200
+    sent = await fake.wait_for(before + 1)
+    assert sent[-1]["text"].startswith("2/8. ")
+    answered = await fake.wait_for(1, "answerCallbackQuery")
+    assert answered[0]["callback_query_id"] == press["callback_query"]["id"]
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
+async def test_a_forged_webhook_is_refused_and_changes_nothing(
+    client: TestClient, fake: FakeTelegram, gateway_redis: Redis, chat: int, secret: str | None
+) -> None:
+    assert await post(client, payload("text_message", chat), secret=secret) == 401
+    await asyncio.sleep(0.3)
+    assert fake.sent() == []
+    assert await gateway_redis.keys("*inbox*") == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"update_id": "x", "message": 5}'])
+async def test_a_malformed_update_gets_400(client: TestClient, body: bytes) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    response = await client.post(WEBHOOK, data=body, headers=headers)
+    assert response.status == 400
+
+
+async def test_a_redelivered_update_is_answered_once(
+    client: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    update = payload("text_message", chat, text="/stalking")
+    assert await post(client, update) == 200
+    assert await post(client, update) == 200
+    await fake.wait_for(1)
+    await asyncio.sleep(0.5)
+    assert len(fake.sent()) == 1
+
+
+async def test_quick_messages_are_answered_in_order(
+    client: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    # Each webhook returns once the message is stored, so all three arrive while the first turn runs.
+    for text in ["/doxxing", "/step_done", "/step_done"]:
+        assert await post(client, payload("text_message", chat, text=text)) == 200
+    sent = await fake.wait_for(3)
+    assert "1/8. " in sent[0]["text"]
+    assert [m["text"][:5] for m in sent[1:]] == ["2/8. ", "3/8. "]
+
+
+async def test_order_holds_across_two_replicas(
+    aiohttp_client: Any,
+    settings: Settings,
+    engine: Engine,
+    gateway_redis: Redis,
+    fake: FakeTelegram,
+    chat: int,
+) -> None:
+    telegram = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False)
+    configured = replace(settings, telegram=telegram)
+    second_redis = Redis.from_url(GATEWAY_REDIS_URL)
+    replicas = [
+        await aiohttp_client(create_app(configured, engine, gateway_redis)),
+        await aiohttp_client(create_app(configured, engine, second_redis)),
+    ]
+    texts = [
+        "/report_abuse",
+        '/inform_platform{"platform":"x"}',
+        "/step_done",
+        "/step_skip",
+        "/step_back",
+    ]
+    for number, text in enumerate(texts):
+        replica = replicas[number % 2]
+        assert await post(replica, payload("text_message", chat, text=text)) == 200
+    sent = await fake.wait_for(5)
+    assert "1/7. " in sent[1]["text"]
+    assert [m["text"][:5] for m in sent[2:]] == ["2/7. ", "3/7. ", "2/7. "]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("photo", "I can't open files"),
+        ("document", "I can't open files"),
+        ("voice", "I can't listen to voice messages"),
+        ("sticker", "I can only read words"),
+        ("emoji_only", "I can only read words"),
+        ("location", "I don't need your location"),
+        ("contact", "I haven't kept that contact"),
+        ("edited_message", "I only read new messages"),
+        ("message_reaction", "I can only read words"),
+    ],
+)
+async def test_everything_a_person_might_send_gets_a_kind_reply(
+    client: TestClient, fake: FakeTelegram, chat: int, name: str, expected: str
+) -> None:
+    update = payload(name, chat)
+    if name == "message_reaction":
+        update["message_reaction"]["chat"]["id"] = chat
+    assert await post(client, update) == 200
+    sent = await fake.wait_for(1)
+    assert sent[0]["text"].startswith(expected)
+
+
+async def test_group_messages_are_ignored(client: TestClient, fake: FakeTelegram) -> None:
+    assert await post(client, payload("group_message")) == 200
+    await asyncio.sleep(0.3)
+    assert fake.sent() == []
+
+
+async def test_a_ten_thousand_character_message_is_answered(
+    client: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    long_text = ("someone hacked my instagram account and " * 250)[:10_000]
+    assert await post(client, payload("text_message", chat, text=long_text)) == 200
+    sent = await fake.wait_for(1)
+    assert all(len(m["text"]) <= TEXT_LIMIT for m in sent)
+
+
+async def test_rate_limits_are_retried_after_the_time_telegram_asks(
+    client: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    fake.send_failures += [too_many_requests(1), server_error()]
+    await post(client, payload("text_message", chat, text="/sextortion"))
+    sent = await fake.wait_for(3, timeout=20)  # two failed attempts, then the delivery
+    assert sent[-1]["text"] == sent[0]["text"]
+
+
+async def test_a_permanent_failure_is_recorded_not_raised(
+    client: TestClient, fake: FakeTelegram, gateway_redis: Redis, chat: int
+) -> None:
+    fake.send_failures.append(blocked())
+    await post(client, payload("text_message", chat, text="/impersonation"))
+    await fake.wait_for(1)
+    for _ in range(100):
+        if await gateway_redis.llen(FAILURES):
+            break
+        await asyncio.sleep(0.05)
+    record = json.loads(await gateway_redis.lindex(FAILURES, 0))
+    assert record["channel"] == "telegram"
+    assert "blocked" in record["reason"]
+    assert str(chat) not in json.dumps(record)
+
+
+def test_every_payload_the_assistant_can_send_fits_in_callback_data() -> None:
+    intents = [
+        "step_done",
+        "step_more",
+        "step_skip",
+        "step_back",
+        "step_stop",
+        "affirm",
+        "deny",
+        "immediate_danger",
+        "human_handoff",
+        "menu",
+        "secure_account",
+        "document_evidence",
+    ]
+    payloads = [f"/{i}" for i in intents]
+    payloads += [f'/inform_platform{{"platform":"{p}"}}' for p in PLATFORMS]
+    for original in payloads:
+        packed = ChoiceData.from_payload(original).pack()
+        assert len(packed.encode()) <= LIMIT_BYTES
+        assert ChoiceData.unpack(packed).payload() == original
+
+
+def test_callback_data_over_64_bytes_is_refused() -> None:
+    with pytest.raises(CallbackDataError):
+        ChoiceData(intent="x" * 70).pack()
+    with pytest.raises(CallbackDataError):
+        ChoiceData.unpack("forged:data")
+
+
+def test_render_merges_a_turn_and_splits_at_4096() -> None:
+    replies = [
+        OutboundMessage(text="Hello."),
+        OutboundMessage(text="Are you safe?", choices=(Choice(title="Yes", payload="/affirm"),)),
+        OutboundMessage(text="A sentence. " * 500),
+    ]
+    messages = render(replies)
+    assert messages[0].text == "Hello.\n\nAre you safe?"
+    assert messages[0].buttons == (("Yes", "c:affirm"),)
+    assert len(messages) == 3
+    assert all(len(m.text) <= TEXT_LIMIT for m in messages)
+    assert "".join(m.text for m in messages[1:]).replace(" ", "") == ("A sentence." * 500).replace(" ", "")

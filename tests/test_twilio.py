@@ -1,0 +1,422 @@
+"""Twilio (SMS, WhatsApp via Twilio) end to end: twilio-python against a local fake REST API.
+
+Webhooks are signed with twilio's own RequestValidator and the test auth token, over the public URL
+the app is configured with (the test server's own address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+from twilio.request_validator import RequestValidator
+
+from bot.app import create_app
+from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, opt_out_key
+from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
+from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, plain, render, segments
+from bot.delivery import DeliveryStatuses
+from bot.engine import Engine
+from bot.messages import Choice, InboundKind, OutboundMessage
+from bot.outbox import FAILURES
+from bot.settings import Settings, TwilioSettings
+
+from .conftest import free_port
+from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed
+
+ACCOUNT_SID = "AC00000000000000000000000000000001"
+AUTH_TOKEN = "test-auth-token-for-the-fake-server-only"
+SMS_FROM = "+15005550006"
+WHATSAPP_FROM = "whatsapp:+14155238886"
+PAYLOADS = Path(__file__).parent / "payloads" / "twilio"
+FIRST_QUESTION = "Are you safe right now?"
+_sids = itertools.count(1)
+_numbers = itertools.count(100)
+
+Client = Callable[[str], Awaitable[TestClient]]
+
+
+def payload(name: str, sender: str | None = None, **changes: str) -> dict[str, str]:
+    form: dict[str, str] = json.loads((PAYLOADS / f"{name}.json").read_text())
+    form["MessageSid"] = form["SmsSid"] = form["SmsMessageSid"] = f"SM{next(_sids):032x}"
+    if sender is not None:
+        form["From"] = sender
+    form.update(changes)
+    return form
+
+
+def signature(client: TestClient, path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(str(client.make_url(path)), form)
+
+
+async def post(
+    client: TestClient, form: dict[str, str], path: str = WEBHOOK_PATH, signed: str | None = None
+) -> int:
+    """POST a form as Twilio does, signed over exactly this form unless another signature is given."""
+    header = signed if signed is not None else signature(client, path, form)
+    response = await client.post(path, data=form, headers={"X-Twilio-Signature": header})
+    return response.status
+
+
+async def say(client: TestClient, sender: str, body: str) -> int:
+    return await post(client, payload("incoming_sms", sender, Body=body))
+
+
+@pytest.fixture
+async def fake() -> Any:
+    fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    server = TestServer(fake.app())
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+@pytest.fixture
+def make_client(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, fake: FakeTwilio
+) -> Client:
+    async def make(sender: str) -> TestClient:
+        port = free_port()
+        twilio = TwilioSettings(
+            account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=sender, api_url=fake.url
+        )
+        configured = replace(settings, twilio=twilio, public_url=f"http://127.0.0.1:{port}")
+        client: TestClient = await aiohttp_client(
+            create_app(configured, engine, gateway_redis), server_kwargs={"port": port}
+        )
+        assert str(client.make_url("")).rstrip("/") == configured.public_url
+        return client
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client: Client) -> TestClient:
+    return await make_client(SMS_FROM)
+
+
+@pytest.fixture
+def phone() -> str:
+    return f"+1555555{next(_numbers):04d}"
+
+
+async def failures(redis: Redis, count: int = 1) -> list[dict[str, Any]]:
+    for _ in range(200):
+        if await redis.llen(FAILURES) >= count:
+            break
+        await asyncio.sleep(0.05)
+    return [json.loads(raw) for raw in await redis.lrange(FAILURES, 0, -1)]
+
+
+async def test_a_text_is_answered_through_the_rest_api_with_numbered_choices(
+    client: TestClient, fake: FakeTwilio, phone: str
+) -> None:
+    form = payload("incoming_sms", phone, Body="Hello")
+    headers = {"X-Twilio-Signature": signature(client, WEBHOOK_PATH, form)}
+    response = await client.post(WEBHOOK_PATH, data=form, headers=headers)
+    assert response.status == 200
+    assert response.content_type == "text/xml"
+    assert (await response.text()).endswith("<Response/>")  # replies never go out as TwiML
+    sent = await fake.wait_for(1)
+    assert {(m["To"], m["From"]) for m in sent} == {(phone, SMS_FROM)}
+    assert sent[0]["StatusCallback"] == str(client.make_url(STATUS_PATH))
+    assert sent[-1]["Body"].endswith(f"{FIRST_QUESTION}\n\n1 Yes, I'm safe\n2 No, I need help now")
+    # The welcome's curly apostrophes were made plain: GSM-7, within the segment limit.
+    assert all(segments(m["Body"])[0] == "GSM-7" for m in sent)
+    assert all(segments(m["Body"])[1] <= MAX_SEGMENTS for m in sent)
+
+
+async def test_answering_the_first_question_with_a_number_walks_on(
+    client: TestClient, fake: FakeTwilio, phone: str
+) -> None:
+    assert await say(client, phone, "Hello") == 200
+    first = await fake.wait_for(1)
+    assert first[-1]["Body"].endswith("1 Yes, I'm safe\n2 No, I need help now")
+    assert await say(client, phone, " 1 ") == 200
+    sent = await fake.wait_for(len(first) + 1)
+    assert sent[len(first)]["Body"].startswith("I'm glad you're safe right now.")
+    assert "\n1 Hacked account\n2 " in sent[-1]["Body"]  # the menu: numbered again
+    await say(client, phone, "2")
+    sent = await fake.wait_for(len(first) + 2)
+    assert "1/" in sent[-1]["Body"]  # the doxxing playbook's first step, not the number "2"
+
+
+@pytest.mark.parametrize(("signed", "status"), [("", 401), ("bm90IHRoZSByaWdodCBzaWduYXR1cmU=", 403)])
+async def test_an_unsigned_or_forged_webhook_is_refused_and_changes_nothing(
+    client: TestClient,
+    fake: FakeTwilio,
+    gateway_redis: Redis,
+    phone: str,
+    signed: str,
+    status: int,
+) -> None:
+    form = payload("incoming_sms", phone, Body="PARAR")
+    response = await client.post(WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": signed})
+    assert response.status == status
+    for path in (WEBHOOK_PATH, STATUS_PATH):
+        assert (await client.post(path, data=form)).status == 401  # no header at all
+    await asyncio.sleep(0.3)
+    assert fake.sent() == []
+    assert await gateway_redis.keys("*") == []
+
+
+async def test_a_tampered_parameter_is_refused_and_nothing_is_stored_or_sent(
+    client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
+) -> None:
+    form = payload("incoming_sms", phone, Body="Hello")
+    genuine = signature(client, WEBHOOK_PATH, form)
+    tampered = {**form, "From": "+15555550999"}
+    assert await post(client, tampered, signed=genuine) == 403
+    assert await post(client, form, signed=signature(client, WEBHOOK_PATH, form, "other")) == 403
+    await asyncio.sleep(0.3)
+    assert fake.sent() == []
+    assert await gateway_redis.keys("*") == []
+
+
+async def test_a_redelivered_message_sid_is_answered_once(
+    client: TestClient, fake: FakeTwilio, phone: str
+) -> None:
+    form = payload("incoming_sms", phone, Body="/stalking")
+    assert await post(client, form) == 200
+    assert await post(client, form) == 200
+    await fake.wait_for(1)
+    await asyncio.sleep(0.5)
+    assert len(fake.sent()) == 1
+
+
+async def test_quick_messages_are_answered_in_order(client: TestClient, fake: FakeTwilio, phone: str) -> None:
+    # Each webhook returns once the message is stored, so all three arrive while the first turn runs.
+    for body in ["/doxxing", "/step_done", "/step_done"]:
+        assert await say(client, phone, body) == 200
+    sent = await fake.wait_for(3)
+    assert "1/8. " in sent[0]["Body"]
+    assert [m["Body"][:5] for m in sent[1:]] == ["2/8. ", "3/8. "]
+
+
+async def test_stop_in_spanish_opts_out_until_start(
+    client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
+) -> None:
+    await say(client, phone, "Hello")
+    before = len(await fake.wait_for(1))
+    assert await say(client, phone, "PARAR") == 200
+    assert await gateway_redis.exists(opt_out_key(phone))
+    await say(client, phone, "/stalking")
+    records = await failures(gateway_redis, 2)  # the quick-exit reply, then the playbook
+    assert len(fake.sent()) == before
+    assert {r["channel"] for r in records} == {"twilio"}
+    assert all("opted out" in r["reason"] for r in records)
+    assert phone not in json.dumps(records)
+
+    assert await say(client, phone, "INICIAR") == 200
+    assert not await gateway_redis.exists(opt_out_key(phone))
+    sent = await fake.wait_for(before + 1)  # greeted again ("welcome back", offering to resume)
+    assert sent[-1]["To"] == phone
+
+
+async def test_twilio_opt_out_type_is_honoured_whatever_the_word(
+    client: TestClient, gateway_redis: Redis, phone: str
+) -> None:
+    # A keyword configured in Twilio's Advanced Opt-Out, unknown to us, arrives with OptOutType.
+    form = payload("incoming_sms", phone, Body="BASTA", OptOutType="STOP")
+    assert await post(client, form) == 200
+    assert await gateway_redis.exists(opt_out_key(phone))
+
+
+async def test_delivery_statuses_are_recorded(client: TestClient, gateway_redis: Redis) -> None:
+    delivered, undelivered = payload("status_delivered"), payload("status_undelivered")
+    assert await post(client, delivered, STATUS_PATH) == 200
+    assert await post(client, undelivered, STATUS_PATH) == 200
+    statuses = DeliveryStatuses(gateway_redis)
+    assert (await statuses.get("twilio", delivered["MessageSid"]))["status"] == "delivered"
+    recorded = await statuses.get("twilio", undelivered["MessageSid"])
+    assert (recorded["status"], recorded["error"]) == ("undelivered", "30003")
+    forged = payload("status_delivered")
+    assert await post(client, forged, STATUS_PATH, signed="Zm9yZ2Vk") == 403
+    assert await statuses.get("twilio", forged["MessageSid"]) == {}
+
+
+async def test_rate_limits_and_server_errors_are_retried(
+    client: TestClient, fake: FakeTwilio, phone: str
+) -> None:
+    fake.send_failures += [too_many_requests(), server_error()]
+    await say(client, phone, "/sextortion")
+    sent = await fake.wait_for(3, timeout=20)  # two failed attempts, then the delivery
+    assert sent[0]["Body"] == sent[1]["Body"] == sent[2]["Body"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [(lambda _: unsubscribed(), "code 21610"), (invalid_number, "code 21211")],
+)
+async def test_a_refusal_is_recorded_as_permanent_without_the_number(
+    client: TestClient,
+    fake: FakeTwilio,
+    gateway_redis: Redis,
+    phone: str,
+    failure: Callable[[str], tuple[int, dict[str, Any]]],
+    reason: str,
+) -> None:
+    fake.send_failures.append(failure(phone))  # Twilio's message for 21211 quotes the number
+    await say(client, phone, "/impersonation")
+    [record] = await failures(gateway_redis)
+    assert record["channel"] == "twilio"
+    assert reason in record["reason"]
+    assert phone not in json.dumps(record)
+    await asyncio.sleep(0.3)
+    bodies = [m["Body"] for m in fake.sent()]
+    assert len(set(bodies)) == len(bodies)  # the refused body was not tried again
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("incoming_mms", "I can't open files"),
+        ("whatsapp_voice", "I can't listen to voice messages"),
+        ("whatsapp_location", "I don't need your location"),
+    ],
+)
+async def test_media_and_locations_get_a_kind_reply(
+    client: TestClient, fake: FakeTwilio, phone: str, name: str, expected: str
+) -> None:
+    assert await post(client, payload(name, phone)) == 200
+    sent = await fake.wait_for(1)
+    assert sent[0]["Body"].startswith(expected)
+
+
+async def test_an_empty_message_is_answered_kindly(client: TestClient, fake: FakeTwilio, phone: str) -> None:
+    await say(client, phone, "")
+    sent = await fake.wait_for(1)
+    assert sent[0]["Body"].startswith("I can only read words")
+
+
+async def test_whatsapp_through_twilio_answers_whatsapp_addresses_and_buttons(
+    make_client: Client, fake: FakeTwilio
+) -> None:
+    client = await make_client(WHATSAPP_FROM)
+    person = "whatsapp:+15555550101"
+    assert await post(client, payload("whatsapp_text", person)) == 200
+    first = await fake.wait_for(1)
+    assert {(m["To"], m["From"]) for m in first} == {(person, WHATSAPP_FROM)}
+    assert await post(client, payload("whatsapp_button", person)) == 200  # ButtonPayload "/affirm"
+    sent = await fake.wait_for(len(first) + 1)
+    assert sent[len(first)]["Body"].startswith("I'm glad you're safe right now.")
+
+
+# Pure parts: parsing, GSM-7 and segments, rendering.
+
+
+def test_every_keyword_is_whole_message_only_and_in_one_table() -> None:
+    for word in ["PARAR", "Arrêt", "arret!", "SIMAMA", "रोको", "توقف"]:
+        assert parse_form(payload("incoming_sms", Body=word))[1] is Keyword.STOP
+    for word in ["ANZA", "Começar"]:
+        assert parse_form(payload("incoming_sms", Body=word))[1] is Keyword.START
+    message, found = parse_form(payload("incoming_sms", Body="مساعده"))  # folded like مساعدة
+    assert (found, message.kind, message.text) == (Keyword.HELP, InboundKind.CHOICE, "/menu")
+    message, found = parse_form(payload("incoming_sms", Body="please stop calling me"))
+    assert (found, message.kind) == (None, InboundKind.TEXT)
+    assert set(KEYWORDS) == set(Keyword)
+
+
+def test_a_bare_number_in_any_digits_maps_to_the_last_choices() -> None:
+    choices = ("/affirm", "/immediate_danger")
+    for body, expected in [("2", "/immediate_danger"), ("1.", "/affirm"), ("١", "/affirm"),
+                           ("२", "/immediate_danger")]:  # fmt: skip
+        message, _ = parse_form(payload("incoming_sms", Body=body), choices)
+        assert (message.kind, message.text) == (InboundKind.CHOICE, expected)
+    for body in ["3", "0", "12 years"]:
+        message, _ = parse_form(payload("incoming_sms", Body=body), choices)
+        assert (message.kind, message.text) == (InboundKind.TEXT, body)
+
+
+def test_the_form_becomes_a_channel_neutral_message() -> None:
+    message, _ = parse_form(payload("incoming_sms", "+15555550123", Body="hi"))
+    assert (message.channel, message.sender, message.country_hint) == ("twilio", "+15555550123", "US")
+    assert message.conversation_id == "twilio:+15555550123"
+    kinds = {name: parse_form(payload(name))[0].kind for name in
+             ["incoming_mms", "whatsapp_voice", "whatsapp_location", "whatsapp_button"]}  # fmt: skip
+    assert kinds == {
+        "incoming_mms": InboundKind.IMAGE,
+        "whatsapp_voice": InboundKind.AUDIO,
+        "whatsapp_location": InboundKind.LOCATION,
+        "whatsapp_button": InboundKind.CHOICE,
+    }
+    pdf = payload("incoming_mms", MediaContentType0="application/pdf")
+    assert parse_form(pdf)[0].kind is InboundKind.DOCUMENT
+    with pytest.raises(ValueError, match="MessageSid"):
+        parse_form({"Body": "hi"})
+
+
+def test_typography_alone_does_not_make_a_message_ucs2() -> None:
+    text = "It\u2019s \u201csafe\u201d \u2014 really\u2026 \u2022 yes\u00a0now"
+    assert segments(text)[0] == "UCS-2"
+    assert plain(text) == 'It\'s "safe" - really... - yes now'
+    assert segments(plain(text)) == ("GSM-7", 1)
+
+
+def test_real_letters_outside_gsm7_are_kept_as_written() -> None:
+    for text in ["Vous \u00eates \u201cen s\u00e9curit\u00e9\u201d", "क्या आप सुरक्षित हैं?", "هل أنت بأمان؟"]:
+        assert plain(text) == text
+        assert segments(text)[0] == "UCS-2"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ("GSM-7", 0)),
+        ("a" * 160, ("GSM-7", 1)),
+        ("a" * 161, ("GSM-7", 2)),
+        ("a" * 306, ("GSM-7", 2)),
+        ("a" * 307, ("GSM-7", 3)),
+        ("€" * 80, ("GSM-7", 1)),  # extension characters count two septets
+        ("€" * 81, ("GSM-7", 2)),
+        ("a" * 152 + "€" + "a" * 151, ("GSM-7", 2)),
+        ("a" * 152 + "€" + "a" * 152, ("GSM-7", 3)),  # ESC + € are never split between parts
+        ("न" * 70, ("UCS-2", 1)),
+        ("न" * 71, ("UCS-2", 2)),
+        ("न" * 134, ("UCS-2", 2)),
+        ("न" * 135, ("UCS-2", 3)),
+        ("😀" * 35, ("UCS-2", 1)),  # two UTF-16 code units each
+        ("😀" * 36, ("UCS-2", 2)),
+    ],
+)
+def test_segments_are_counted_as_concatenated_sms_are_built(text: str, expected: tuple[str, int]) -> None:
+    assert segments(text) == expected
+
+
+def test_choices_become_numbered_lines_with_their_payloads() -> None:
+    choices = (Choice(title="Ndiyo", payload="/affirm"), Choice(title="Hapana", payload="/deny"))
+    [message] = render([OutboundMessage(text="Uko salama?", choices=choices)])
+    assert message.body == "Uko salama?\n\n1 Ndiyo\n2 Hapana"
+    assert message.choices == ("/affirm", "/deny")
+
+
+@pytest.mark.parametrize("sentence", ["This is one sentence of advice. ", "यह सलाह का एक वाक्य है। "])
+def test_long_replies_split_at_sentence_ends_within_the_segment_limit(sentence: str) -> None:
+    text = sentence * 60
+    choices = (Choice(title="OK", payload="/step_done"),)
+    messages = render([OutboundMessage(text="Hi."), OutboundMessage(text=text, choices=choices)])
+    assert len(messages) > 1
+    for message in messages:
+        assert segments(message.body)[1] <= MAX_SEGMENTS
+    assert all(m.body.endswith(sentence.strip()) for m in messages[1:-1])
+    assert [m.choices for m in messages] == [()] * (len(messages) - 1) + [("/step_done",)]
+    joined = " ".join(m.body for m in messages).replace("\n", " ")
+    assert joined.split() == f"Hi. {text} 1 OK".split()
+
+
+def test_whatsapp_bodies_are_split_only_at_twilios_limit() -> None:
+    sentence = "This is one sentence of advice \u2014 no SMS here. "
+    [message] = render([OutboundMessage(text=sentence * 30)], sms=False)
+    assert message.body == (sentence * 30).strip()  # one body, typography kept
+    messages = render([OutboundMessage(text=sentence * 60)], sms=False)
+    assert len(messages) == 2
+    assert all(len(m.body) <= BODY_LIMIT for m in messages)
