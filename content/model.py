@@ -99,9 +99,7 @@ class Resource:
     source: Source
 
 
-RESOURCE_KINDS = frozenset(
-    {"emergency", "gbv_helpline", "cyber", "child", "ncii", "digital_helpline"}
-)
+RESOURCE_KINDS = frozenset({"emergency", "gbv_helpline", "cyber", "child", "ncii", "digital_helpline"})
 CONTACT_TYPES = frozenset({"voice", "sms", "whatsapp", "ussd", "email", "web"})
 CAUTIONS = frozenset({"stalkerware"})
 
