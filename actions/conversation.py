@@ -13,7 +13,7 @@ from actions import replies
 from actions.progress import Awaiting, Progress
 
 FIRST_CONTACT = ("welcome", "limits", "privacy", "leave_quickly", "safety_check")
-SUGGESTIBLE = frozenset({*replies.MENU, "immediate_danger"})
+SUGGESTIBLE = frozenset({*replies.SITUATIONS, "human_handoff", "immediate_danger"})
 SUGGESTIONS = 3
 
 

@@ -17,7 +17,8 @@ SITUATIONS = (
     "secure_account", "doxxing", "report_abuse", "intimate_images", "sextortion",
     "impersonation", "stalking", "document_evidence",
 )  # fmt: skip
-MENU = (*SITUATIONS, "human_handoff")
+# Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway.
+MENU = (*SITUATIONS, "human_handoff", "change_language")
 
 
 def intent_choices(intents: tuple[str, ...] | list[str]) -> list[dict[str, object]]:

@@ -22,8 +22,10 @@ from aiohttp import web
 
 from bot.action_server import running_action_server
 from bot.app import create_app
+from bot.channels.telegram import TelegramChannel
 from bot.content_report import report
 from bot.engine import Engine
+from bot.language import Detector
 from bot.messages import Choice, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
 from bot.settings import ROOT, Settings, SettingsError
@@ -82,11 +84,12 @@ def chat(settings: Settings) -> None:
 
 
 async def _parse(engine: Engine, language: str | None) -> None:
+    detector = Detector(engine.vocabularies)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        parse = await engine.parse(text, language)
+        parse = await engine.parse(text, language or detector.best(text))
         record = {
             "text": parse.text,
             "language": parse.language,
@@ -94,6 +97,25 @@ async def _parse(engine: Engine, language: str | None) -> None:
             "confidence": round(parse.confidence, 4),
         }
         print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+async def _set_telegram_webhook(settings: Settings, url: str) -> None:
+    if settings.telegram is None:
+        sys.exit("TELEGRAM_TOKEN is not set")
+    if settings.telegram.secret_token is None:
+        sys.exit("TELEGRAM_SECRET_TOKEN is not set: Telegram would post unauthenticated updates")
+    channel = TelegramChannel(
+        token=settings.telegram.token,
+        secret_token=settings.telegram.secret_token,
+        api_url=settings.telegram.api_url,
+        polling=False,
+    )
+    await channel.bot.initialize()
+    try:
+        await channel.set_webhook(url)
+    finally:
+        await channel.bot.shutdown()
+    print(f"Telegram will post updates to {url}")
 
 
 async def _evaluate(engine: Engine, languages: list[str]) -> None:
@@ -116,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     parse_cmd.add_argument("--lang", help="language code; default: the configured default")
     content_cmd = commands.add_parser("content", help="content tools")
     content_cmd.add_argument("action", choices=["report"])
+    telegram_cmd = commands.add_parser("telegram", help="Telegram tools")
+    telegram_cmd.add_argument("action", choices=["set-webhook"])
+    telegram_cmd.add_argument("url", help="the public HTTPS URL of /webhooks/telegram/webhook")
     evaluate_cmd = commands.add_parser("evaluate", help="held-out NLU report into reports/")
     evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
     args = parser.parse_args(argv)
@@ -133,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_parse(Engine.load(settings), args.lang))
         case "content":
             sys.exit(report(settings.show_unverified))
+        case "telegram":
+            asyncio.run(_set_telegram_webhook(settings, args.url))
         case "evaluate":
             engine = Engine.load(settings)
             languages = [args.lang] if args.lang else heldout_languages()

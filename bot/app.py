@@ -12,6 +12,7 @@ import fakeredis
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot import webchat
 from bot.channels.base import Channel
 from bot.channels.registry import configured_channels
 from bot.conversations import ConversationStore
@@ -45,6 +46,8 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     app[GATEWAY] = gateway
     for channel in channels.values():
         app.router.add_routes(channel.routes(gateway.accept))
+    if settings.web_chat:
+        app.router.add_routes(webchat.routes())
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         for channel in channels.values():

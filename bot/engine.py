@@ -7,7 +7,6 @@ replaced without touching channels, handoff or content.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from bot.i18n import Catalogs
 from bot.keywords import Keywords
 from bot.messages import Choice, OutboundMessage
 from bot.nlg import CatalogNLG, Renderer
-from bot.normalize import normalize
+from bot.normalize import words
 from bot.settings import ROOT, Settings
 from bot.turn import TurnContext, set_turn
 from content.model import load_library
@@ -65,10 +64,6 @@ def quiet_rasa() -> None:
     configure_structlog(logging.WARNING)
     for name in ("rasa", "rasa_sdk", "sanic", "apscheduler", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", normalize(text).lower()) if not w.isdigit()}
 
 
 def training_vocabulary(folder: Path) -> frozenset[str]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
 
-from bot.engine import words
+from bot.normalize import words
 
 # Detection is trusted when most words belong to one language and clearly fewer to any other.
 CONFIDENT_SHARE = 0.6
@@ -34,19 +33,6 @@ class Decision:
 def primary(tag: str | None) -> str | None:
     """'pt-BR' -> 'pt'."""
     return tag.replace("_", "-").split("-")[0].lower() if tag else None
-
-
-def country_of_phone(address: str) -> str | None:
-    """ISO region of a phone address ('+2547…', 'whatsapp:+2547…', or a WhatsApp wa_id '2547…')."""
-    number = address.removeprefix("whatsapp:")
-    if not number.lstrip("+").isdigit():
-        return None
-    try:
-        parsed = phonenumbers.parse(number if number.startswith("+") else f"+{number}")
-    except phonenumbers.NumberParseException:
-        return None
-    region = phonenumbers.region_code_for_number(parsed)
-    return region if region and region != "ZZ" else None
 
 
 def country_languages(country: str | None) -> tuple[str, ...]:
@@ -76,6 +62,11 @@ class Detector:
             for language, vocabulary in self._vocabularies.items()
         ]
         return sorted(scored, key=lambda pair: pair[1], reverse=True)
+
+    def best(self, text: str) -> str | None:
+        """The likeliest language even when unsure (for tools); None if no word is known anywhere."""
+        ranked = self.shares(text)
+        return ranked[0][0] if ranked and ranked[0][1] > 0 else None
 
     def confident(self, text: str, min_words: int = 1) -> str | None:
         ranked = self.shares(text)

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 
 from bot.i18n import Catalogs
@@ -170,7 +171,7 @@ class Renderer:
         }
 
     def _fill_emergency(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
-        lines = self._resource_lines(turn, EMERGENCY_KINDS, international=False)
+        lines = self._resource_lines(turn, EMERGENCY_KINDS, dated=False)
         fallback = self._texts.fallbacks["no_emergency_number"]
         return {"emergency_lines": lines or "- " + self._catalogs.gettext(turn.language, fallback)}
 
@@ -178,7 +179,7 @@ class Renderer:
         lines = []
         if self._helpline is not None:
             lines.append(f"- {self._helpline.name}: {self._helpline.contact}")
-        local = self._resource_lines(turn, HELPLINE_KINDS, international=False)
+        local = self._resource_lines(turn, HELPLINE_KINDS, dated=True)
         if local:
             lines.append(local)
         if not lines:
@@ -186,21 +187,29 @@ class Renderer:
             lines.append(self._catalogs.gettext(turn.language, fallback))
         return {"helpline_lines": "\n".join(lines)}
 
-    def _resource_lines(self, turn: TurnContext, kinds: Sequence[str], *, international: bool) -> str:
+    def _resource_lines(self, turn: TurnContext, kinds: Sequence[str], *, dated: bool) -> str:
+        """One line per resource we may show; `dated` adds when its number was last checked."""
         resources = [
             r
-            for r in self._library.resources_for(turn.country, kinds, include_international=international)
+            for r in self._library.resources_for(turn.country, kinds, include_international=False)
             if r.source.verified or self._show_unverified
         ]
-        return "\n".join(self._resource_line(r, turn) for r in resources)
+        return "\n".join(self._resource_line(r, turn, dated) for r in resources)
 
-    def _resource_line(self, resource: Resource, turn: TurnContext) -> str:
+    def _resource_line(self, resource: Resource, turn: TurnContext, dated: bool) -> str:
+        language = turn.language
         contacts = ", ".join(
-            f"{self._catalogs.gettext(turn.language, self._texts.label('contact_types', c.type))} {c.value}"
+            f"{self._catalogs.gettext(language, self._texts.label('contact_types', c.type))} "
+            f"{isolate(c.value, language)}"
             for c in resource.contacts
         )
-        hours = f" ({resource.hours})" if resource.hours else ""
-        return f"- {resource.name}: {contacts}{hours}"
+        hours = f" ({isolate(resource.hours, language)})" if resource.hours else ""
+        line = f"- {isolate(resource.name, language)}: {contacts}{hours}"
+        if dated and resource.source.checked is not None:
+            checked = format_date(resource.source.checked, format="medium", locale=language)
+            template = self._catalogs.gettext(language, self._texts.responses["resource_checked"].text)
+            line += " · " + template.format(date=checked)
+        return line
 
 
 class CatalogNLG(NaturalLanguageGenerator):  # type: ignore[misc]  # Rasa ships no types

@@ -32,3 +32,8 @@ _ARABIC_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
+
+
+def words(text: str) -> set[str]:
+    """The normalised, lowercased words of a text, numbers left out."""
+    return {w for w in re.findall(r"\w+", normalize(text).lower()) if not w.isdigit()}

@@ -68,6 +68,7 @@ class Settings:
     whatsapp: WhatsAppSettings | None = None
     twilio: TwilioSettings | None = None
     public_url: str | None = None  # how providers reach us; Twilio signs requests over it
+    web_chat: bool = True  # the local web chat at / (demos, staff training)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -83,8 +84,10 @@ class Settings:
                 return default
             return int(raw)
 
-        def flag(name: str) -> bool:
+        def flag(name: str, default: bool = False) -> bool:
             raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
             if raw not in TRUE_WORDS | FALSE_WORDS:
                 problems.append(f"{name} must be true or false, got {raw!r}")
             return raw in TRUE_WORDS
@@ -129,6 +132,7 @@ class Settings:
             whatsapp=whatsapp,
             twilio=twilio,
             public_url=public_url,
+            web_chat=flag("WEB_CHAT", default=True),
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.keywords import Keywords
-from bot.language import Detector, country_of_phone, decide, display_name, primary
+from bot.language import Detector, decide, display_name, primary
 from bot.nlg import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolate
 from bot.normalize import normalize
+from bot.phone import country_of_phone
 
 VOCABULARIES = {
     "en": frozenset({"my", "account", "was", "hacked", "hello", "help", "please"}),
@@ -112,3 +113,20 @@ def test_numbers_and_links_are_isolated_in_right_to_left_text_only() -> None:
     assert isolate("https://stopncii.org", "ar").startswith(FIRST_STRONG_ISOLATE)
     assert isolate("+20 100 752 5600", "fr") == "+20 100 752 5600"
     assert isolate("خط المساعدة", "ar") == "خط المساعدة"
+
+
+def test_an_arabic_emergency_reply_keeps_numbers_in_order_on_every_channel() -> None:
+    from bot.channels.telegram.render import render as telegram
+    from bot.i18n import Catalogs
+    from bot.messages import OutboundMessage
+    from bot.nlg import Renderer
+    from bot.turn import TurnContext
+    from content.model import load_library
+    from content.texts import load_texts
+
+    renderer = Renderer(texts=load_texts(), library=load_library(), catalogs=Catalogs(),
+                        show_unverified=False, helpline=None)  # fmt: skip
+    rendered = renderer.render("emergency", {}, TurnContext(language="ar", country="US", channel="test"))
+    assert f"{FIRST_STRONG_ISOLATE}911{POP_DIRECTIONAL_ISOLATE}" in rendered["text"]
+    message = telegram([OutboundMessage(text=rendered["text"])])[0]
+    assert f"{FIRST_STRONG_ISOLATE}911{POP_DIRECTIONAL_ISOLATE}" in message.text

@@ -133,3 +133,14 @@ def test_button_payloads_are_compact_and_stable() -> None:
     assert button_payload("inform_platform", {"platform": "google"}) == (
         '/inform_platform{"platform":"google"}'
     )
+
+
+def test_helplines_say_when_their_number_was_checked_in_the_persons_locale() -> None:
+    helplines = [r for r in load_library().resources if r.country == "US" and r.kind == "gbv_helpline"]
+    checked = next(r.source.checked for r in helplines if r.source.verified and r.source.checked)
+    text = renderer().render("handoff_recorded", {}, TurnContext(language="en", country="US", channel="t"))[
+        "text"
+    ]
+    assert f"checked {checked.strftime('%b')} {checked.day}, {checked.year}" in text
+    spanish = renderer().render("handoff_recorded", {}, TurnContext(language="es", country="US", channel="t"))
+    assert f"{checked.day} {checked.strftime('%b').lower()} {checked.year}" in spanish["text"]

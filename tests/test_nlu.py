@@ -80,3 +80,22 @@ async def test_platform_slang_maps_to_the_canonical_platform(
 async def test_gibberish_is_not_understood(engine: Engine) -> None:
     for text in ("qwpoeiru zxmcnv", "asdfgh jkl", "hjkhjk", "xkcd qqq blorp"):
         assert (await engine.parse(text, "en")).intent == "nlu_fallback", text
+
+
+async def test_the_parse_tool_detects_the_language_or_takes_it(engine: Engine, monkeypatch, capsys) -> None:
+    import io
+    import json
+
+    from bot.__main__ import _parse
+
+    lines = "me hackearon la cuenta de instagram\nmeri insta id hack ho gayi\n\nhe posted my address online\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    await _parse(engine, None)
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["language"] for r in records] == ["es", "hi", "en"]
+    assert set(records[0]) == {"text", "language", "intent", "confidence"}
+    assert records[2]["intent"] == "doxxing"
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("hola\n"))
+    await _parse(engine, "fr")
+    assert json.loads(capsys.readouterr().out)["language"] == "fr"

@@ -281,3 +281,31 @@ def test_render_merges_a_turn_and_splits_at_4096() -> None:
     assert len(messages) == 3
     assert all(len(m.text) <= TEXT_LIMIT for m in messages)
     assert "".join(m.text for m in messages[1:]).replace(" ", "") == ("A sentence." * 500).replace(" ", "")
+
+
+async def test_set_webhook_registers_the_url_with_the_secret(settings: Settings, fake: FakeTelegram) -> None:
+    from bot.__main__ import _set_telegram_webhook
+
+    telegram = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False)
+    await _set_telegram_webhook(
+        replace(settings, telegram=telegram), "https://helpline.example/webhooks/telegram/webhook"
+    )
+    registered = fake.sent("setWebhook")
+    assert registered[0]["url"] == "https://helpline.example/webhooks/telegram/webhook"
+    assert registered[0]["secret_token"] == SECRET
+
+
+async def test_polling_mode_answers_without_a_public_address(
+    aiohttp_client: Any,
+    settings: Settings,
+    engine: Engine,
+    gateway_redis: Redis,
+    fake: FakeTelegram,
+    chat: int,
+) -> None:
+    fake.updates.append(payload("text_message", chat, text="/document_evidence"))
+    telegram = TelegramSettings(token=TOKEN, secret_token=None, api_url=fake.url, polling=True)
+    await aiohttp_client(create_app(replace(settings, telegram=telegram), engine, gateway_redis))
+    sent = await fake.wait_for(1)
+    assert "1/8. " in sent[0]["text"]
+    assert fake.sent("deleteWebhook")  # polling and a webhook cannot both be active

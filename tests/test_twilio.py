@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,13 +21,14 @@ from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
-from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, opt_out_key
+from bot.channels.base import TransientSendError
+from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel, opt_out_key
 from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
-from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, plain, render, segments
+from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, plain, render, segments
 from bot.delivery import DeliveryStatuses
 from bot.engine import Engine
 from bot.messages import Choice, InboundKind, OutboundMessage
-from bot.outbox import FAILURES
+from bot.outbox import FAILURES, METRICS
 from bot.settings import Settings, TwilioSettings
 
 from .conftest import free_port
@@ -39,7 +41,6 @@ WHATSAPP_FROM = "whatsapp:+14155238886"
 PAYLOADS = Path(__file__).parent / "payloads" / "twilio"
 FIRST_QUESTION = "Are you safe right now?"
 _sids = itertools.count(1)
-_numbers = itertools.count(100)
 
 Client = Callable[[str], Awaitable[TestClient]]
 
@@ -106,15 +107,29 @@ async def client(make_client: Client) -> TestClient:
 
 @pytest.fixture
 def phone() -> str:
-    return f"+1555555{next(_numbers):04d}"
+    return f"+1555{secrets.randbelow(10**7):07d}"  # unique even across test runs sharing Redis
 
 
-async def failures(redis: Redis, count: int = 1) -> list[dict[str, Any]]:
+async def turn(fake: FakeTwilio, before: int = 0) -> list[dict[str, str]]:
+    """The messages sent after the first `before`: waits for one, then for the turn's other bodies."""
+    await fake.wait_for(before + 1)
+    return (await fake.settled())[before:]
+
+
+async def traces(redis: Redis, form: dict[str, str]) -> list[bytes]:
+    """Keys naming this message's sender or id: what storing it, or a keyword, would leave."""
+    return [*await redis.keys(f"*{form['From']}*"), *await redis.keys(f"*{form['MessageSid']}*")]
+
+
+async def failures(redis: Redis, reason: str, count: int = 1) -> list[dict[str, Any]]:
+    """Twilio's delivery failures for `reason` (other test runs may share this Redis)."""
     for _ in range(200):
-        if await redis.llen(FAILURES) >= count:
-            break
+        records = [json.loads(raw) for raw in await redis.lrange(FAILURES, 0, -1)]
+        found = [r for r in records if r["channel"] == "twilio" and reason in r["reason"]]
+        if len(found) >= count:
+            return found
         await asyncio.sleep(0.05)
-    return [json.loads(raw) for raw in await redis.lrange(FAILURES, 0, -1)]
+    raise AssertionError(f"{len(found)} failures for {reason!r}, wanted {count}")
 
 
 async def test_a_text_is_answered_through_the_rest_api_with_numbered_choices(
@@ -126,7 +141,7 @@ async def test_a_text_is_answered_through_the_rest_api_with_numbered_choices(
     assert response.status == 200
     assert response.content_type == "text/xml"
     assert (await response.text()).endswith("<Response/>")  # replies never go out as TwiML
-    sent = await fake.wait_for(1)
+    sent = await turn(fake)
     assert {(m["To"], m["From"]) for m in sent} == {(phone, SMS_FROM)}
     assert sent[0]["StatusCallback"] == str(client.make_url(STATUS_PATH))
     assert sent[-1]["Body"].endswith(f"{FIRST_QUESTION}\n\n1 Yes, I'm safe\n2 No, I need help now")
@@ -139,15 +154,15 @@ async def test_answering_the_first_question_with_a_number_walks_on(
     client: TestClient, fake: FakeTwilio, phone: str
 ) -> None:
     assert await say(client, phone, "Hello") == 200
-    first = await fake.wait_for(1)
+    first = await turn(fake)
     assert first[-1]["Body"].endswith("1 Yes, I'm safe\n2 No, I need help now")
     assert await say(client, phone, " 1 ") == 200
-    sent = await fake.wait_for(len(first) + 1)
-    assert sent[len(first)]["Body"].startswith("I'm glad you're safe right now.")
-    assert "\n1 Hacked account\n2 " in sent[-1]["Body"]  # the menu: numbered again
-    await say(client, phone, "2")
-    sent = await fake.wait_for(len(first) + 2)
-    assert "1/" in sent[-1]["Body"]  # the doxxing playbook's first step, not the number "2"
+    second = await turn(fake, len(first))
+    assert second[0]["Body"].startswith("I'm glad you're safe right now.")
+    assert "\n1 Hacked account\n2 " in second[-1]["Body"]  # the menu: numbered again
+    assert await say(client, phone, "2") == 200
+    third = await turn(fake, len(first) + len(second))
+    assert "1/" in third[0]["Body"]  # the doxxing playbook's first step, not the number "2"
 
 
 @pytest.mark.parametrize(("signed", "status"), [("", 401), ("bm90IHRoZSByaWdodCBzaWduYXR1cmU=", 403)])
@@ -166,7 +181,7 @@ async def test_an_unsigned_or_forged_webhook_is_refused_and_changes_nothing(
         assert (await client.post(path, data=form)).status == 401  # no header at all
     await asyncio.sleep(0.3)
     assert fake.sent() == []
-    assert await gateway_redis.keys("*") == []
+    assert await traces(gateway_redis, form) == []
 
 
 async def test_a_tampered_parameter_is_refused_and_nothing_is_stored_or_sent(
@@ -179,41 +194,41 @@ async def test_a_tampered_parameter_is_refused_and_nothing_is_stored_or_sent(
     assert await post(client, form, signed=signature(client, WEBHOOK_PATH, form, "other")) == 403
     await asyncio.sleep(0.3)
     assert fake.sent() == []
-    assert await gateway_redis.keys("*") == []
+    assert await traces(gateway_redis, form) == await traces(gateway_redis, tampered) == []
 
 
 async def test_a_redelivered_message_sid_is_answered_once(
-    client: TestClient, fake: FakeTwilio, phone: str
+    client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
 ) -> None:
     form = payload("incoming_sms", phone, Body="/stalking")
     assert await post(client, form) == 200
     assert await post(client, form) == 200
-    await fake.wait_for(1)
-    await asyncio.sleep(0.5)
-    assert len(fake.sent()) == 1
+    bodies = [m["Body"] for m in await turn(fake)]
+    assert len(bodies) == len(set(bodies))
+    assert await gateway_redis.hget(METRICS, "received:twilio") == b"1"
+    assert await gateway_redis.hget(METRICS, "dedupe_hits:twilio") == b"1"
 
 
 async def test_quick_messages_are_answered_in_order(client: TestClient, fake: FakeTwilio, phone: str) -> None:
     # Each webhook returns once the message is stored, so all three arrive while the first turn runs.
     for body in ["/doxxing", "/step_done", "/step_done"]:
         assert await say(client, phone, body) == 200
-    sent = await fake.wait_for(3)
-    assert "1/8. " in sent[0]["Body"]
-    assert [m["Body"][:5] for m in sent[1:]] == ["2/8. ", "3/8. "]
+    await fake.wait_for(3)
+    bodies = [m["Body"] for m in await fake.settled()]
+    steps = [next(i for i, body in enumerate(bodies) if f"{n}/8. " in body) for n in (1, 2, 3)]
+    assert steps == sorted(set(steps))
 
 
 async def test_stop_in_spanish_opts_out_until_start(
     client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
 ) -> None:
     await say(client, phone, "Hello")
-    before = len(await fake.wait_for(1))
+    before = len(await turn(fake))
     assert await say(client, phone, "PARAR") == 200
     assert await gateway_redis.exists(opt_out_key(phone))
     await say(client, phone, "/stalking")
-    records = await failures(gateway_redis, 2)  # the quick-exit reply, then the playbook
+    records = await failures(gateway_redis, "opted out", 2)  # the quick-exit reply, the playbook
     assert len(fake.sent()) == before
-    assert {r["channel"] for r in records} == {"twilio"}
-    assert all("opted out" in r["reason"] for r in records)
     assert phone not in json.dumps(records)
 
     assert await say(client, phone, "INICIAR") == 200
@@ -267,9 +282,7 @@ async def test_a_refusal_is_recorded_as_permanent_without_the_number(
 ) -> None:
     fake.send_failures.append(failure(phone))  # Twilio's message for 21211 quotes the number
     await say(client, phone, "/impersonation")
-    [record] = await failures(gateway_redis)
-    assert record["channel"] == "twilio"
-    assert reason in record["reason"]
+    [record] = await failures(gateway_redis, reason)
     assert phone not in json.dumps(record)
     await asyncio.sleep(0.3)
     bodies = [m["Body"] for m in fake.sent()]
@@ -304,11 +317,46 @@ async def test_whatsapp_through_twilio_answers_whatsapp_addresses_and_buttons(
     client = await make_client(WHATSAPP_FROM)
     person = "whatsapp:+15555550101"
     assert await post(client, payload("whatsapp_text", person)) == 200
-    first = await fake.wait_for(1)
+    first = await turn(fake)
     assert {(m["To"], m["From"]) for m in first} == {(person, WHATSAPP_FROM)}
     assert await post(client, payload("whatsapp_button", person)) == 200  # ButtonPayload "/affirm"
-    sent = await fake.wait_for(len(first) + 1)
-    assert sent[len(first)]["Body"].startswith("I'm glad you're safe right now.")
+    second = await turn(fake, len(first))
+    assert second[0]["Body"].startswith("I'm glad you're safe right now.")
+
+
+async def test_a_messaging_service_sends_as_the_service_and_returns_the_sid(
+    fake: FakeTwilio, gateway_redis: Redis
+) -> None:
+    service = "MG" + "0" * 32
+    settings = TwilioSettings(
+        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=service, api_url=fake.url
+    )
+    channel = TwilioChannel(settings, "https://safespaces.example.org", gateway_redis)
+    await channel.start()
+    try:
+        sid = await channel.send("+15555550100", TwilioMessage(body="Hi"), "SM0")
+    finally:
+        await channel.stop()
+    [sent] = fake.sent()
+    assert (sent["MessagingServiceSid"], "From" in sent) == (service, False)
+    assert sent["StatusCallback"] == "https://safespaces.example.org/webhooks/twilio/status"
+    assert sid is not None and sid.startswith("SM")
+
+
+async def test_an_unreachable_api_is_a_transient_failure(gateway_redis: Redis) -> None:
+    settings = TwilioSettings(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        sender=SMS_FROM,
+        api_url=f"http://127.0.0.1:{free_port()}",
+    )
+    channel = TwilioChannel(settings, "https://safespaces.example.org", gateway_redis)
+    await channel.start()
+    try:
+        with pytest.raises(TransientSendError, match="unreachable"):
+            await channel.send("+15555550100", TwilioMessage(body="Hi"), "SM0")
+    finally:
+        await channel.stop()
 
 
 # Pure parts: parsing, GSM-7 and segments, rendering.

@@ -1,0 +1,239 @@
+"""Webhook -> reply latency and throughput per channel, against in-process turns and `rasa run`.
+
+    python -m bench.channels [--conversations 20] [--turns 8] [--concurrency 4] [--skip-rasa-run]
+
+Every path runs the same scripted turns on the same English models and action server:
+- in-process: `Engine.handle` called directly (the floor: NLU + dialogue + actions);
+- REST: our gateway's REST channel over HTTP (dedupe, inbox, lease, outbox included);
+- Telegram: signed webhook posts, timed until the fake Bot API receives the first reply;
+- rasa run: stock `rasa run` with its REST channel on a model trained from the same data.
+Conversations run closed-loop (next message after the reply) with `--concurrency` in parallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.action_server import running_action_server
+from bot.app import connect_redis, create_app
+from bot.engine import Engine
+from bot.settings import ROOT, Settings, TelegramSettings
+
+sys.path.insert(0, str(ROOT))
+from tests.fakes.telegram import FakeTelegram  # the same fake the tests use
+
+SCRIPT = [
+    "hello",
+    "/affirm",
+    "someone hacked my instagram and changed my password",
+    "/step_done",
+    "tell me more",
+    "/step_skip",
+    "he keeps posting my home address on facebook",
+    "/step_done",
+]
+TOKEN = "123456:BENCH-token-for-the-local-fake-only"
+SECRET = "bench-secret"
+
+Say = Callable[[str, str], Awaitable[None]]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def closed_loop(
+    say: Say, conversations: int, turns: int, concurrency: int
+) -> tuple[list[float], float]:
+    samples: list[float] = []
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for _ in range(conversations):
+        queue.put_nowait(f"bench-{uuid.uuid4().hex[:12]}")
+
+    async def worker() -> None:
+        while not queue.empty():
+            conversation = queue.get_nowait()
+            for text in itertools.islice(itertools.cycle(SCRIPT), turns):
+                start = time.perf_counter()
+                await say(conversation, text)
+                samples.append((time.perf_counter() - start) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return samples, time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RasaRun:
+    """Stock `rasa run` on a model trained from the same data (NLU + dialogue in one model)."""
+
+    def __init__(self, action_server_url: str) -> None:
+        self.port = free_port()
+        self._action_server_url = action_server_url
+        self._folder = Path(tempfile.mkdtemp(prefix="bench-rasa-"))
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> RasaRun:
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+        subprocess.run(  # noqa: S603  # fixed argv
+            [sys.executable, "-m", "rasa", "train", "--domain", "domain.yml", "--data", "data",
+             "nlu_data/en", "--config", "config.yml", "--out", str(self._folder),
+             "--fixed-model-name", "combined"],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        endpoints = self._folder / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: {self._action_server_url}\n")
+        self._process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "rasa", "run", "--model", str(self._folder / "combined.tar.gz"),
+             "--port", str(self.port), "--endpoints", str(endpoints), "--quiet"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        return self
+
+    async def ready(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(600):
+                try:
+                    async with session.get(f"http://127.0.0.1:{self.port}/") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError("rasa run did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=30)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> None:
+    engine = Engine.load(settings)
+    results: dict[str, tuple[list[float], float]] = {}
+    shape = (args.conversations, args.turns, args.concurrency)
+
+    async def in_process(conversation: str, text: str) -> None:
+        await engine.handle(conversation, text, language="en")
+
+    await closed_loop(in_process, 2, len(SCRIPT), 1)  # warm up
+    results["in-process handle"] = await closed_loop(in_process, *shape)
+
+    fake = FakeTelegram(token=TOKEN)
+    fake_server = TestServer(fake.app())
+    await fake_server.start_server()
+    telegram = TelegramSettings(
+        token=TOKEN, secret_token=SECRET, api_url=str(fake_server.make_url("")).rstrip("/"), polling=False
+    )
+    app = create_app(replace(settings, telegram=telegram), engine, connect_redis(settings))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    chats = itertools.count(9_000_000)
+    updates = itertools.count(1)
+    chat_of: dict[str, int] = {}
+
+    async with aiohttp.ClientSession() as session:
+
+        async def rest(conversation: str, text: str) -> None:
+            body = {"sender": conversation, "message": text, "metadata": {"language": "en"}}
+            async with session.post(f"{base}/webhooks/rest/webhook", json=body) as response:
+                assert response.status == 200, response.status
+                await response.read()
+
+        async def telegram_webhook(conversation: str, text: str) -> None:
+            chat = chat_of.setdefault(conversation, next(chats))
+            before = sum(1 for _, p in fake.requests if p.get("chat_id") == str(chat))
+            update = {"update_id": next(updates), "message": {
+                "message_id": 1, "date": int(time.time()), "text": text,
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": chat, "is_bot": False, "first_name": "B", "language_code": "en"}}}  # fmt: skip
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            async with session.post(
+                f"{base}/webhooks/telegram/webhook", json=update, headers=headers
+            ) as response:
+                assert response.status == 200
+            while sum(1 for _, p in fake.requests if p.get("chat_id") == str(chat)) <= before:
+                await asyncio.sleep(0.001)
+
+        await closed_loop(rest, 2, len(SCRIPT), 1)
+        results["REST channel (ours)"] = await closed_loop(rest, *shape)
+        results["Telegram webhook->reply"] = await closed_loop(telegram_webhook, *shape)
+
+        if not args.skip_rasa_run:
+            with RasaRun(settings.action_server_url) as rasa_run:
+                await rasa_run.ready()
+
+                async def stock(conversation: str, text: str) -> None:
+                    url = f"http://127.0.0.1:{rasa_run.port}/webhooks/rest/webhook"
+                    async with session.post(url, json={"sender": conversation, "message": text}) as response:
+                        assert response.status == 200
+                        await response.read()
+
+                await closed_loop(stock, 2, len(SCRIPT), 1)
+                results["rasa run REST (stock)"] = await closed_loop(stock, *shape)
+
+    await runner.cleanup()
+    await fake_server.close()
+    report(results, shape)
+
+
+def report(results: dict[str, tuple[list[float], float]], shape: tuple[int, int, int]) -> None:
+    conversations, turns, concurrency = shape
+    print(f"{conversations} conversations x {turns} turns, {concurrency} at a time")
+    floor50 = percentile(results["in-process handle"][0], 0.5)
+    floor99 = percentile(results["in-process handle"][0], 0.99)
+    print(f"{'path':<26}{'p50 ms':>9}{'p99 ms':>9}{'msg/s':>8}{'p50 x':>8}{'p99 x':>8}")
+    for name, (samples, elapsed) in results.items():
+        p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+        print(
+            f"{name:<26}{p50:9.1f}{p99:9.1f}{len(samples) / elapsed:8.1f}"
+            f"{p50 / floor50:8.2f}{p99 / floor99:8.2f}"
+        )
+    if "rasa run REST (stock)" in results:
+        ours = results["REST channel (ours)"]
+        stock = results["rasa run REST (stock)"]
+        ratio = (len(ours[0]) / ours[1]) / (len(stock[0]) / stock[1])
+        print(f"throughput, our REST vs stock rasa run: {ratio:.2f}x; mean ms ours "
+              f"{statistics.fmean(ours[0]):.1f} vs {statistics.fmean(stock[0]):.1f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--skip-rasa-run", action="store_true")
+    args = parser.parse_args()
+    settings = Settings.from_env(os.environ)
+    with running_action_server(settings.action_server_url):
+        asyncio.run(run(args, settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Twilio Programmable Messaging: SMS for feature phones, and WhatsApp through Twilio.
+
+Twilio POSTs each incoming message as a form signed with X-Twilio-Signature (HMAC-SHA1, keyed by the
+auth token, over the URL Twilio called and the form's parameters); the signature is checked before
+anything else. The webhook stores the message and answers an empty TwiML <Response/> at once: replies
+always leave through the REST API from the outbox, never as TwiML, so Twilio's 15-second webhook
+timeout never matters and a slow turn loses nothing.
+
+Numbered replies: the choices of the last body sent to a number are kept in Redis for a day, so that
+"2" in the person's next message means the second of them. Opt-out: a STOP word in any language we
+serve marks the number; nothing more is sent to it (each attempt is recorded as a failure) until a
+START word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels.base import Accept, PermanentSendError, SendError, TransientSendError
+from bot.channels.twilio.parse import CHANNEL, Keyword, parse_form
+from bot.channels.twilio.render import TwilioMessage, render
+from bot.conversations import PREFIX
+from bot.delivery import DeliveryStatuses
+from bot.messages import InboundMessage, OutboundMessage
+from bot.settings import TwilioSettings
+
+WEBHOOK_PATH = "/webhooks/twilio/webhook"
+STATUS_PATH = "/webhooks/twilio/status"
+SIGNATURE_HEADER = "X-Twilio-Signature"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+CHOICES_TTL_SECONDS = 24 * 3600
+# We only ever answer; an opt-out outlives any conversation, yet a phone number is not kept forever.
+OPT_OUT_TTL_SECONDS = 365 * 24 * 3600
+# twilio's async client sets no timeout of its own.
+SEND_TIMEOUT_SECONDS = 15.0
+_STATUS = re.compile(r"[a-z_]{1,32}")  # queued, sent, delivered, undelivered, failed, read, …
+# What staff see for Twilio's commonest refusals; its own message may quote the phone number.
+REFUSALS = {
+    21211: "not a valid phone number",
+    21610: "the recipient replied STOP to this sender",
+    21614: "not a mobile number",
+    63016: "outside WhatsApp's 24-hour window",
+}
+
+
+def choices_key(sender: str) -> str:
+    return f"{PREFIX}:twilio:choices:{sender}"
+
+
+def opt_out_key(sender: str) -> str:
+    return f"{PREFIX}:twilio:opted_out:{sender}"
+
+
+def send_error(error: TwilioRestException) -> SendError:
+    """Rate limits and Twilio's own failures are worth retrying; every other refusal is final."""
+    if error.status == 429 or error.code == 20429 or error.status >= 500:
+        return TransientSendError(f"twilio {error.status} (code {error.code})")
+    reason = REFUSALS.get(error.code, f"HTTP {error.status}")
+    return PermanentSendError(f"twilio refused (code {error.code}): {reason}")
+
+
+class TwilioChannel:
+    name = CHANNEL
+    # A long code sends about one SMS segment a second; Twilio queues the rest. One message a second,
+    # to each person and in all, keeps that queue short. A short code or a pool of senders allows more.
+    per_recipient_rate = 1.0
+    overall_rate = 1.0
+
+    def __init__(self, settings: TwilioSettings, public_url: str, redis: Redis) -> None:
+        self._settings = settings
+        self._public_url = public_url.rstrip("/")
+        self._redis = redis
+        self._validator = RequestValidator(settings.auth_token)
+        self._statuses = DeliveryStatuses(redis)
+        self._sms = not settings.sender.startswith("whatsapp:")
+        sender_field = "messaging_service_sid" if settings.sender.startswith("MG") else "from_"
+        self._sender = {sender_field: settings.sender}
+        self._http: AsyncTwilioHttpClient | None = None
+        self._client: Client | None = None
+
+    def routes(self, accept: Accept) -> list[web.RouteDef]:
+        async def webhook(request: web.Request) -> web.Response:
+            form = await self._verified_form(request)
+            try:
+                message = await self._parse(form)
+            except ValueError as error:
+                return web.Response(status=400, text=f"malformed webhook: {error}")
+            await accept(message)
+            return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+        async def status(request: web.Request) -> web.Response:
+            form = await self._verified_form(request)
+            sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
+            if not sid or not _STATUS.fullmatch(state):
+                return web.Response(status=400, text="MessageSid and MessageStatus are required")
+            await self._statuses.record(self.name, sid, state, form.get("ErrorCode") or None)
+            return web.Response()
+
+        return [web.post(WEBHOOK_PATH, webhook), web.post(STATUS_PATH, status)]
+
+    async def _verified_form(self, request: web.Request) -> dict[str, str]:
+        """The form, once its signature shows Twilio sent it to our public URL; else 401 or 403."""
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature:
+            raise web.HTTPUnauthorized(text=f"missing {SIGNATURE_HEADER}")
+        form = await request.post()
+        url = self._public_url + request.rel_url.raw_path_qs
+        if not self._validator.validate(url, form, signature):
+            raise web.HTTPForbidden(text=f"bad {SIGNATURE_HEADER}")
+        return {key: str(value) for key, value in form.items()}
+
+    async def _parse(self, form: Mapping[str, str]) -> InboundMessage:
+        """Parse with the sender's last numbered choices; keep their opt-out state."""
+        sender = form.get("From", "")
+        stored = await self._redis.get(choices_key(sender)) if sender else None
+        message, keyword = parse_form(form, json.loads(stored) if stored else ())
+        # Before the message is accepted, so that no reply to it slips out after a STOP.
+        if keyword is Keyword.STOP:
+            await self._redis.set(opt_out_key(sender), "1", ex=OPT_OUT_TTL_SECONDS)
+        elif keyword is Keyword.START:
+            await self._redis.delete(opt_out_key(sender))
+        return message
+
+    def render(self, replies: Sequence[OutboundMessage]) -> list[TwilioMessage]:
+        return render(replies, sms=self._sms)
+
+    async def send(self, recipient: str, request: TwilioMessage, reply_to: str) -> str | None:
+        if await self._redis.exists(opt_out_key(recipient)):
+            raise PermanentSendError("twilio: the recipient opted out")
+        assert self._client is not None, "start() creates the client"
+        create = self._client.messages.create_async(
+            to=recipient,
+            body=request.body,
+            status_callback=self._public_url + STATUS_PATH,
+            **self._sender,
+        )
+        try:
+            sent = await asyncio.wait_for(create, SEND_TIMEOUT_SECONDS)
+        except TwilioRestException as error:
+            raise send_error(error) from None  # its message may quote the number: leave it out
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise TransientSendError(f"twilio unreachable: {type(error).__name__}") from error
+        await self._remember_choices(recipient, request.choices)
+        return str(sent.sid)
+
+    async def _remember_choices(self, recipient: str, choices: tuple[str, ...]) -> None:
+        """What "1", "2" … mean in the person's next message: the list of the last body sent."""
+        if choices:
+            await self._redis.set(choices_key(recipient), json.dumps(choices), ex=CHOICES_TTL_SECONDS)
+        else:
+            await self._redis.delete(choices_key(recipient))
+
+    async def start(self) -> None:
+        self._http = AsyncTwilioHttpClient()  # its aiohttp session needs the running loop
+        self._client = Client(self._settings.account_sid, self._settings.auth_token, http_client=self._http)
+        # Every REST call is built from the Api domain's base_url at call time (Domain.absolute_url).
+        self._client.api.base_url = self._settings.api_url.rstrip("/")
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.close()
