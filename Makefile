@@ -87,6 +87,7 @@ nlu-report: setup train
 
 bench: setup train
 	$(RASA_ENV) $(PY) -m bench.turns
+	$(RASA_ENV) $(PY) -m bench.channels
 
 clean:
 	rm -rf models .rasa results

@@ -1,0 +1,140 @@
+"""Delivery guarantees of the gateway: bounded retries, crash recovery without a second turn."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.channels.base import Accept, TransientSendError
+from bot.conversations import ConversationStore, replies_to_json
+from bot.engine import Engine
+from bot.gateway import Gateway
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.outbox import FAILURES, Outbox
+from bot.privacy import Pseudonymizer
+
+
+class RecordingChannel:
+    """A channel whose sends are recorded; it can be told to fail every time."""
+
+    name = "test"
+    per_recipient_rate = 0.0
+    overall_rate = 0.0
+
+    def __init__(self, failing: bool = False) -> None:
+        self.failing = failing
+        self.sent: list[tuple[str, str]] = []
+        self.attempts = 0
+
+    def routes(self, accept: Accept) -> list[Any]:
+        return []
+
+    def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
+        return [reply.text for reply in replies]
+
+    async def send(self, recipient: str, request: str, reply_to: str) -> str | None:
+        self.attempts += 1
+        if self.failing:
+            raise TransientSendError("provider down")
+        self.sent.append((recipient, request))
+        return None
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def message(text: str, sender: str | None = None) -> InboundMessage:
+    return InboundMessage(
+        channel="test",
+        provider_id=uuid.uuid4().hex,
+        sender=sender or uuid.uuid4().hex[:10],
+        kind=InboundKind.TEXT,
+        text=text,
+        language_hint="en",
+    )
+
+
+PSEUDONYM = Pseudonymizer(hashlib.sha256(b"test").digest())
+
+
+def gateway(engine: Engine, redis: Redis, channel: RecordingChannel) -> Gateway:
+    return Gateway(
+        engine=engine, store=ConversationStore(redis), channels={channel.name: channel}, pseudonym=PSEUDONYM
+    )
+
+
+async def test_a_provider_that_stays_down_is_given_up_on_and_recorded(gateway_redis: Redis) -> None:
+    channel = RecordingChannel(failing=True)
+    store = ConversationStore(gateway_redis)
+    outbox = Outbox(
+        store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=4, base_delay=0.01
+    )
+    inbound = message("hi")
+    await store.accept(inbound)
+    await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
+
+    await outbox.deliver(inbound.conversation_id)
+
+    assert channel.attempts == 4
+    record = json.loads(await gateway_redis.lindex(FAILURES, 0))
+    assert record["reason"] == "gave up after 4 attempts: provider down"
+    assert inbound.sender not in json.dumps(record)
+    assert await store.outbox_head(inbound.conversation_id) is None  # not retried forever
+
+
+async def test_a_message_left_by_a_dead_replica_is_answered_once(
+    engine: Engine, gateway_redis: Redis
+) -> None:
+    channel = RecordingChannel()
+    gw = gateway(engine, gateway_redis, channel)
+    inbound = message("/doxxing")
+    conversation = inbound.conversation_id
+    # The dead replica stored the message, ran the turn, and died before committing the replies.
+    assert await gw.store.accept(inbound)
+    await gw.store.mark_started(conversation, inbound.provider_id)
+    ran = await engine.handle(conversation, inbound.text, message_id=inbound.provider_id)
+
+    await gw.drain(conversation)  # what the sweeper of any replica does once the lease expired
+
+    assert [text for _, text in channel.sent] == [reply.text for reply in ran]
+    tracker = await engine._dialogue.tracker_store.retrieve(conversation)
+    user_turns = [e for e in tracker.events if getattr(e, "message_id", None) == inbound.provider_id]
+    assert len(user_turns) == 1  # the turn was not run a second time
+
+
+async def test_the_sweeper_picks_up_stored_messages_nobody_is_draining(
+    engine: Engine, gateway_redis: Redis
+) -> None:
+    channel = RecordingChannel()
+    gw = gateway(engine, gateway_redis, channel)
+    inbound = message("/stalking")
+    assert await gw.store.accept(inbound)  # stored, then the replica died before draining
+    assert inbound.conversation_id in await gw.store.pending()
+
+    for conversation in await gw.store.pending():
+        await gw.drain(conversation)
+
+    assert channel.sent and "1/8. " in channel.sent[-1][1]
+    assert not await gw.store.has_work(inbound.conversation_id)
+
+
+async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_redis: Redis) -> None:
+    channel = RecordingChannel()
+    store = ConversationStore(gateway_redis)
+    outbox = Outbox(store=store, channels={"test": channel}, pseudonym=PSEUDONYM)
+    inbound = message("hi")
+    await store.accept(inbound)
+    replies = [OutboundMessage(text=t) for t in ("one", "two", "three")]
+    await store.complete(inbound.conversation_id, inbound, replies)
+    await store.record_sent(inbound.conversation_id, 1)  # "one" went out before the crash
+
+    await outbox.deliver(inbound.conversation_id)
+
+    assert [text for _, text in channel.sent] == ["two", "three"]
+    assert replies_to_json(replies)  # the committed form round-trips
