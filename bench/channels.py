@@ -5,7 +5,9 @@
 Every path runs the same scripted turns on the same English models and action server:
 - in-process: `Engine.handle` called directly (the floor: NLU + dialogue + actions);
 - REST: our gateway's REST channel over HTTP (dedupe, inbox, lease, outbox included);
-- Telegram: signed webhook posts, timed until the fake Bot API receives the first reply;
+- Telegram, WhatsApp, Twilio SMS: verified webhook posts (secret token, HMAC, Twilio signature),
+  timed until the provider's fake server receives the first reply (Twilio's pacing of one SMS per
+  second per number is lifted here to measure the pipeline, not the pacing);
 - rasa run: stock `rasa run` with its REST channel on a model trained from the same data.
 Conversations run closed-loop (next message after the reply) with `--concurrency` in parallel.
 """
@@ -14,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import itertools
+import json
 import os
 import socket
 import statistics
@@ -30,14 +35,16 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from twilio.request_validator import RequestValidator
 
 from bot.action_server import running_action_server
-from bot.app import connect_redis, create_app
+from bot.app import GATEWAY, connect_redis, create_app
+from bot.channels.twilio import TwilioChannel
 from bot.engine import Engine
-from bot.settings import ROOT, Settings, TelegramSettings
-
-sys.path.insert(0, str(ROOT))
-from tests.fakes.telegram import FakeTelegram  # the same fake the tests use
+from bot.settings import ROOT, Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from tests.fakes.telegram import FakeTelegram  # the same fakes the tests use
+from tests.fakes.twilio import FakeTwilio
+from tests.fakes.whatsapp import FakeGraph
 
 SCRIPT = [
     "hello",
@@ -51,6 +58,8 @@ SCRIPT = [
 ]
 TOKEN = "123456:BENCH-token-for-the-local-fake-only"
 SECRET = "bench-secret"
+WA_TOKEN, WA_NUMBER, WA_SECRET = "EAAbench", "106540352242922", "bench-app-secret"
+TW_SID, TW_TOKEN, TW_FROM = "AC" + "0" * 31 + "1", "bench-auth-token", "+15005550006"
 
 Say = Callable[[str, str], Awaitable[None]]
 
@@ -98,7 +107,7 @@ class RasaRun:
 
     def __enter__(self) -> RasaRun:
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-        subprocess.run(  # noqa: S603  # fixed argv
+        subprocess.run(  # fixed argv
             [sys.executable, "-m", "rasa", "train", "--domain", "domain.yml", "--data", "data",
              "nlu_data/en", "--config", "config.yml", "--out", str(self._folder),
              "--fixed-model-name", "combined"],
@@ -106,7 +115,7 @@ class RasaRun:
         )  # fmt: skip
         endpoints = self._folder / "endpoints.yml"
         endpoints.write_text(f"action_endpoint:\n  url: {self._action_server_url}\n")
-        self._process = subprocess.Popen(  # noqa: S603
+        self._process = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--model", str(self._folder / "combined.tar.gz"),
              "--port", str(self.port), "--endpoints", str(endpoints), "--quiet"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -143,17 +152,32 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     results["in-process handle"] = await closed_loop(in_process, *shape)
 
     fake = FakeTelegram(token=TOKEN)
-    fake_server = TestServer(fake.app())
-    await fake_server.start_server()
-    telegram = TelegramSettings(
-        token=TOKEN, secret_token=SECRET, api_url=str(fake_server.make_url("")).rstrip("/"), polling=False
-    )
-    app = create_app(replace(settings, telegram=telegram), engine, connect_redis(settings))
+    graph = FakeGraph(token=WA_TOKEN, phone_number_id=WA_NUMBER)
+    twilio = FakeTwilio(account_sid=TW_SID, auth_token=TW_TOKEN)
+    servers = [TestServer(f.app()) for f in (fake, graph, twilio)]
+    for server in servers:
+        await server.start_server()
+    urls = [str(server.make_url("")).rstrip("/") for server in servers]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    configured = replace(
+        settings,
+        telegram=TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=urls[0], polling=False),
+        whatsapp=WhatsAppSettings(
+            access_token=WA_TOKEN, phone_number_id=WA_NUMBER, app_secret=WA_SECRET,
+            verify_token="bench-verify", api_url=f"{urls[1]}/v21.0", template_name=None,
+            template_language="en",
+        ),
+        twilio=TwilioSettings(account_sid=TW_SID, auth_token=TW_TOKEN, sender=TW_FROM, api_url=urls[2]),
+        public_url=base,
+    )  # fmt: skip
+    app = create_app(configured, engine, connect_redis(settings))
     runner = web.AppRunner(app)
     await runner.setup()
-    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    base = f"http://127.0.0.1:{port}"
+    for channel in app[GATEWAY].channels.values():
+        if isinstance(channel, TwilioChannel):
+            channel.overall_rate = channel.per_recipient_rate = 0.0  # measure the pipeline, not pacing
     chats = itertools.count(9_000_000)
     updates = itertools.count(1)
     chat_of: dict[str, int] = {}
@@ -181,9 +205,49 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             while sum(1 for _, p in fake.requests if p.get("chat_id") == str(chat)) <= before:
                 await asyncio.sleep(0.001)
 
+        people = itertools.count(447_700_000_001)
+        phone_of: dict[str, str] = {}
+
+        async def whatsapp_webhook(conversation: str, text: str) -> None:
+            wa_id = phone_of.setdefault(conversation, str(next(people)))
+            before = sum(1 for r in graph.requests if r.get("to") == wa_id)
+            message = {"from": wa_id, "id": f"wamid.BENCH{next(updates)}", "timestamp": str(int(time.time())),
+                       "type": "text", "text": {"body": text}}  # fmt: skip
+            value = {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550000000", "phone_number_id": WA_NUMBER},
+                "contacts": [{"profile": {"name": "B"}, "wa_id": wa_id}],
+                "messages": [message],
+            }
+            change = {"field": "messages", "value": value}
+            envelope = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+            body = json.dumps(envelope).encode()
+            signature = "sha256=" + hmac.new(WA_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            headers = {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+            async with session.post(
+                f"{base}/webhooks/whatsapp/webhook", data=body, headers=headers
+            ) as response:
+                assert response.status == 200, response.status
+            while sum(1 for r in graph.requests if r.get("to") == wa_id) <= before:
+                await asyncio.sleep(0.001)
+
+        async def sms_webhook(conversation: str, text: str) -> None:
+            phone = "+" + phone_of.setdefault(conversation, str(next(people)))
+            before = sum(1 for r in twilio.requests if r.get("To") == phone)
+            form = {"MessageSid": f"SM{next(updates):032x}", "AccountSid": TW_SID, "From": phone,
+                    "To": TW_FROM, "Body": text, "NumMedia": "0"}  # fmt: skip
+            url = f"{base}/webhooks/twilio/webhook"
+            headers = {"X-Twilio-Signature": RequestValidator(TW_TOKEN).compute_signature(url, form)}
+            async with session.post(url, data=form, headers=headers) as response:
+                assert response.status == 200, response.status
+            while sum(1 for r in twilio.requests if r.get("To") == phone) <= before:
+                await asyncio.sleep(0.001)
+
         await closed_loop(rest, 2, len(SCRIPT), 1)
         results["REST channel (ours)"] = await closed_loop(rest, *shape)
         results["Telegram webhook->reply"] = await closed_loop(telegram_webhook, *shape)
+        results["WhatsApp webhook->reply"] = await closed_loop(whatsapp_webhook, *shape)
+        results["Twilio SMS webhook->reply"] = await closed_loop(sms_webhook, *shape)
 
         if not args.skip_rasa_run:
             with RasaRun(settings.action_server_url) as rasa_run:
@@ -199,7 +263,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                 results["rasa run REST (stock)"] = await closed_loop(stock, *shape)
 
     await runner.cleanup()
-    await fake_server.close()
+    for server in servers:
+        await server.close()
     report(results, shape)
 
 

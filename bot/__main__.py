@@ -16,18 +16,20 @@ import json
 import logging
 import os
 import sys
+import time
 import uuid
 
 from aiohttp import web
 
 from bot.action_server import running_action_server
-from bot.app import create_app
+from bot.app import connect_redis, create_app
 from bot.channels.telegram import TelegramChannel
 from bot.content_report import report
 from bot.engine import Engine
 from bot.language import Detector
 from bot.messages import Choice, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
+from bot.outbox import FAILURES, METRICS
 from bot.settings import ROOT, Settings, SettingsError
 
 
@@ -118,6 +120,23 @@ async def _set_telegram_webhook(settings: Settings, url: str) -> None:
     print(f"Telegram will post updates to {url}")
 
 
+async def _deliveries(settings: Settings, limit: int = 20) -> None:
+    if not settings.redis_url:
+        sys.exit("REDIS_URL is not set: the embedded in-memory store lives only inside `make run`")
+    redis = connect_redis(settings)
+    try:
+        counters = {k.decode(): int(v) for k, v in (await redis.hgetall(METRICS)).items()}
+        failures = [json.loads(raw) for raw in await redis.lrange(FAILURES, 0, limit - 1)]
+    finally:
+        await redis.close()
+    for name, value in sorted(counters.items()):
+        print(f"{name:40} {value}")
+    print(f"\nlatest {len(failures)} failed sends:")
+    for failure in failures:
+        at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(failure["at"]))
+        print(f"{at} UTC  {failure['channel']:9} {failure['conversation']}  {failure['reason']}")
+
+
 async def _evaluate(engine: Engine, languages: list[str]) -> None:
     for language in languages:
         evaluation = await evaluate(engine, language)
@@ -141,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     telegram_cmd = commands.add_parser("telegram", help="Telegram tools")
     telegram_cmd.add_argument("action", choices=["set-webhook"])
     telegram_cmd.add_argument("url", help="the public HTTPS URL of /webhooks/telegram/webhook")
+    commands.add_parser("deliveries", help="delivery counters and recent failed sends")
     evaluate_cmd = commands.add_parser("evaluate", help="held-out NLU report into reports/")
     evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
     args = parser.parse_args(argv)
@@ -160,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(report(settings.show_unverified))
         case "telegram":
             asyncio.run(_set_telegram_webhook(settings, args.url))
+        case "deliveries":
+            asyncio.run(_deliveries(settings))
         case "evaluate":
             engine = Engine.load(settings)
             languages = [args.lang] if args.lang else heldout_languages()

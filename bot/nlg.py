@@ -16,18 +16,18 @@ from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_day_names, get_timezone, get_timezone_location
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 
 from bot.i18n import Catalogs
 from bot.turn import TurnContext, current_turn
-from content.model import Library, Resource
+from content.model import Hours, Library, Resource
 from content.texts import Button, Texts
 
 log = logging.getLogger(__name__)
 
 EMERGENCY_KINDS = ("emergency",)
-HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "cyber")
+HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "ncii", "cyber")
 
 
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
@@ -187,6 +187,29 @@ class Renderer:
             lines.append(self._catalogs.gettext(turn.language, fallback))
         return {"helpline_lines": "\n".join(lines)}
 
+    def _hours(self, hours: Hours, language: str) -> str:
+        """Opening hours in the person's locale: day names, times and time zone from babel."""
+        if hours.always:
+            return self.label("hours", "always", language)
+        if len(hours.days) == 7:
+            days = self.label("hours", "every_day", language)
+        else:
+            names = get_day_names("abbreviated", locale=language)
+            contiguous = hours.days == tuple(range(hours.days[0], hours.days[-1] + 1))
+            if contiguous and len(hours.days) > 2:
+                days = f"{names[hours.days[0]]}–{names[hours.days[-1]]}"
+            else:
+                days = ", ".join(names[d] for d in hours.days)
+        assert hours.opens is not None and hours.closes is not None, "parsed with both"
+        span = (
+            f"{format_time(hours.opens, format='short', locale=language)}–"
+            f"{format_time(hours.closes, format='short', locale=language)}"
+        )
+        text = f"{days} {span}"
+        if hours.timezone:
+            text += f", {get_timezone_location(get_timezone(hours.timezone), locale=language)}"
+        return text
+
     def _resource_lines(self, turn: TurnContext, kinds: Sequence[str], *, dated: bool) -> str:
         """One line per resource we may show; `dated` adds when its number was last checked."""
         resources = [
@@ -203,7 +226,7 @@ class Renderer:
             f"{isolate(c.value, language)}"
             for c in resource.contacts
         )
-        hours = f" ({isolate(resource.hours, language)})" if resource.hours else ""
+        hours = f" ({isolate(self._hours(resource.hours, language), language)})" if resource.hours else ""
         line = f"- {isolate(resource.name, language)}: {contacts}{hours}"
         if dated and resource.source.checked is not None:
             checked = format_date(resource.source.checked, format="medium", locale=language)

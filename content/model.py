@@ -85,6 +85,23 @@ class Contact:
     value: str
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hours:
+    """When a service answers: always, or on some weekdays between two times (local to `timezone`)."""
+
+    always: bool = False
+    days: tuple[int, ...] = ()  # 0 = Monday, as babel and datetime count
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+    timezone: str | None = None  # when the hours are not the country's own time
+
+
+ALWAYS = Hours(always=True)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resource:
     id: str
@@ -93,7 +110,7 @@ class Resource:
     name: str
     description: str
     contacts: Sequence[Contact]
-    hours: str
+    hours: Hours | None
     free: bool | None
     languages: Sequence[str]
     source: Source
@@ -189,13 +206,43 @@ def parse_resources(raw: Mapping[str, Any], where: str) -> list[Resource]:
                 name=str(_require(item, "name", item_where)),
                 description=str(item.get("description") or ""),
                 contacts=tuple(contacts),
-                hours=str(item.get("hours") or ""),
+                hours=parse_hours(item.get("hours"), item_where),
                 free=item.get("free"),
                 languages=tuple(item.get("languages") or ()),
                 source=_source(item.get("source"), item_where),
             )
         )
     return resources
+
+
+def _time(raw: Any, where: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(str(raw))
+    except ValueError as error:
+        raise ContentError(f"{where}: times are HH:MM, got {raw!r}") from error
+
+
+def parse_hours(raw: Any, where: str) -> Hours | None:
+    """`24/7`, or {days: [mon, ...] | "every day", opens: "09:00", closes: "21:00", timezone: ...}."""
+    if raw is None:
+        return None
+    if raw == "24/7":
+        return ALWAYS
+    if not isinstance(raw, Mapping):
+        raise ContentError(f"{where}: hours must be 24/7 or days with opens and closes")
+    days = raw.get("days")
+    if days == "every day":
+        indexes = tuple(range(7))
+    elif isinstance(days, list) and days and all(d in DAYS for d in days):
+        indexes = tuple(sorted(DAYS.index(d) for d in days))
+    else:
+        raise ContentError(f"{where}: hours.days must be 'every day' or a list of {', '.join(DAYS)}")
+    return Hours(
+        days=indexes,
+        opens=_time(raw.get("opens"), where),
+        closes=_time(raw.get("closes"), where),
+        timezone=raw.get("timezone"),
+    )
 
 
 def _load_yaml(path: Path) -> Any:

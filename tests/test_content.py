@@ -128,3 +128,24 @@ def test_report_states() -> None:
     assert status(old, today, show_unverified=False) == "stale"
     assert status(unverified, today, show_unverified=False) == "withheld"
     assert status(unverified, today, show_unverified=True) == "shown-unverified"
+
+
+def test_opening_hours_are_structured_data() -> None:
+    import datetime as dt
+
+    from content.model import ALWAYS, parse_hours
+
+    assert parse_hours("24/7", "t") is ALWAYS
+    assert parse_hours(None, "t") is None
+    weekdays = parse_hours(
+        {"days": ["fri", "mon", "tue", "wed", "thu"], "opens": "10:00", "closes": "16:00"}, "t"
+    )
+    assert weekdays is not None and weekdays.days == (0, 1, 2, 3, 4)
+    assert weekdays.opens == dt.time(10, 0) and weekdays.closes == dt.time(16, 0)
+    for broken in (
+        "9-5",
+        {"days": ["someday"], "opens": "9", "closes": "5"},
+        {"days": "every day", "opens": "x"},
+    ):
+        with pytest.raises(ContentError):
+            parse_hours(broken, "t")

@@ -88,6 +88,28 @@ async def test_a_provider_that_stays_down_is_given_up_on_and_recorded(gateway_re
     assert await store.outbox_head(inbound.conversation_id) is None  # not retried forever
 
 
+async def test_staff_can_list_failed_sends(gateway_redis: Redis, capsys: Any) -> None:
+    from bot.__main__ import _deliveries
+    from bot.settings import Settings
+
+    from .conftest import GATEWAY_REDIS_URL
+
+    channel = RecordingChannel(failing=True)
+    store = ConversationStore(gateway_redis)
+    outbox = Outbox(
+        store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=2, base_delay=0.01
+    )
+    inbound = message("hi")
+    await store.accept(inbound)
+    await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
+    await outbox.deliver(inbound.conversation_id)
+
+    await _deliveries(Settings(redis_url=GATEWAY_REDIS_URL))
+    printed = capsys.readouterr().out
+    assert "failed:test" in printed and "gave up after 2 attempts: provider down" in printed
+    assert inbound.sender not in printed
+
+
 async def test_a_message_left_by_a_dead_replica_is_answered_once(
     engine: Engine, gateway_redis: Redis
 ) -> None:

@@ -144,3 +144,17 @@ def test_helplines_say_when_their_number_was_checked_in_the_persons_locale() -> 
     assert f"checked {checked.strftime('%b')} {checked.day}, {checked.year}" in text
     spanish = renderer().render("handoff_recorded", {}, TurnContext(language="es", country="US", channel="t"))
     assert f"{checked.day} {checked.strftime('%b').lower()} {checked.year}" in spanish["text"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Mon–Fri 10:00\u202fAM–4:00\u202fPM"),
+        ("es", "lun–vie 10:00–16:00"),
+        ("fr", "lun.–ven. 10:00–16:00"),
+    ],
+)
+def test_opening_hours_are_written_for_the_persons_locale(language: str, expected: str) -> None:
+    turn = TurnContext(language=language, country="GB", channel="t")
+    text = renderer(show_unverified=True).render("handoff_recorded", {}, turn)["text"]
+    assert expected in text
