@@ -86,7 +86,6 @@ nlu-report: setup train
 	$(RASA_ENV) $(PY) -m bot evaluate
 
 bench: setup train
-	$(RASA_ENV) $(PY) -m bench.turns
 	$(RASA_ENV) $(PY) -m bench.channels
 
 clean:

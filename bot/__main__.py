@@ -44,6 +44,10 @@ def serve(settings: Settings) -> None:
     engine = Engine.load(settings)
     print(f"SafeSpaces is listening on http://{settings.host}:{settings.port}")
     print(f"  REST channel: POST http://{settings.host}:{settings.port}/webhooks/rest/webhook")
+    if settings.web_chat:
+        print(f"  web chat: http://{settings.host}:{settings.port}/")
+    channels = [name for name in ("telegram", "whatsapp", "twilio") if getattr(settings, name)]
+    print(f"  channels: REST{''.join(', ' + name for name in channels)}")
     print(f"  action server: {settings.action_server_url}")
     print(f"  storage: {'Redis' if settings.redis_url else 'in memory (set REDIS_URL for Redis)'}")
     web.run_app(create_app(settings, engine), host=settings.host, port=settings.port, print=None)
