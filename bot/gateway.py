@@ -80,6 +80,14 @@ class Gateway:
         task.add_done_callback(self._tasks.discard)
 
     async def drain(self, conversation_id: str) -> None:
+        """The worker's error boundary: whatever fails (Redis gone mid-turn), the message stays
+        stored and the sweeper tries again; nothing escapes into the event loop."""
+        try:
+            await self._drain(conversation_id)
+        except Exception:
+            log.exception("gateway.drain_failed")
+
+    async def _drain(self, conversation_id: str) -> None:
         token = await self.store.try_lease(conversation_id)
         if token is None:
             return  # the holder will find the new message before it lets go

@@ -160,3 +160,21 @@ async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_re
 
     assert [text for _, text in channel.sent] == ["two", "three"]
     assert replies_to_json(replies)  # the committed form round-trips
+
+
+async def test_a_failure_mid_drain_keeps_the_message_and_raises_nothing(
+    engine: Engine, gateway_redis: Redis, monkeypatch: Any
+) -> None:
+    gw = gateway(engine, gateway_redis, RecordingChannel())
+    inbound = message("/doxxing")
+    assert await gw.store.accept(inbound)
+
+    async def redis_gone(*args: Any) -> None:
+        raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(gw.store, "complete", redis_gone)
+    await gw.drain(inbound.conversation_id)  # logged, not raised
+
+    head = await gw.store.head(inbound.conversation_id)
+    assert head is not None and head.provider_id == inbound.provider_id
+    assert await gw.store.try_lease(inbound.conversation_id) is not None  # the lease was let go

@@ -117,6 +117,9 @@ def test_numbers_and_links_are_isolated_in_right_to_left_text_only() -> None:
 
 def test_an_arabic_emergency_reply_keeps_numbers_in_order_on_every_channel() -> None:
     from bot.channels.telegram.render import render as telegram
+    from bot.channels.twilio.render import render as sms
+    from bot.channels.twilio.render import segments
+    from bot.channels.whatsapp.render import render as whatsapp
     from bot.i18n import Catalogs
     from bot.messages import OutboundMessage
     from bot.nlg import Renderer
@@ -128,5 +131,9 @@ def test_an_arabic_emergency_reply_keeps_numbers_in_order_on_every_channel() -> 
                         show_unverified=False, helpline=None)  # fmt: skip
     rendered = renderer.render("emergency", {}, TurnContext(language="ar", country="US", channel="test"))
     assert f"{FIRST_STRONG_ISOLATE}911{POP_DIRECTIONAL_ISOLATE}" in rendered["text"]
-    message = telegram([OutboundMessage(text=rendered["text"])])[0]
-    assert f"{FIRST_STRONG_ISOLATE}911{POP_DIRECTIONAL_ISOLATE}" in message.text
+    isolated = f"{FIRST_STRONG_ISOLATE}911{POP_DIRECTIONAL_ISOLATE}"
+    reply = [OutboundMessage(text=rendered["text"])]
+    assert isolated in telegram(reply)[0].text
+    assert isolated in whatsapp(reply)[0].text
+    sms_body = sms(reply)[0].body
+    assert isolated in sms_body and segments(sms_body)[0] == "UCS-2"

@@ -1,0 +1,87 @@
+"""The custom actions on their own: rasa-sdk trackers in, response keys and slot events out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import Answer, Fallback, consecutive_fallbacks
+from actions.playbook import StartPlaybook, WalkPlaybook
+
+
+def tracker(intent: str, slots: dict[str, Any] | None = None, **extra: Any) -> Tracker:
+    latest = {"intent": {"name": intent, "confidence": 1.0}, "entities": extra.get("entities", []),
+              "intent_ranking": extra.get("ranking", [])}  # fmt: skip
+    return Tracker("t", slots or {}, latest, extra.get("events", []), False, None, {}, "")
+
+
+async def run(action: Any, current: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, current, {})
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return dispatcher.messages, slots
+
+
+def keys(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["response"] for m in messages]
+
+
+async def test_a_playbook_that_needs_the_platform_asks_for_it() -> None:
+    messages, slots = await run(StartPlaybook(), tracker("secure_account"))
+    assert keys(messages) == ["ask_platform"]
+    assert [c["entities"]["platform"] for c in messages[0]["choices"]][:3] == [
+        "facebook",
+        "instagram",
+        "whatsapp",
+    ]
+    assert slots["awaiting"] == "platform" and slots["playbook"] == "secure_account"
+
+
+async def test_a_platform_named_in_the_message_starts_at_once() -> None:
+    entities = [{"entity": "platform", "value": "instagram"}]
+    messages, slots = await run(StartPlaybook(), tracker("secure_account", entities=entities))
+    assert keys(messages) == ["playbook_intro", "step"]
+    assert messages[1]["platform"] == "instagram" and messages[1]["step"] == 0
+    assert slots["step"] == 0.0 and slots["awaiting"] is None
+
+
+async def test_done_and_skip_are_remembered_separately() -> None:
+    slots = {"playbook": "doxxing", "step": 1.0, "steps_done": ["danger_now"], "steps_skipped": []}
+    _, after_skip = await run(WalkPlaybook(), tracker("step_skip", slots))
+    assert after_skip["step"] == 2.0 and after_skip["steps_skipped"] == ["safe_place"]
+    _, after_done = await run(WalkPlaybook(), tracker("step_done", {**slots, **after_skip}))
+    assert after_done["steps_done"] == ["danger_now", "save_proof"]
+
+
+async def test_the_last_step_ends_with_a_recap_and_the_helpline_offer() -> None:
+    slots = {"playbook": "doxxing", "step": 7.0, "steps_done": [], "steps_skipped": []}
+    messages, after = await run(WalkPlaybook(), tracker("step_done", slots))
+    assert keys(messages) == ["recap", "handoff_offer"]
+    assert after["playbook"] is None and after["awaiting"] == "handoff"
+
+
+async def test_yes_means_what_was_asked_last() -> None:
+    messages, _ = await run(Answer(), tracker("affirm", {"awaiting": "safety"}))
+    assert keys(messages) == ["danger_cleared", "menu"]
+    messages, _ = await run(Answer(), tracker("deny", {"awaiting": "safety"}))
+    assert keys(messages) == ["emergency", "handoff_offer"]
+    messages, slots = await run(Answer(), tracker("affirm", {"awaiting": "handoff"}))
+    assert keys(messages) == ["handoff_recorded"] and slots["handoff_requested"] is True
+
+
+def fallback_event() -> dict[str, Any]:
+    return {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+
+
+async def test_the_fallback_suggests_first_then_offers_the_menu() -> None:
+    ranking = [{"name": "nlu_fallback"}, {"name": "doxxing"}, {"name": "step_done"}, {"name": "stalking"}]
+    first = tracker("nlu_fallback", ranking=ranking, events=[fallback_event()])
+    messages, _ = await run(Fallback(), first)
+    assert keys(messages) == ["did_you_mean"]
+    assert [c["intent"] for c in messages[0]["choices"]] == ["doxxing", "stalking"]
+    second = tracker("nlu_fallback", events=[fallback_event(), {"event": "bot"}, fallback_event()])
+    assert consecutive_fallbacks(second) == 2
+    messages, _ = await run(Fallback(), second)
+    assert keys(messages) == ["not_understood", "menu"]
