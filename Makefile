@@ -73,7 +73,7 @@ i18n: $(COMPILED)
 
 i18n-update: $(STAMP)
 	$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -o locales/messages.pot .
-	$(VENV)/bin/pybabel update --no-fuzzy-matching -D messages -i locales/messages.pot -d locales
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -D messages -i locales/messages.pot -d locales
 	$(MAKE) i18n
 
 i18n-check: $(COMPILED)
