@@ -65,14 +65,3 @@ def split_text(text: str, fits: int, measure: Callable[[str], int] = len) -> lis
     if current.strip():
         parts.append(current.rstrip())
     return parts or [""]
-
-
-_INTENT_PAYLOAD = re.compile(r"/\w+(?:\{.*\})?", re.DOTALL)
-
-
-def is_intent_payload(data: str) -> bool:
-    """Whether a button's returned data is one of our payloads (`/intent` or `/intent{json}`).
-
-    A provider may hand back data we did not make (a template's quick reply); that is read as text.
-    """
-    return _INTENT_PAYLOAD.fullmatch(data) is not None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.text import is_intent_payload
 from bot.messages import InboundKind, InboundMessage
+from bot.nlg import parse_payload
 from bot.phone import country_of_phone
 
 CHANNEL = "whatsapp"
@@ -93,7 +93,7 @@ def _content(raw: dict[str, Any]) -> tuple[InboundKind, str]:
 
 def _choice(data: str, title: str) -> tuple[InboundKind, str]:
     """Our payload when it is one; otherwise the title the person saw, read as words."""
-    if is_intent_payload(data):
+    if parse_payload(data) is not None:  # ours; a template's quick reply is read as its title
         return InboundKind.CHOICE, data
     return InboundKind.TEXT, title
 
