@@ -69,17 +69,24 @@ def gateway(engine: Engine, redis: Redis, channel: RecordingChannel) -> Gateway:
     )
 
 
-async def test_a_provider_that_stays_down_is_given_up_on_and_recorded(gateway_redis: Redis) -> None:
+async def deliver_to_a_provider_that_is_down(
+    redis: Redis, attempts: int
+) -> tuple[RecordingChannel, ConversationStore, InboundMessage]:
+    """One committed reply, delivered to a channel that fails every time."""
     channel = RecordingChannel(failing=True)
-    store = ConversationStore(gateway_redis)
+    store = ConversationStore(redis)
     outbox = Outbox(
-        store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=4, base_delay=0.01
+        store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=attempts, base_delay=0.01
     )
     inbound = message("hi")
     await store.accept(inbound)
     await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
-
     await outbox.deliver(inbound.conversation_id)
+    return channel, store, inbound
+
+
+async def test_a_provider_that_stays_down_is_given_up_on_and_recorded(gateway_redis: Redis) -> None:
+    channel, store, inbound = await deliver_to_a_provider_that_is_down(gateway_redis, attempts=4)
 
     assert channel.attempts == 4
     record = json.loads(await gateway_redis.lindex(FAILURES, 0))
@@ -94,15 +101,7 @@ async def test_staff_can_list_failed_sends(gateway_redis: Redis, capsys: Any) ->
 
     from .conftest import GATEWAY_REDIS_URL
 
-    channel = RecordingChannel(failing=True)
-    store = ConversationStore(gateway_redis)
-    outbox = Outbox(
-        store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=2, base_delay=0.01
-    )
-    inbound = message("hi")
-    await store.accept(inbound)
-    await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
-    await outbox.deliver(inbound.conversation_id)
+    _, _, inbound = await deliver_to_a_provider_that_is_down(gateway_redis, attempts=2)
 
     await _deliveries(Settings(redis_url=GATEWAY_REDIS_URL))
     printed = capsys.readouterr().out
