@@ -36,7 +36,7 @@ def test_every_situation_has_a_playbook_with_steps() -> None:
 
 
 def test_every_item_has_a_source_and_verified_items_a_check_date() -> None:
-    for name, source in items(load_library()):
+    for name, source, _ in items(load_library()):
         assert source.url.startswith(("http://", "https://", "shared/")), name
         assert source.status is Status.UNVERIFIED or source.checked is not None, name
 
@@ -128,6 +128,7 @@ def test_report_states() -> None:
     assert status(old, today, show_unverified=False) == "stale"
     assert status(unverified, today, show_unverified=False) == "withheld"
     assert status(unverified, today, show_unverified=True) == "shown-unverified"
+    assert status(unverified, today, show_unverified=False, always_shown=True) == "shown-unverified"
 
 
 def test_opening_hours_are_structured_data() -> None:
