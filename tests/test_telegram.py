@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from bot.app import create_app
@@ -23,6 +23,7 @@ from bot.settings import Settings, TelegramSettings
 from content.model import PLATFORMS
 
 from .conftest import GATEWAY_REDIS_URL
+from .fakes import serving
 from .fakes.telegram import FakeTelegram, blocked, server_error, too_many_requests
 
 TOKEN = "123456:TEST-token-for-the-fake-server-only"
@@ -47,12 +48,8 @@ def payload(name: str, chat_id: int | None = None, **changes: Any) -> dict[str, 
 
 @pytest.fixture
 async def fake() -> Any:
-    fake = FakeTelegram(token=TOKEN)
-    server = TestServer(fake.app())
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
+    async with serving(FakeTelegram(token=TOKEN)) as fake:
+        yield fake
 
 
 @pytest.fixture

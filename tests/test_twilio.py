@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
@@ -32,6 +32,7 @@ from bot.outbox import FAILURES, METRICS
 from bot.settings import Settings, TwilioSettings
 
 from .conftest import free_port
+from .fakes import serving
 from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed
 
 ACCOUNT_SID = "AC00000000000000000000000000000001"
@@ -73,12 +74,8 @@ async def say(client: TestClient, sender: str, body: str) -> int:
 
 @pytest.fixture
 async def fake() -> Any:
-    fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
-    server = TestServer(fake.app())
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
+    async with serving(FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)) as fake:
+        yield fake
 
 
 @pytest.fixture

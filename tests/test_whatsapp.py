@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from bot.app import GATEWAY, create_app
@@ -41,6 +41,7 @@ from bot.messages import Choice, InboundKind, OutboundMessage
 from bot.outbox import FAILURES
 from bot.settings import Settings, WhatsAppSettings
 
+from .fakes import serving
 from .fakes.whatsapp import FakeGraph, outside_window, rate_limited, server_error, undeliverable
 
 TOKEN = "EAAtest-access-token-for-the-fake-only"
@@ -101,12 +102,8 @@ async def first_failure(redis: Redis) -> dict[str, Any]:
 
 @pytest.fixture
 async def fake() -> Any:
-    fake = FakeGraph(token=TOKEN, phone_number_id=PHONE_NUMBER_ID)
-    server = TestServer(fake.app())
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
+    async with serving(FakeGraph(token=TOKEN, phone_number_id=PHONE_NUMBER_ID)) as fake:
+        yield fake
 
 
 def whatsapp_settings(fake: FakeGraph, template: str | None = None) -> WhatsAppSettings:
