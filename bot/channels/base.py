@@ -53,6 +53,18 @@ class Channel(Protocol):
         """
         ...
 
+    async def wipe(self, recipient: str) -> bool:
+        """Delete this person's chat from their device where the provider allows it (quick exit, for
+        someone whose phone may be looked at); True if it did, and then nothing more is sent.
+
+        False where it can't: the gateway then sends one neutral line. Never raises a provider error.
+        """
+        ...
+
+    async def forget(self, recipient: str) -> None:
+        """Erase what the channel itself keeps about this person (they asked to erase their data)."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...

@@ -23,6 +23,7 @@ def configured_channels(settings: Settings, redis: Redis) -> list[Channel]:
                 secret_token=settings.telegram.secret_token,
                 api_url=settings.telegram.api_url,
                 polling=settings.telegram.polling,
+                redis=redis,
             )
         )
     if settings.whatsapp is not None:

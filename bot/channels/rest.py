@@ -7,6 +7,7 @@ whichever replica ran the turn.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,8 @@ from bot.messages import InboundKind, InboundMessage, OutboundMessage
 MAX_SENDER_LENGTH = 128
 MAX_TEXT_LENGTH = 4096
 REPLY_TIMEOUT_SECONDS = 30
+UPDATES_WAIT_SECONDS = 20
+PUSH_SECONDS = 24 * 3600  # a helpline message waits a day for the page to fetch it
 
 
 class BadRequest(ValueError):
@@ -69,6 +72,11 @@ def reply_key(message_id: str) -> str:
     return f"{PREFIX}:rest:reply:{message_id}"
 
 
+def push_key(recipient: str) -> str:
+    """Messages nobody's request is waiting for (a helpline person wrote), fetched from /updates."""
+    return f"{PREFIX}:rest:push:{hashlib.sha256(recipient.encode()).hexdigest()}"
+
+
 class RestChannel:
     """Also serves the local web chat (channel name "web"), which speaks the same format."""
 
@@ -93,18 +101,43 @@ class RestChannel:
                 return web.json_response({"error": "no reply in time; try again"}, status=504)
             return web.json_response(rasa_format(sender, replies_from_json(popped[1])))
 
-        return [web.post(self._path, webhook)]
+        async def updates(request: web.Request) -> web.Response:
+            """Long poll: what a helpline person sent since the last call, waiting up to 20 s for it."""
+            sender = request.query.get("sender", "")
+            if not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
+                return web.json_response({"error": "'sender' is required"}, status=400)
+            popped = await self._redis.blpop([push_key(sender)], timeout=UPDATES_WAIT_SECONDS)
+            batches = [popped[1]] if popped is not None else []
+            while (more := await self._redis.lpop(push_key(sender))) is not None:
+                batches.append(more)
+            replies = [reply for batch in batches for reply in replies_from_json(batch)]
+            return web.json_response(rasa_format(sender, replies))
+
+        return [web.post(self._path, webhook), web.get(f"{self._path}/updates", updates)]
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
         return [replies_to_json(replies)]
 
     async def send(self, recipient: str, request: str, reply_to: str) -> str | None:
-        key = reply_key(reply_to)
+        """A turn's replies go to the request waiting for them; anything else waits for /updates."""
+        key, ttl = (
+            (reply_key(reply_to), REPLY_TIMEOUT_SECONDS * 2)
+            if reply_to
+            else (push_key(recipient), PUSH_SECONDS)
+        )
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, request)
-            pipe.expire(key, REPLY_TIMEOUT_SECONDS * 2)
+            pipe.expire(key, ttl)
             await pipe.execute()
         return None
+
+    async def wipe(self, recipient: str) -> bool:
+        """Whatever the caller shows (the web chat's page, too) is out of our reach."""
+        return False
+
+    async def forget(self, recipient: str) -> None:
+        """Replies wait under their message id for a minute; only unfetched pushes are the person's."""
+        await self._redis.delete(push_key(recipient))
 
     async def start(self) -> None:
         return None

@@ -20,9 +20,11 @@ from aiohttp import web
 class FakeTelegram:
     token: str
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    # Queued answers for sendMessage: (HTTP status, body); consumed before normal answers.
+    # Queued answers for sendMessage and deleteMessages: (HTTP status, body); consumed before normal answers.
     send_failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    delete_failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)  # of the messages "sent", in order
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def app(self) -> web.Application:
@@ -51,8 +53,9 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await _params(request)
         self.requests.append((method, params))
-        if method == "sendMessage" and self.send_failures:
-            status, body = self.send_failures.pop(0)
+        queued = {"sendMessage": self.send_failures, "deleteMessages": self.delete_failures}.get(method)
+        if queued:
+            status, body = queued.pop(0)
             return web.json_response(body, status=status)
         return web.json_response({"ok": True, "result": await self._result(method, params)})
 
@@ -63,12 +66,16 @@ class FakeTelegram:
                         "can_join_groups": False, "can_read_all_group_messages": False,
                         "supports_inline_queries": False}  # fmt: skip
             case "sendMessage":
+                self.message_ids.append(next(self._ids))
                 return {
-                    "message_id": next(self._ids),
+                    "message_id": self.message_ids[-1],
                     "date": int(time.time()),
                     "chat": {"id": int(params["chat_id"]), "type": "private"},
                     "text": params["text"],
                 }
+            case "deleteMessages" | "deleteMessage":
+                # Telegram skips ids it can't find and answers True; the recorded request says which.
+                return True
             case "getUpdates":
                 offset = int(params.get("offset") or 0)
                 for _ in range(20):
@@ -103,6 +110,10 @@ def too_many_requests(retry_after: int) -> tuple[int, dict[str, Any]]:
 
 def server_error() -> tuple[int, dict[str, Any]]:
     return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+
+
+def cant_delete() -> tuple[int, dict[str, Any]]:
+    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message can't be deleted"}
 
 
 def blocked() -> tuple[int, dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Telegram through python-telegram-bot: secret-checked webhook or polling, inline keyboards."""
+"""Telegram through python-telegram-bot: secret-checked webhook or polling, inline keyboards, and
+quick exit that deletes the conversation from the person's phone."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import json
 import logging
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from redis.asyncio import Redis
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Accept, PermanentSendError, TransientSendError
+from bot.channels.telegram.chat_log import ChatLog
 from bot.channels.telegram.parse import NotForUs, parse_update
 from bot.channels.telegram.render import TelegramMessage, render
 from bot.messages import OutboundMessage
@@ -26,6 +30,11 @@ WEBHOOK_PATH = "/webhooks/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  # a header name, not a secret
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "message_reaction"]
 POLL_TIMEOUT_SECONDS = 25
+DELETE_LIMIT = 100  # message ids per deleteMessages call
+# Quick exit runs while the person waits: a couple of short retries, then it stops trying.
+WIPE_ATTEMPTS = 3
+WIPE_BACKOFF_SECONDS = 0.3
+WIPE_MAX_WAIT_SECONDS = 3.0
 
 
 class TelegramChannel:
@@ -35,7 +44,13 @@ class TelegramChannel:
     per_recipient_rate = 3.0
     overall_rate = 30.0  # and about 30 per second in all
 
-    def __init__(self, *, token: str, secret_token: str | None, api_url: str, polling: bool) -> None:
+    def __init__(
+        self, *, token: str, secret_token: str | None, api_url: str, polling: bool, redis: Redis
+    ) -> None:
+        # PTB logs each call's parameters (chat id, text) at DEBUG and httpx each URL, which holds the
+        # bot token, at INFO: neither may reach the logs, whatever the root level.
+        for name in ("telegram", "httpx"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self._secret = secret_token
         self._polling = polling
         self.bot = Bot(
@@ -48,6 +63,7 @@ class TelegramChannel:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._accept: Accept | None = None
+        self._chat_log = ChatLog(redis)
 
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         self._accept = accept
@@ -69,14 +85,19 @@ class TelegramChannel:
 
     async def _receive(self, data: dict[str, Any], accept: Accept) -> None:
         try:
-            message, callback_query_id = parse_update(data, self.bot)
+            parsed = parse_update(data, self.bot)
         except NotForUs:
             return
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(type(error).__name__) from error
-        if callback_query_id is not None:
-            self._spawn(self._answer_callback(callback_query_id))
-        await accept(message)
+        if parsed.callback_query_id is not None:
+            self._spawn(self._answer_callback(parsed.callback_query_id))
+        if parsed.own_message is not None:  # a pressed button's message is ours, recorded when sent
+            await self._record(parsed.message.sender, parsed.own_message)
+        await accept(parsed.message)
+
+    async def _record(self, chat_id: str, message: Message) -> None:
+        await self._chat_log.record(chat_id, message.message_id, message.date.timestamp())
 
     async def _answer_callback(self, query_id: str) -> None:
         """Stop the button's spinner; a failure here loses nothing."""
@@ -102,9 +123,7 @@ class TelegramChannel:
         try:
             sent = await self.bot.send_message(int(recipient), request.text, reply_markup=markup)
         except RetryAfter as error:
-            retry = error.retry_after
-            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-            raise TransientSendError("telegram 429", retry_after=seconds) from error
+            raise TransientSendError("telegram 429", retry_after=_seconds(error.retry_after)) from error
         except BadRequest as error:  # a NetworkError subclass in PTB: check it first
             raise PermanentSendError(f"telegram refused: {error.message}") from error
         except Forbidden as error:
@@ -113,7 +132,47 @@ class TelegramChannel:
             raise TransientSendError(f"telegram unavailable: {type(error).__name__}") from error
         except TelegramError as error:
             raise PermanentSendError(f"telegram refused: {error.message}") from error
+        await self._record(recipient, sent)
         return str(sent.message_id)
+
+    async def wipe(self, recipient: str) -> bool:
+        """Delete the last 48 hours of this chat, both sides, newest first; True if any of it went.
+
+        False when nothing could be deleted (no ids on record, or every call refused or failed):
+        older messages may still be there, so the gateway's neutral line should be the last one.
+        The log is emptied either way; Telegram errors are logged by class and never raised.
+        """
+        ids = await self._chat_log.take(recipient)
+        deleted = False
+        for start in range(0, len(ids), DELETE_LIMIT):
+            deleted |= await self._delete(int(recipient), ids[start : start + DELETE_LIMIT])
+        return deleted
+
+    async def forget(self, recipient: str) -> None:
+        """The message ids go; the messages stay on her phone (quick exit is what deletes them)."""
+        await self._chat_log.forget(recipient)
+
+    async def _delete(self, chat_id: int, ids: Sequence[int]) -> bool:
+        """One deleteMessages call; a timeout, 5xx or short 429 is tried again, a refusal is not."""
+        for attempt in range(1, WIPE_ATTEMPTS + 1):
+            try:
+                return await self.bot.delete_messages(chat_id, ids)
+            except RetryAfter as error:
+                delay = _seconds(error.retry_after)
+                if delay > WIPE_MAX_WAIT_SECONDS:
+                    break
+            except TelegramError as error:
+                # Timeouts, connection errors and 5xx are NetworkErrors, and so, in PTB, is BadRequest
+                # (too old, already gone); it and the rest (blocked, bad token) won't change on a retry.
+                if isinstance(error, BadRequest) or not isinstance(error, NetworkError):
+                    log.info("telegram.wipe_refused error=%s", type(error).__name__)
+                    return False
+                log.info("telegram.wipe_unavailable error=%s attempt=%d", type(error).__name__, attempt)
+                delay = WIPE_BACKOFF_SECONDS * 2 ** (attempt - 1)
+            if attempt < WIPE_ATTEMPTS:
+                await asyncio.sleep(delay)
+        log.warning("telegram.wipe_gave_up")
+        return False
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -150,3 +209,8 @@ class TelegramChannel:
                 except ValueError:
                     log.warning("telegram.poll_malformed_update")
                 offset = update.update_id + 1
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    """PTB gives `retry_after` as int seconds or, when configured to, as a timedelta."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

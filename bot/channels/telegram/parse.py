@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -10,11 +11,25 @@ from bot.channels.telegram.callback_data import CallbackDataError, ChoiceData
 from bot.messages import InboundKind, InboundMessage
 
 CHANNEL = "telegram"
-COMMANDS = {"/start": "/greet", "/menu": "/menu", "/exit": "/quick_exit", "/language": "/language"}
+COMMANDS = {
+    "/start": "/greet",
+    "/menu": "/menu",
+    "/exit": "/quick_exit",
+    "/language": "/language",
+    "/erase": "/erase_data",
+}
 
 
 class NotForUs(Exception):
     """An update that carries no message from a person in a private chat (group, channel, status)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedUpdate:
+    message: InboundMessage
+    callback_query_id: str | None = None  # a button was pressed: answer it to stop the spinner
+    # The person's own message in the chat, which quick exit may delete later (its id and date).
+    own_message: Message | None = None
 
 
 def _kind(message: Message) -> InboundKind:
@@ -43,8 +58,8 @@ def _command(text: str) -> str | None:
     return COMMANDS.get(word)
 
 
-def parse_update(data: dict[str, Any], bot: Bot) -> tuple[InboundMessage, str | None]:
-    """The message an update carries, and the callback query id to answer (if a button was pressed).
+def parse_update(data: dict[str, Any], bot: Bot) -> ParsedUpdate:
+    """The message an update carries, with what the channel needs besides (see ParsedUpdate).
 
     Raises NotForUs for updates that need no reply, ValueError for malformed ones.
     """
@@ -61,35 +76,38 @@ def parse_update(data: dict[str, Any], bot: Bot) -> tuple[InboundMessage, str | 
             payload = ChoiceData.unpack(query.data or "").payload()
         except CallbackDataError:
             payload = ""
-        return (
-            InboundMessage(
-                channel=CHANNEL,
-                provider_id=provider_id,
-                sender=str(chat.id),
-                kind=InboundKind.CHOICE if payload else InboundKind.UNSUPPORTED,
-                text=payload,
-                language_hint=query.from_user.language_code,
-            ),
-            query.id,
+        message = InboundMessage(
+            channel=CHANNEL,
+            provider_id=provider_id,
+            sender=str(chat.id),
+            kind=InboundKind.CHOICE if payload else InboundKind.UNSUPPORTED,
+            text=payload,
+            language_hint=query.from_user.language_code,
         )
+        return ParsedUpdate(message=message, callback_query_id=query.id)
     if update.message_reaction is not None:
         reaction = update.message_reaction
         if reaction.chat.type != "private":
             raise NotForUs
-        return _message(provider_id, str(reaction.chat.id), InboundKind.REACTION, "", None), None
+        return ParsedUpdate(
+            message=_message(provider_id, str(reaction.chat.id), InboundKind.REACTION, "", None)
+        )
     edited = update.edited_message
-    message = update.message or edited
-    if message is None or message.chat.type != "private":
+    own = update.message or edited
+    if own is None or own.chat.type != "private":
         raise NotForUs
-    language = message.from_user.language_code if message.from_user else None
+    language = own.from_user.language_code if own.from_user else None
     if edited is not None:
-        return _message(provider_id, str(message.chat.id), InboundKind.EDITED, "", language), None
-    kind = _kind(message)
-    text = message.text or ""
+        message = _message(provider_id, str(own.chat.id), InboundKind.EDITED, "", language)
+        return ParsedUpdate(message=message, own_message=own)
+    kind = _kind(own)
+    text = own.text or ""
     command = _command(text) if kind is InboundKind.TEXT else None
     if command is not None:
         kind, text = InboundKind.CHOICE, command
-    return _message(provider_id, str(message.chat.id), kind, text, language), None
+    return ParsedUpdate(
+        message=_message(provider_id, str(own.chat.id), kind, text, language), own_message=own
+    )
 
 
 def _message(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 
@@ -78,6 +79,8 @@ class TwilioChannel:
     overall_rate = 1.0
 
     def __init__(self, settings: TwilioSettings, public_url: str, redis: Redis) -> None:
+        # twilio-python logs every request (URL with the account SID, headers) at INFO.
+        logging.getLogger("twilio").setLevel(logging.WARNING)
         self._settings = settings
         self._public_url = public_url.rstrip("/")
         self._redis = redis
@@ -153,6 +156,14 @@ class TwilioChannel:
             raise TransientSendError(f"twilio unreachable: {type(error).__name__}") from error
         await self._remember_choices(recipient, request.choices)
         return str(sent.sid)
+
+    async def wipe(self, recipient: str) -> bool:
+        """Neither an SMS nor a WhatsApp message through Twilio can be taken back from a phone."""
+        return False
+
+    async def forget(self, recipient: str) -> None:
+        """The last numbered choices go; a STOP stays, since it is what keeps us from texting them."""
+        await self._redis.delete(choices_key(recipient))
 
     async def _remember_choices(self, recipient: str, choices: tuple[str, ...]) -> None:
         """What "1", "2" … mean in the person's next message: the list of the last body sent."""

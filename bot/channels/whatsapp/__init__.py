@@ -131,6 +131,14 @@ class WhatsAppChannel:
                 pass  # no record, or ours and WhatsApp's disagree: WhatsApp decides
         return await self._reengage(recipient, template_sent_since=template > inbound)
 
+    async def wipe(self, recipient: str) -> bool:
+        """The Cloud API cannot delete a message from the person's phone."""
+        return False
+
+    async def forget(self, recipient: str) -> None:
+        """Without the 24-hour window record the next send is tried as-is, and WhatsApp decides."""
+        await self._redis.delete(window_key(recipient))
+
     async def _reengage(self, recipient: str, *, template_sent_since: bool) -> str:
         """Send the template in place of a reply, unless it went out since the person last wrote."""
         if self._settings.template_name is None:
