@@ -1,0 +1,215 @@
+"""The helpline staff console at /console: sign-in, the page, and the desk's live events.
+
+Staff read survivors' words here, so the console is locked down: a strict Content-Security-Policy
+(no inline code, nothing from elsewhere) on every response, session cookies scripts cannot read and
+other sites cannot send, CSRF tokens on every change, and no caching. Live updates are Server-Sent
+Events fed by the desk's Redis pub/sub, so a console hears about changes made on any replica; they
+carry ticket ids only, and the page refetches what its user may see.
+
+The sign-in form works without JavaScript. Its CSRF token is a double submit bound to a short-lived
+pre-session cookie; login throttling and lockout are the StaffStore's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import math
+import secrets
+import string
+from pathlib import Path
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from bot.handoff import console_api
+from bot.handoff.console_auth import (
+    CONSOLE,
+    PATH,
+    SESSION_COOKIE,
+    Caller,
+    Console,
+    Stream,
+    caller_of,
+    staff_only,
+)
+from bot.handoff.desk import Desk
+from bot.handoff.sessions import SessionStore
+from bot.handoff.staff import LoginRefused, StaffStore
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+LOGIN_PAGE = string.Template((STATIC / "login.html").read_text(encoding="utf-8"))
+LOGIN_COOKIE = "console_login"
+LOGIN_FORM_SECONDS = 900
+MAX_LOGIN_FIELD = 1024  # longer is never a real password; argon2 need not hash megabytes
+EVENT_FIELDS = ("type", "ticket", "staff", "at")
+MAX_BACKLOG = 1000  # events a browser has not read yet; past that it reconnects and refetches
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _in_console(request: web.Request) -> bool:
+    return request.path == PATH or request.path.startswith(f"{PATH}/")
+
+
+async def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if not _in_console(request):
+        return
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if not request.path.startswith(f"{PATH}/static/"):
+        response.headers["Cache-Control"] = "no-store"
+
+
+def _login_page(console: Console, message: str = "", status: int = 200) -> web.Response:
+    """The sign-in form with a fresh double-submit token (in the form and in a pre-session cookie)."""
+    token = secrets.token_urlsafe(32)
+    body = LOGIN_PAGE.substitute(csrf=token, message=html.escape(message))
+    response = web.Response(text=body, content_type="text/html", status=status)
+    console.set_cookie(response, LOGIN_COOKIE, token, max_age=LOGIN_FORM_SECONDS)
+    return response
+
+
+def _too_many(retry_after: int) -> str:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return f"Too many attempts, try again in {minutes} minute{'' if minutes == 1 else 's'}."
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    if await caller_of(request) is None:
+        return _login_page(request.app[CONSOLE])
+    return web.FileResponse(STATIC / "console.html")
+
+
+async def to_page(request: web.Request) -> web.Response:
+    return web.Response(status=303, headers={"Location": PATH})
+
+
+async def login(request: web.Request) -> web.Response:
+    console = request.app[CONSOLE]
+    form = await request.post()
+    token, sent = request.cookies.get(LOGIN_COOKIE), form.get("csrf")
+    if not token or not isinstance(sent, str) or not secrets.compare_digest(token.encode(), sent.encode()):
+        return _login_page(console, "This sign-in form has expired. Please sign in again.", status=403)
+    name, password = form.get("name"), form.get("password")
+    if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
+        return _login_page(console, "Enter your name and password.", status=400)
+    if len(name) > MAX_LOGIN_FIELD or len(password) > MAX_LOGIN_FIELD:
+        return _login_page(console, "Wrong name or password.", status=401)
+    try:
+        staff = await console.staff.authenticate(name, password, request.remote or "unknown")
+    except LoginRefused as refusal:
+        if refusal.reason == "invalid":
+            return _login_page(console, "Wrong name or password.", status=401)
+        refused = _login_page(console, _too_many(refusal.retry_after), status=429)
+        refused.headers["Retry-After"] = str(refusal.retry_after)
+        return refused
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        await console.sessions.end(previous)
+    session = await console.sessions.create(staff.name)
+    await console.desk.audit(staff, "sign_in", None)
+    response = web.Response(status=303, headers={"Location": PATH})
+    console.set_cookie(response, SESSION_COOKIE, session.id)
+    response.del_cookie(LOGIN_COOKIE, path=PATH)
+    return response
+
+
+@staff_only()
+async def logout(request: web.Request, caller: Caller) -> web.Response:
+    console = request.app[CONSOLE]
+    await console.sessions.end(caller.session.id)
+    await console.desk.audit(caller.staff, "sign_out", None)
+    response = web.json_response({})
+    response.del_cookie(SESSION_COOKIE, path=PATH)
+    return response
+
+
+async def _pump(desk: Desk, stream: Stream) -> None:
+    """Copy the desk's events (only their public fields) into one console's stream, then end it."""
+    try:
+        async for event in desk.events():
+            stream.put_nowait({name: event.get(name) for name in EVENT_FIELDS})
+    except RedisError as problem:  # the browser reconnects, and resubscribes, by itself
+        log.warning("console event stream lost Redis: %s", type(problem).__name__)
+    finally:
+        stream.put_nowait(None)
+
+
+@staff_only()
+async def events(request: web.Request, caller: Caller) -> web.StreamResponse:
+    """Server-Sent Events: one `data:` line per desk event, a comment as heartbeat. Ends when the
+    session ends, the browser goes away or falls behind, the server shuts down or Redis is lost."""
+    console = request.app[CONSOLE]
+    stream: Stream = asyncio.Queue()
+    console.streams.add(stream)
+    pump = asyncio.create_task(_pump(console.desk, stream))
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
+    try:
+        await response.prepare(request)
+        await response.write(b"retry: 3000\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(stream.get(), console.heartbeat_seconds)
+            except asyncio.TimeoutError:
+                if await console.sessions.get(caller.session.id) is None:
+                    break
+                await response.write(b": heartbeat\n\n")
+                continue
+            if event is None or stream.qsize() > MAX_BACKLOG:  # ended, or the browser stopped reading
+                break
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+    except ConnectionResetError:  # the browser went away; nothing to tell it
+        pass
+    finally:
+        console.streams.discard(stream)
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+    return response
+
+
+async def _end_streams(app: web.Application) -> None:
+    for stream in app[CONSOLE].streams:
+        stream.put_nowait(None)
+
+
+def setup_console(
+    app: web.Application,
+    *,
+    desk: Desk,
+    staff: StaffStore,
+    sessions: SessionStore,
+    cookie_secure: bool,
+    heartbeat_seconds: float = 15.0,
+) -> None:
+    """Mount the console at /console on `app` (before it starts)."""
+    app[CONSOLE] = Console(
+        desk=desk,
+        staff=staff,
+        sessions=sessions,
+        cookie_secure=cookie_secure,
+        heartbeat_seconds=heartbeat_seconds,
+    )
+    app.router.add_routes(
+        [
+            web.get(PATH, page),
+            web.get(f"{PATH}/login", to_page),
+            web.post(f"{PATH}/login", login),
+            web.post(f"{PATH}/logout", logout),
+            web.get(f"{PATH}/events", events),
+            *console_api.routes(),
+            web.static(f"{PATH}/static", STATIC),
+        ]
+    )
+    # aiohttp 3.9 annotates its signals for aiosignal < 1.4, whose Signal took one type argument.
+    app.on_response_prepare.append(_secure_headers)  # type: ignore[arg-type]
+    app.on_shutdown.append(_end_streams)  # type: ignore[arg-type]

@@ -1,0 +1,479 @@
+"""The helpline desk in Redis: tickets, the priority queue, claims, the relay log, stats and audit.
+
+Every replica sees the same desk: claims are one atomic Lua step (two staff can never hold the same
+conversation), and each change is published on one pub/sub channel so every console, whichever replica
+serves it, hears about it. Events carry ticket ids only; the console fetches what its user may see.
+
+Content (summaries, logs, the person's address) is sealed at rest; tickets expire with the retention
+period, the audit log is capped.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from bot.conversations import PREFIX
+from bot.handoff.model import OUTCOMES, Author, LogEntry, Summary, Ticket, TicketState
+from bot.handoff.staff import Role, Staff
+from bot.messages import OutboundMessage
+from bot.privacy import Pseudonymizer
+from bot.sealing import Sealer
+
+EVENTS = f"{PREFIX}:handoff:events"
+QUEUE = f"{PREFIX}:handoff:queue"  # ticket -> priority * PRIORITY_SPAN + queued_at
+ACTIVE = f"{PREFIX}:handoff:active"  # ticket -> claimed_at
+FOLLOW_UPS = f"{PREFIX}:handoff:follow_ups"  # ticket -> created_at
+BLOCKED = f"{PREFIX}:blocked"  # pseudonym -> who blocked which ticket when
+AUDIT = f"{PREFIX}:audit"
+KEPT_AUDIT = 10_000
+PRIORITY_SPAN = 1e12  # larger than any timestamp: priority first, then time
+
+# KEYS: queue, follow-ups, active, ticket; ARGV: ticket id, staff, now
+_CLAIM = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 or redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[4], 'state', 'with_staff', 'staff', ARGV[2], 'claimed_at', ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+class DeskError(Exception):
+    """A staff action that cannot be done; the message is safe to show to staff."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class NotAllowed(DeskError):
+    pass
+
+
+class Conflict(DeskError):
+    pass
+
+
+class Deliver(Protocol):
+    """The gateway's way to send replies to a conversation through its own channel, in order."""
+
+    def __call__(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> Awaitable[None]: ...
+
+
+Render = Callable[[str, str, "str | None", "dict[str, Any]"], OutboundMessage]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stats:
+    waiting: int
+    with_staff: int
+    follow_ups: int
+    longest_wait_seconds: float
+    average_wait_seconds: float | None  # of today's claims
+    handled_today: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    at: float
+    staff: str
+    action: str
+    ticket: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockRecord:
+    id: str  # the sender's pseudonym
+    ticket: str
+    by: str
+    at: float
+
+
+def _ticket_key(ticket_id: str) -> str:
+    return f"{PREFIX}:ticket:{ticket_id}"
+
+
+def _log_key(ticket_id: str) -> str:
+    return f"{PREFIX}:ticket:{ticket_id}:log"
+
+
+def _stats_key(at: float) -> str:
+    return f"{PREFIX}:handoff:stats:{datetime.fromtimestamp(at, timezone.utc).date().isoformat()}"
+
+
+class Desk:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        sealer: Sealer,
+        pseudonym: Pseudonymizer,
+        render: Render,
+        deliver: Deliver,
+        retention_seconds: int,
+    ) -> None:
+        self.redis = redis
+        self._sealer = sealer
+        self._pseudonym = pseudonym
+        self._render = render
+        self._deliver = deliver
+        self._ttl = retention_seconds
+
+    # --- the person's side (called by the gateway) ---
+
+    def open_key(self, conversation_id: str) -> str:
+        """Which ticket a conversation has open (queued or with staff), keyed by pseudonym."""
+        return f"{PREFIX}:handoff:open:{self._pseudonym(conversation_id)}"
+
+    async def open_ticket(self, conversation_id: str) -> Ticket | None:
+        ticket_id = await self.redis.get(self.open_key(conversation_id))
+        if ticket_id is None:
+            return None
+        ticket = await self.ticket(ticket_id.decode())
+        if ticket is None or ticket.state not in {TicketState.QUEUED, TicketState.WITH_STAFF}:
+            await self.redis.delete(self.open_key(conversation_id))
+            return None
+        return ticket
+
+    async def enqueue(
+        self, conversation_id: str, summary: Summary, transcript: Sequence[tuple[Author, str]] = ()
+    ) -> Ticket:
+        """A new ticket waiting for a person, ahead of everyone less at risk."""
+        ticket = await self._create(conversation_id, summary, TicketState.QUEUED, transcript)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(QUEUE, {ticket.id: summary.priority * PRIORITY_SPAN + ticket.created_at})
+            pipe.set(self.open_key(conversation_id), ticket.id, ex=self._ttl)
+            await pipe.execute()
+        await self._publish("queued", ticket.id)
+        return ticket
+
+    async def leave_message(
+        self,
+        conversation_id: str,
+        summary: Summary,
+        message: str,
+        transcript: Sequence[tuple[Author, str]] = (),
+    ) -> Ticket:
+        """A follow-up task: the person's message and, in the summary, when it is safe to reply."""
+        ticket = await self._create(
+            conversation_id, summary, TicketState.FOLLOW_UP, [*transcript, (Author.PERSON, message)]
+        )
+        await self.redis.zadd(FOLLOW_UPS, {ticket.id: ticket.created_at})
+        await self._publish("follow_up", ticket.id)
+        return ticket
+
+    async def position(self, ticket_id: str) -> int | None:
+        """1 for the next person to be served; None when not waiting."""
+        rank = await self.redis.zrank(QUEUE, ticket_id)
+        return None if rank is None else int(rank) + 1
+
+    async def from_person(self, ticket: Ticket, text: str) -> None:
+        await self._append(ticket.id, LogEntry(at=time.time(), author=Author.PERSON, text=text))
+        await self._publish("message", ticket.id)
+
+    async def cancel(self, conversation_id: str, reason: str) -> Ticket | None:
+        """The person left the queue or the chat (cancel, leave a message instead, quick exit)."""
+        ticket = await self.open_ticket(conversation_id)
+        if ticket is None:
+            return None
+        await self._append(ticket.id, self._system(f"person:{reason}"))
+        await self._finish(ticket, outcome=reason, by=None)
+        return ticket
+
+    async def erase(self, conversation_id: str) -> None:
+        """The person erased their data: every ticket keeps only the fact that it was erased."""
+        erased = await self._tickets_of(conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for ticket_id in erased:
+                pipe.delete(_log_key(ticket_id))
+                pipe.hdel(_ticket_key(ticket_id), "summary", "conversation")
+                pipe.hset(_ticket_key(ticket_id), mapping={"erased": "1", "state": "closed"})
+                pipe.zrem(QUEUE, ticket_id)
+                pipe.zrem(FOLLOW_UPS, ticket_id)
+                pipe.zrem(ACTIVE, ticket_id)
+            pipe.delete(self.open_key(conversation_id), self._tickets_key(conversation_id))
+            await pipe.execute()
+        for ticket_id in erased:
+            await self._publish("erased", ticket_id)
+
+    async def is_blocked(self, conversation_id: str) -> bool:
+        return bool(await self.redis.hexists(BLOCKED, self._pseudonym(conversation_id)))
+
+    # --- the staff's side (called by the console) ---
+
+    async def ticket(self, ticket_id: str) -> Ticket | None:
+        raw = {k.decode(): v for k, v in (await self.redis.hgetall(_ticket_key(ticket_id))).items()}
+        if not raw:
+            return None
+
+        def number(name: str) -> float | None:
+            return float(raw[name]) if name in raw else None
+
+        erased = raw.get("erased") == b"1"
+        summary = Summary() if erased else Summary.from_json(self._sealer.open(raw["summary"]))
+        return Ticket(
+            id=ticket_id,
+            state=TicketState(raw["state"].decode()),
+            summary=summary,
+            created_at=float(raw["created_at"]),
+            staff=raw["staff"].decode() if "staff" in raw else None,
+            claimed_at=number("claimed_at"),
+            closed_at=number("closed_at"),
+            outcome=raw["outcome"].decode() if "outcome" in raw else None,
+            erased=erased,
+            blocked=raw.get("blocked") == b"1",
+        )
+
+    async def queue(self) -> list[Ticket]:
+        """Waiting tickets, the one to serve first first."""
+        return await self._load(await self.redis.zrange(QUEUE, 0, -1))
+
+    async def active(self) -> list[Ticket]:
+        return await self._load(await self.redis.zrange(ACTIVE, 0, -1))
+
+    async def follow_ups(self) -> list[Ticket]:
+        return await self._load(await self.redis.zrange(FOLLOW_UPS, 0, -1))
+
+    async def log(self, ticket_id: str) -> list[LogEntry]:
+        return [
+            LogEntry.from_json(self._sealer.open(raw))
+            for raw in await self.redis.lrange(_log_key(ticket_id), 0, -1)
+        ]
+
+    async def claim(self, ticket_id: str, staff: Staff) -> Ticket:
+        """Take a waiting ticket or a follow-up; exactly one of two racing staff wins."""
+        now = time.time()
+        won = await self.redis.eval(
+            _CLAIM, 4, QUEUE, FOLLOW_UPS, ACTIVE, _ticket_key(ticket_id), ticket_id, staff.name, now
+        )
+        if not won:
+            raise Conflict("Someone else has already taken this conversation, or it has ended.")
+        ticket = await self._require(ticket_id)
+        conversation = await self._conversation(ticket_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.open_key(conversation), ticket_id, ex=self._ttl)
+            stats = _stats_key(now)
+            pipe.hincrbyfloat(stats, "wait_total", now - ticket.created_at)
+            pipe.hincrby(stats, "wait_count", 1)
+            pipe.expire(stats, 8 * 24 * 3600)
+            await pipe.execute()
+        await self._append(ticket_id, self._system("claimed", staff))
+        await self.audit(staff, "claim", ticket_id)
+        await self._say(ticket, "handoff_joined", {"staff_name": staff.display_name})
+        await self._publish("claimed", ticket_id, staff.name)
+        return await self._require(ticket_id)
+
+    async def send(self, ticket_id: str, staff: Staff, text: str) -> None:
+        """Relay a staff message to the person through their own channel, signed with a display name."""
+        text = text.strip()
+        if not text:
+            raise DeskError("Write a message first.")
+        ticket = await self._holding(ticket_id, staff)
+        await self._append(
+            ticket_id, LogEntry(at=time.time(), author=Author.STAFF, text=text, staff=staff.name)
+        )
+        await self._say(ticket, "staff_message", {"staff_name": staff.display_name, "text": text})
+        await self._publish("message", ticket_id, staff.name)
+
+    def canned(self, key: str, ticket: Ticket, staff: Staff) -> str:
+        """A canned reply in the person's language (staff pick it; the person reads it in theirs)."""
+        rendered = self._render(f"canned_{key}", ticket.summary.language, ticket.summary.country, {})
+        return rendered.text
+
+    async def note(self, ticket_id: str, staff: Staff, text: str) -> None:
+        text = text.strip()
+        if not text:
+            raise DeskError("Write a note first.")
+        await self._holding(ticket_id, staff)
+        await self._append(
+            ticket_id, LogEntry(at=time.time(), author=Author.NOTE, text=text, staff=staff.name)
+        )
+        await self._publish("note", ticket_id, staff.name)
+
+    async def transfer(self, ticket_id: str, staff: Staff, to: Staff) -> None:
+        await self._holding(ticket_id, staff)
+        await self.redis.hset(_ticket_key(ticket_id), "staff", to.name)
+        await self._append(ticket_id, self._system(f"transferred:{to.name}", staff))
+        await self.audit(staff, f"transfer:{to.name}", ticket_id)
+        await self._publish("transferred", ticket_id, to.name)
+
+    async def close(self, ticket_id: str, staff: Staff, outcome: str) -> None:
+        if outcome not in OUTCOMES:
+            raise DeskError(f"Choose an outcome: {', '.join(OUTCOMES)}.")
+        ticket = await self._holding(ticket_id, staff)
+        await self._say(ticket, "handoff_closed", {"staff_name": staff.display_name})
+        await self._finish(ticket, outcome=outcome, by=staff)
+
+    async def hand_back(self, ticket_id: str, staff: Staff) -> None:
+        """The bot resumes: the person is told so, with the way back to the menu."""
+        ticket = await self._holding(ticket_id, staff)
+        await self._say(ticket, "handoff_back_to_bot", {"staff_name": staff.display_name})
+        await self._finish(ticket, outcome="handed_back", by=staff)
+
+    async def block(self, ticket_id: str, staff: Staff) -> None:
+        """Stop answering an abusive sender; a supervisor can reverse it."""
+        ticket = await self._holding(ticket_id, staff)
+        conversation = await self._conversation(ticket_id)
+        record = {"ticket": ticket_id, "by": staff.name, "at": time.time()}
+        await self.redis.hset(BLOCKED, self._pseudonym(conversation), json.dumps(record))
+        await self.redis.hset(_ticket_key(ticket_id), "blocked", "1")
+        await self._finish(ticket, outcome="abusive", by=staff)
+        await self.audit(staff, "block", ticket_id)
+
+    async def blocked(self) -> list[BlockRecord]:
+        records = []
+        for pseudonym, raw in (await self.redis.hgetall(BLOCKED)).items():
+            data = json.loads(raw)
+            records.append(
+                BlockRecord(id=pseudonym.decode(), ticket=data["ticket"], by=data["by"], at=data["at"])
+            )
+        return sorted(records, key=lambda r: r.at, reverse=True)
+
+    async def unblock(self, block_id: str, staff: Staff) -> None:
+        if staff.role is not Role.SUPERVISOR:
+            raise NotAllowed("Only a supervisor can unblock.")
+        if not await self.redis.hdel(BLOCKED, block_id):
+            raise NotFound("No such block.")
+        await self.audit(staff, f"unblock:{block_id}", None)
+
+    async def stats(self) -> Stats:
+        now = time.time()
+        first = await self.redis.zrange(QUEUE, 0, -1, withscores=True)
+        created = [float(score) % PRIORITY_SPAN for _, score in first]
+        today = await self.redis.hgetall(_stats_key(now))
+        count = int(today.get(b"wait_count", 0))
+        return Stats(
+            waiting=len(first),
+            with_staff=int(await self.redis.zcard(ACTIVE)),
+            follow_ups=int(await self.redis.zcard(FOLLOW_UPS)),
+            longest_wait_seconds=max((now - at for at in created), default=0.0),
+            average_wait_seconds=float(today[b"wait_total"]) / count if count else None,
+            handled_today=int(today.get(b"handled", 0)),
+        )
+
+    async def audit(self, staff: Staff, action: str, ticket_id: str | None) -> None:
+        entry = {"at": time.time(), "staff": staff.name, "action": action, "ticket": ticket_id}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(AUDIT, json.dumps(entry))
+            pipe.ltrim(AUDIT, 0, KEPT_AUDIT - 1)
+            await pipe.execute()
+
+    async def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        return [AuditEntry(**json.loads(raw)) for raw in await self.redis.lrange(AUDIT, 0, limit - 1)]
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        """Every desk change, from every replica, as it happens."""
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(EVENTS)
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    yield json.loads(message["data"])
+        finally:
+            await pubsub.unsubscribe(EVENTS)
+            await pubsub.close()
+
+    # --- internals ---
+
+    def _tickets_key(self, conversation_id: str) -> str:
+        return f"{PREFIX}:handoff:tickets:{self._pseudonym(conversation_id)}"
+
+    async def _tickets_of(self, conversation_id: str) -> list[str]:
+        return [t.decode() for t in await self.redis.smembers(self._tickets_key(conversation_id))]
+
+    async def _create(
+        self,
+        conversation_id: str,
+        summary: Summary,
+        state: TicketState,
+        log: Sequence[tuple[Author, str]],
+    ) -> Ticket:
+        ticket = Ticket(id=secrets.token_hex(6), state=state, summary=summary, created_at=time.time())
+        key = _ticket_key(ticket.id)
+        mapping = {
+            "state": state.value,
+            "created_at": ticket.created_at,
+            "summary": self._sealer.seal(summary.to_json()),
+            "conversation": self._sealer.seal(conversation_id),
+        }
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, self._ttl)
+            pipe.sadd(self._tickets_key(conversation_id), ticket.id)
+            pipe.expire(self._tickets_key(conversation_id), self._ttl)
+            await pipe.execute()
+        for author, text in log:
+            await self._append(ticket.id, LogEntry(at=ticket.created_at, author=author, text=text))
+        return ticket
+
+    async def _append(self, ticket_id: str, entry: LogEntry) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(_log_key(ticket_id), self._sealer.seal(entry.to_json()))
+            pipe.expire(_log_key(ticket_id), self._ttl)
+            await pipe.execute()
+
+    @staticmethod
+    def _system(event: str, staff: Staff | None = None) -> LogEntry:
+        return LogEntry(at=time.time(), author=Author.SYSTEM, text=event, staff=staff.name if staff else None)
+
+    async def _load(self, ticket_ids: Sequence[bytes]) -> list[Ticket]:
+        tickets = [await self.ticket(t.decode()) for t in ticket_ids]
+        return [t for t in tickets if t is not None]
+
+    async def _require(self, ticket_id: str) -> Ticket:
+        ticket = await self.ticket(ticket_id)
+        if ticket is None:
+            raise NotFound("This conversation no longer exists (it expired or was erased).")
+        return ticket
+
+    async def _holding(self, ticket_id: str, staff: Staff) -> Ticket:
+        """The ticket, if this staff member holds it (supervisors may act on any open one)."""
+        ticket = await self._require(ticket_id)
+        if ticket.state is not TicketState.WITH_STAFF:
+            raise Conflict("This conversation is not open with staff.")
+        if ticket.staff != staff.name and staff.role is not Role.SUPERVISOR:
+            raise NotAllowed("This conversation is with a colleague.")
+        return ticket
+
+    async def _conversation(self, ticket_id: str) -> str:
+        raw = await self.redis.hget(_ticket_key(ticket_id), "conversation")
+        if raw is None:
+            raise NotFound("This conversation was erased.")
+        return self._sealer.open(raw)
+
+    async def _say(self, ticket: Ticket, key: str, params: dict[str, Any]) -> None:
+        reply = self._render(key, ticket.summary.language, ticket.summary.country, params)
+        await self._deliver(await self._conversation(ticket.id), [reply])
+
+    async def _finish(self, ticket: Ticket, *, outcome: str, by: Staff | None) -> None:
+        now = time.time()
+        conversation = await self._conversation(ticket.id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                _ticket_key(ticket.id), mapping={"state": "closed", "closed_at": now, "outcome": outcome}
+            )
+            pipe.zrem(QUEUE, ticket.id)
+            pipe.zrem(FOLLOW_UPS, ticket.id)
+            pipe.zrem(ACTIVE, ticket.id)
+            pipe.delete(self.open_key(conversation))
+            if by is not None:
+                pipe.hincrby(_stats_key(now), "handled", 1)
+                pipe.expire(_stats_key(now), 8 * 24 * 3600)
+            await pipe.execute()
+        if by is not None:
+            await self._append(ticket.id, self._system(f"closed:{outcome}", by))
+            await self.audit(by, f"close:{outcome}", ticket.id)
+        await self._publish("closed", ticket.id, by.name if by else None)
+
+    async def _publish(self, kind: str, ticket_id: str, staff: str | None = None) -> None:
+        event = {"type": kind, "ticket": ticket_id, "staff": staff, "at": time.time()}
+        await self.redis.publish(EVENTS, json.dumps(event))

@@ -1,0 +1,146 @@
+"""What the console's tests share: a real Desk on Redis db 9, three staff accounts, a console app.
+
+Imported as fixtures by tests/test_console_api.py (HTTP level) and tests/test_console.py (browser).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+
+from bot.handoff.console import setup_console
+from bot.handoff.desk import EVENTS, Desk
+from bot.handoff.model import Risk, Summary
+from bot.handoff.sessions import SessionStore
+from bot.handoff.staff import Role, Staff, StaffStore
+from bot.messages import OutboundMessage
+from bot.privacy import Pseudonymizer
+from bot.sealing import Sealer
+
+REDIS_URL = "redis://127.0.0.1:6379/9"
+PASSWORD = "a long staff password"
+SUMMARY = Summary(
+    situation="hacked_account",
+    platform="instagram",
+    steps_done=("change_password",),
+    steps_skipped=("two_factor",),
+    risks=(Risk.NCII, Risk.DANGER),
+    language="es",
+    channel="telegram",
+    country="MX",
+    safe_contact="evenings, by text",
+    transcript_shared=True,
+)
+
+
+class Outbox:
+    """The desk's deliver port: records what would reach each person instead of sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, OutboundMessage]] = []
+
+    async def __call__(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
+        self.sent.extend((conversation_id, reply) for reply in replies)
+
+    def keys(self, conversation_id: str) -> list[str | None]:
+        return [reply.key for to, reply in self.sent if to == conversation_id]
+
+    def texts(self, conversation_id: str) -> list[str]:
+        return [reply.text for to, reply in self.sent if to == conversation_id]
+
+
+def render(key: str, language: str, country: str | None, params: dict[str, Any]) -> OutboundMessage:
+    """Stands in for the NLG: the key, the language and the parameters, readable in assertions."""
+    return OutboundMessage(text=f"[{language}] {key} {json.dumps(params, sort_keys=True)}", key=key)
+
+
+async def subscribers(redis: Redis) -> int:
+    """How many consoles listen to the desk's events right now (on any replica)."""
+    counts = await redis.pubsub_numsub(EVENTS)
+    return int(counts[0][1])
+
+
+async def until_subscribers(redis: Redis, count: int) -> None:
+    for _ in range(200):
+        if await subscribers(redis) == count:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"expected {count} event subscribers, found {await subscribers(redis)}")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.close()
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture
+def desk(redis: Redis, outbox: Outbox) -> Desk:
+    return Desk(
+        redis,
+        sealer=Sealer.from_keys([Fernet.generate_key().decode()]),
+        pseudonym=Pseudonymizer(b"k" * 32),
+        render=render,
+        deliver=outbox,
+        retention_seconds=3600,
+    )
+
+
+@pytest.fixture
+def staff_store(redis: Redis) -> StaffStore:
+    return StaffStore(redis)
+
+
+@pytest.fixture
+def sessions(redis: Redis) -> SessionStore:
+    return SessionStore(redis)
+
+
+@pytest.fixture
+async def staff(staff_store: StaffStore) -> dict[str, Staff]:
+    """alice and bob (agents), sue (supervisor); hashed in parallel, each hash takes a while."""
+    accounts = await asyncio.gather(
+        staff_store.add("alice", PASSWORD, Role.AGENT, "Alice"),
+        staff_store.add("bob", PASSWORD, Role.AGENT, "Bob"),
+        staff_store.add("sue", PASSWORD, Role.SUPERVISOR, "Sue"),
+    )
+    return {account.name: account for account in accounts}
+
+
+def console_app(
+    desk: Desk, staff_store: StaffStore, sessions: SessionStore, *, cookie_secure: bool = False
+) -> web.Application:
+    app = web.Application()
+    setup_console(
+        app,
+        desk=desk,
+        staff=staff_store,
+        sessions=sessions,
+        cookie_secure=cookie_secure,
+        heartbeat_seconds=0.3,
+    )
+    return app
+
+
+@pytest.fixture
+async def server(desk: Desk, staff_store: StaffStore, sessions: SessionStore) -> AsyncIterator[TestServer]:
+    server = TestServer(console_app(desk, staff_store, sessions))
+    await server.start_server()
+    yield server
+    await server.close()

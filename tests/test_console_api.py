@@ -1,0 +1,504 @@
+"""The staff console over HTTP: sign-in, sessions, CSRF, who may see and do what, live events.
+
+A real Desk, StaffStore and SessionStore on Redis db 9, the console mounted on an aiohttp app on a
+real port, and plain aiohttp clients (one per staff member, each with its own session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse, ClientSession, CookieJar, DummyCookieJar
+from aiohttp.test_utils import TestServer
+from redis.asyncio import Redis
+
+from bot.handoff.console import CSP
+from bot.handoff.console_auth import SESSION_COOKIE
+from bot.handoff.desk import Desk
+from bot.handoff.model import OUTCOMES, Author, Risk, Summary, TicketState
+from bot.handoff.sessions import Session, SessionStore
+from bot.handoff.staff import Staff, StaffStore
+from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app, subscribers, until_subscribers
+
+pytest_plugins = ["tests.console_support"]  # its fixtures: redis (db 9), desk, outbox, staff, server…
+
+
+class StaffClient:
+    """One staff member's browser, reduced to HTTP: their own connection, session cookie and CSRF token."""
+
+    def __init__(self, http: ClientSession, server: TestServer, session: Session) -> None:
+        self.http = http
+        self.server = server
+        self.session = session
+
+    def headers(self, csrf: str | None) -> dict[str, str]:
+        headers = {"Cookie": f"{SESSION_COOKIE}={self.session.id}"}
+        if csrf is not None:
+            headers["X-CSRF-Token"] = csrf
+        return headers
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.http.get(self.server.make_url(path), headers=self.headers(None)) as response:
+            return response.status, await response.json()
+
+    async def post(self, path: str, body: Any = None, *, csrf: str | None = "session") -> tuple[int, Any]:
+        token = self.session.csrf if csrf == "session" else csrf
+        async with self.http.post(
+            self.server.make_url(path), json=body, headers=self.headers(token)
+        ) as response:
+            return response.status, await response.json()
+
+
+SignIn = Callable[[str], Awaitable[StaffClient]]
+
+
+@pytest.fixture
+async def sign_in(
+    server: TestServer, sessions: SessionStore, staff: dict[str, Staff]
+) -> AsyncIterator[SignIn]:
+    opened: list[ClientSession] = []
+
+    async def open_as(name: str) -> StaffClient:
+        http = ClientSession(cookie_jar=DummyCookieJar())
+        opened.append(http)
+        return StaffClient(http, server, await sessions.create(name))
+
+    yield open_as
+    for http in opened:
+        await http.close()
+
+
+@pytest.fixture
+async def browserless() -> AsyncIterator[ClientSession]:
+    """A client that keeps cookies like a browser (IP hosts allowed), for the sign-in form."""
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        yield http
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the sign-in form has no CSRF token"
+    return found.group(1)
+
+
+async def submit_login(http: ClientSession, server: TestServer, name: str, password: str) -> ClientResponse:
+    async with http.get(server.make_url("/console")) as page:
+        token = form_token(await page.text())
+    form = {"csrf": token, "name": name, "password": password}
+    response = await http.post(server.make_url("/console/login"), data=form, allow_redirects=False)
+    await response.read()
+    return response
+
+
+async def enqueue(desk: Desk, person: str = "telegram:111", summary: Summary = SUMMARY) -> str:
+    ticket = await desk.enqueue(person, summary, [(Author.PERSON, "he posted my address")])
+    return ticket.id
+
+
+# --- sign-in, sessions, headers ---
+
+
+def concrete(path: str) -> str:
+    return path.replace("{ticket}", "0123456789ab").replace("{block}", "p-0123456789abcdef")
+
+
+async def test_every_api_route_and_the_event_stream_refuse_without_a_session(
+    server: TestServer, staff: dict[str, Staff]
+) -> None:
+    routes = [
+        (route.method, concrete(route.resource.canonical))
+        for route in server.app.router.routes()
+        if route.resource is not None
+        and route.method != "HEAD"
+        and route.resource.canonical.startswith(("/console/api/", "/console/events", "/console/logout"))
+    ]
+    assert len(routes) >= 18
+    async with ClientSession(cookie_jar=DummyCookieJar()) as http:
+        for method, path in routes:
+            for cookie in ({}, {"Cookie": f"{SESSION_COOKIE}=not-a-session"}):
+                async with http.request(method, server.make_url(path), headers=cookie) as response:
+                    assert response.status == 401, (method, path)
+                    assert "error" in await response.json()
+                    assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_without_a_session_the_console_page_is_the_sign_in_form(server: TestServer) -> None:
+    async with ClientSession(cookie_jar=DummyCookieJar()) as http:
+        async with http.get(server.make_url("/console")) as page:
+            assert page.status == 200
+            html = await page.text()
+            pre_session = page.cookies["console_login"]
+        async with http.get(server.make_url("/console/login"), allow_redirects=False) as login:
+            assert login.status == 303 and login.headers["Location"] == "/console"
+    assert 'action="/console/login"' in html and form_token(html) == pre_session.value
+    assert (
+        pre_session["httponly"] and pre_session["samesite"] == "Strict" and pre_session["path"] == "/console"
+    )
+    assert "<script" not in html and "style=" not in html
+
+
+@pytest.mark.parametrize("path", ["/console", "/console/api/me", "/console/static/console.js"])
+async def test_every_console_response_carries_the_security_headers(server: TestServer, path: str) -> None:
+    async with ClientSession() as http, http.get(server.make_url(path)) as response:
+        assert response.headers["Content-Security-Policy"] == CSP
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "unsafe-inline" not in CSP and "default-src 'none'" in CSP and "frame-ancestors 'none'" in CSP
+
+
+async def test_sign_in_opens_the_console_and_sign_out_ends_the_session(
+    server: TestServer, staff: dict[str, Staff], browserless: ClientSession, desk: Desk
+) -> None:
+    response = await submit_login(browserless, server, "alice", PASSWORD)
+    assert response.status == 303 and response.headers["Location"] == "/console"
+    async with browserless.get(server.make_url("/console")) as page:
+        assert 'src="/console/static/console.js"' in await page.text()
+    async with browserless.get(server.make_url("/console/api/me")) as me_response:
+        me = await me_response.json()
+    assert me["name"] == "alice" and me["display_name"] == "Alice" and me["role"] == "agent"
+    assert me["outcomes"] == list(OUTCOMES)
+
+    # Sign-out is a state change: without the token it is refused and the session lives on.
+    async with browserless.post(server.make_url("/console/logout")) as refused:
+        assert refused.status == 403
+    async with browserless.post(
+        server.make_url("/console/logout"), headers={"X-CSRF-Token": me["csrf"]}
+    ) as out:
+        assert out.status == 200
+    async with browserless.get(server.make_url("/console/api/me")) as after:
+        assert after.status == 401
+    assert [entry.action for entry in await desk.audit_log()] == ["sign_out", "sign_in"]
+
+
+async def test_a_wrong_password_is_refused_with_the_form_again(
+    server: TestServer, staff: dict[str, Staff], browserless: ClientSession
+) -> None:
+    response = await submit_login(browserless, server, "alice", "not the password")
+    assert response.status == 401
+    assert "Wrong name or password." in await response.text()
+    async with browserless.get(server.make_url("/console/api/me")) as me:
+        assert me.status == 401
+
+
+async def test_sign_in_needs_the_forms_token_and_its_cookie(
+    server: TestServer, staff: dict[str, Staff], browserless: ClientSession
+) -> None:
+    async with browserless.get(server.make_url("/console")) as page:
+        token = form_token(await page.text())
+    forged = {"csrf": "forged", "name": "alice", "password": PASSWORD}
+    async with browserless.post(
+        server.make_url("/console/login"), data=forged, allow_redirects=False
+    ) as wrong:
+        assert wrong.status == 403 and "expired" in await wrong.text()
+    browserless.cookie_jar.clear()  # a cross-site form has the token's text at best, never our cookie
+    form = {"csrf": token, "name": "alice", "password": PASSWORD}
+    async with browserless.post(
+        server.make_url("/console/login"), data=form, allow_redirects=False
+    ) as no_cookie:
+        assert no_cookie.status == 403
+        assert SESSION_COOKIE not in no_cookie.cookies
+
+
+async def test_five_wrong_passwords_lock_the_name_with_429(
+    server: TestServer, staff: dict[str, Staff], browserless: ClientSession
+) -> None:
+    for _ in range(5):
+        assert (await submit_login(browserless, server, "alice", "wrong password")).status == 401
+    locked = await submit_login(browserless, server, "alice", PASSWORD)  # even the right one, now
+    assert locked.status == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 900
+    assert "Too many attempts, try again in 15 minutes." in await locked.text()
+    assert SESSION_COOKIE not in locked.cookies
+
+
+async def test_session_cookies_are_httponly_strict_console_only_and_secure_when_asked(
+    desk: Desk, staff_store: StaffStore, sessions: SessionStore, staff: dict[str, Staff]
+) -> None:
+    secure = TestServer(console_app(desk, staff_store, sessions, cookie_secure=True))
+    await secure.start_server()
+    try:
+        async with ClientSession(cookie_jar=DummyCookieJar()) as http:
+            async with http.get(secure.make_url("/console")) as page:
+                token = form_token(await page.text())
+                pre_session = page.cookies["console_login"]
+            form = {"csrf": token, "name": "alice", "password": PASSWORD}
+            headers = {"Cookie": f"console_login={pre_session.value}"}
+            async with http.post(
+                secure.make_url("/console/login"), data=form, headers=headers, allow_redirects=False
+            ) as response:
+                assert response.status == 303
+                cookie = response.cookies[SESSION_COOKIE]
+    finally:
+        await secure.close()
+    assert pre_session["secure"]
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/console" and not cookie["max-age"]
+    assert await sessions.get(cookie.value) is not None
+
+
+# --- CSRF and authorisation ---
+
+
+async def test_a_change_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
+    sign_in: SignIn, desk: Desk
+) -> None:
+    ticket = await enqueue(desk)
+    alice, bob = await sign_in("alice"), await sign_in("bob")
+    for token in (None, "", "wrong", bob.session.csrf):
+        status, body = await alice.post(f"/console/api/tickets/{ticket}/claim", csrf=token)
+        assert status == 403 and "error" in body
+    claimed = await desk.ticket(ticket)
+    assert claimed is not None and claimed.state is TicketState.QUEUED
+    assert [t.id for t in await desk.queue()] == [ticket]
+
+
+async def test_a_waiting_tickets_summary_is_open_to_all_its_conversation_only_to_the_holder(
+    sign_in: SignIn, desk: Desk
+) -> None:
+    ticket = await enqueue(desk)
+    alice, bob, sue = await sign_in("alice"), await sign_in("bob"), await sign_in("sue")
+
+    status, view = await bob.get(f"/console/api/tickets/{ticket}")
+    assert status == 200 and view["log"] is None and view["can_act"] is False
+    assert view["ticket"]["summary"]["situation"] == "hacked_account"
+    assert view["ticket"]["summary"]["risks"] == ["ncii", "danger"]
+    assert (await bob.get(f"/console/api/tickets/{ticket}/canned"))[0] == 403
+
+    assert (await alice.post(f"/console/api/tickets/{ticket}/claim"))[0] == 200
+    status, view = await alice.get(f"/console/api/tickets/{ticket}")
+    assert status == 200 and view["can_act"] is True
+    assert [(e["author"], e["text"]) for e in view["log"]] == [
+        ("person", "he posted my address"),
+        ("system", "claimed"),
+    ]
+
+    for path in (f"/console/api/tickets/{ticket}", f"/console/api/tickets/{ticket}/canned"):
+        status, body = await bob.get(path)
+        assert status == 403 and body == {"error": "This conversation is with a colleague."}
+    for action, body in [
+        ("messages", {"text": "hi"}),
+        ("notes", {"text": "x"}),
+        ("transfer", {"to": "bob"}),
+        ("close", {"outcome": "resolved"}),
+        ("hand-back", None),
+        ("block", None),
+        ("claim", None),
+    ]:
+        assert (await bob.post(f"/console/api/tickets/{ticket}/{action}", body))[0] in {403, 409}, action
+    assert len(await desk.log(ticket)) == 2  # nothing bob tried reached the conversation
+
+    status, view = await sue.get(f"/console/api/tickets/{ticket}")  # supervisors see every conversation
+    assert status == 200 and len(view["log"]) == 2
+    assert (await alice.get(f"/console/api/tickets/{ticket}"))[0] == 200  # read again: audited once
+    opened = [(e.staff, e.action) for e in await desk.audit_log() if e.action == "open"]
+    assert sorted(opened) == [("alice", "open"), ("sue", "open")]
+
+
+@pytest.mark.parametrize("path", ["/console/api/stats", "/console/api/audit", "/console/api/blocked"])
+async def test_team_views_are_for_supervisors_only(sign_in: SignIn, path: str) -> None:
+    alice, sue = await sign_in("alice"), await sign_in("sue")
+    status, body = await alice.get(path)
+    assert status == 403 and body == {"error": "Only a supervisor can do this."}
+    assert (await sue.get(path))[0] == 200
+
+
+async def test_the_board_shows_the_queue_by_risk_and_each_their_own_conversations(
+    sign_in: SignIn, desk: Desk
+) -> None:
+    plain = await enqueue(desk, "sms:1", Summary(situation="fake_profile", channel="twilio"))
+    urgent = await enqueue(
+        desk, "sms:2", Summary(situation="threats", risks=(Risk.DANGER,), channel="twilio")
+    )
+    left = await desk.leave_message("sms:3", Summary(safe_contact="after 6pm"), "call me later")
+    alice, sue = await sign_in("alice"), await sign_in("sue")
+    assert (await alice.post(f"/console/api/tickets/{plain}/claim"))[0] == 200
+
+    _, board = await alice.get("/console/api/board")
+    assert [t["id"] for t in board["queue"]] == [urgent]
+    assert [t["id"] for t in board["mine"]] == [plain]
+    assert [t["summary"]["safe_contact"] for t in board["follow_ups"]] == ["after 6pm"]
+    assert board["everyone"] is None
+    _, board = await sue.get("/console/api/board")
+    assert board["mine"] == [] and [(t["id"], t["staff"]) for t in board["everyone"]] == [(plain, "alice")]
+    _, stats = await sue.get("/console/api/stats")
+    assert (stats["waiting"], stats["with_staff"], stats["follow_ups"]) == (1, 1, 1)
+
+    assert (await sue.post(f"/console/api/tickets/{left.id}/claim"))[0] == 200  # follow-ups are taken too
+    status, view = await sue.get(f"/console/api/tickets/{left.id}")
+    assert status == 200 and view["log"][0]["text"] == "call me later"
+
+
+# --- actions ---
+
+
+async def test_two_staff_claiming_at_once_exactly_one_wins(sign_in: SignIn, desk: Desk) -> None:
+    ticket = await enqueue(desk)
+    alice, bob = await sign_in("alice"), await sign_in("bob")
+    results = await asyncio.gather(
+        alice.post(f"/console/api/tickets/{ticket}/claim"), bob.post(f"/console/api/tickets/{ticket}/claim")
+    )
+    assert sorted(status for status, _ in results) == [200, 409]
+    (_, loser) = next(result for result in results if result[0] == 409)
+    assert "already taken" in loser["error"]
+    winner = "alice" if results[0][0] == 200 else "bob"
+    claimed = await desk.ticket(ticket)
+    assert claimed is not None and claimed.staff == winner
+
+
+async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, outbox: Outbox) -> None:
+    ticket = await enqueue(desk, "telegram:42")
+    alice = await sign_in("alice")
+    await alice.post(f"/console/api/tickets/{ticket}/claim")
+
+    status, canned = await alice.get(f"/console/api/tickets/{ticket}/canned")
+    assert status == 200
+    assert [c["key"] for c in canned] == [
+        "greeting",
+        "safe_now",
+        "evidence",
+        "report",
+        "follow_up",
+        "goodbye",
+    ]
+    assert canned[0]["text"] == "[es] canned_greeting {}"  # in the person's language, not the console's
+
+    assert (await alice.post(f"/console/api/tickets/{ticket}/messages", {"text": canned[0]["text"]}))[
+        0
+    ] == 200
+    assert (await alice.post(f"/console/api/tickets/{ticket}/notes", {"text": "seems safe for now"}))[
+        0
+    ] == 200
+    assert outbox.keys("telegram:42") == ["handoff_joined", "staff_message"]
+    assert '"staff_name": "Alice"' in outbox.texts("telegram:42")[1]  # the display name, never the login
+
+    for body, error in [
+        ({"text": "   "}, "Write a message first."),
+        ({"text": "x" * 4097}, "That is too long: at most 4096 characters."),
+        ({"message": "hi"}, "The request needs a text field 'text'."),
+        ("not an object", "The request needs a text field 'text'."),
+    ]:
+        assert await alice.post(f"/console/api/tickets/{ticket}/messages", body) == (400, {"error": error})
+    log = await desk.log(ticket)
+    assert [(e.author, e.text) for e in log[2:]] == [
+        (Author.STAFF, "[es] canned_greeting {}"),
+        (Author.NOTE, "seems safe for now"),
+    ]
+
+
+async def test_transfer_moves_the_conversation_and_its_access(sign_in: SignIn, desk: Desk) -> None:
+    ticket = await enqueue(desk)
+    alice, bob = await sign_in("alice"), await sign_in("bob")
+    await alice.post(f"/console/api/tickets/{ticket}/claim")
+    assert await alice.post(f"/console/api/tickets/{ticket}/transfer", {"to": "nobody"}) == (
+        404,
+        {"error": "There is no such staff member."},
+    )
+    assert (await alice.post(f"/console/api/tickets/{ticket}/transfer", {"to": "bob"}))[0] == 200
+    assert (await alice.get(f"/console/api/tickets/{ticket}"))[0] == 403
+    assert (await bob.post(f"/console/api/tickets/{ticket}/messages", {"text": "Hi, I'm Bob"}))[0] == 200
+    _, staff_list = await bob.get("/console/api/staff")
+    assert [(s["name"], s["display_name"], s["role"]) for s in staff_list] == [
+        ("alice", "Alice", "agent"),
+        ("bob", "Bob", "agent"),
+        ("sue", "Sue", "supervisor"),
+    ]
+
+
+async def test_close_with_an_outcome_and_hand_back_to_the_bot(
+    sign_in: SignIn, desk: Desk, outbox: Outbox
+) -> None:
+    first, second = await enqueue(desk, "web:1"), await enqueue(desk, "web:2")
+    alice = await sign_in("alice")
+    for ticket in (first, second):
+        await alice.post(f"/console/api/tickets/{ticket}/claim")
+
+    status, body = await alice.post(f"/console/api/tickets/{first}/close", {"outcome": "made up"})
+    assert status == 400 and body["error"].startswith("Choose an outcome")
+    assert (await alice.post(f"/console/api/tickets/{first}/close", {"outcome": "referred"}))[0] == 200
+    assert (await alice.post(f"/console/api/tickets/{second}/hand-back"))[0] == 200
+    closed, handed_back = await desk.ticket(first), await desk.ticket(second)
+    assert closed is not None and (closed.state, closed.outcome) == (TicketState.CLOSED, "referred")
+    assert handed_back is not None and handed_back.outcome == "handed_back"
+    assert outbox.keys("web:1")[-1] == "handoff_closed" and outbox.keys("web:2")[-1] == "handoff_back_to_bot"
+    status, body = await alice.post(f"/console/api/tickets/{first}/messages", {"text": "still there?"})
+    assert status == 409
+    _, view = await alice.get(f"/console/api/tickets/{first}")  # the holder can still read it, not act
+    assert view["can_act"] is False and view["log"][-1]["text"] == "closed:referred"
+
+
+async def test_block_by_the_holder_unblock_by_a_supervisor_only(sign_in: SignIn, desk: Desk) -> None:
+    ticket = await enqueue(desk, "whatsapp:666")
+    alice, sue = await sign_in("alice"), await sign_in("sue")
+    await alice.post(f"/console/api/tickets/{ticket}/claim")
+    assert (await alice.post(f"/console/api/tickets/{ticket}/block"))[0] == 200
+    assert await desk.is_blocked("whatsapp:666")
+
+    _, blocked = await sue.get("/console/api/blocked")
+    assert [(b["ticket"], b["by"]) for b in blocked] == [(ticket, "alice")]
+    block_id = blocked[0]["id"]
+    assert "666" not in block_id  # a pseudonym, never the address
+    assert (await alice.post(f"/console/api/blocked/{block_id}/unblock"))[0] == 403
+    assert await desk.is_blocked("whatsapp:666")
+    assert (await sue.post(f"/console/api/blocked/{block_id}/unblock", csrf=None))[0] == 403
+    assert (await sue.post(f"/console/api/blocked/{block_id}/unblock"))[0] == 200
+    assert not await desk.is_blocked("whatsapp:666")
+    assert await sue.post(f"/console/api/blocked/{block_id}/unblock") == (404, {"error": "No such block."})
+    _, audit = await sue.get("/console/api/audit")
+    assert [a["action"] for a in audit][:2] == [f"unblock:{block_id}", "block"]
+
+
+# --- live events ---
+
+
+async def next_line(response: ClientResponse, prefix: str) -> str:
+    while True:
+        line = (await asyncio.wait_for(response.content.readline(), 5)).decode()
+        assert line, "the stream ended"
+        if line.startswith(prefix):
+            return line.rstrip("\n")
+
+
+async def test_events_carry_only_ids_and_heartbeats_and_stop_when_the_browser_goes(
+    sign_in: SignIn, desk: Desk, redis: Redis
+) -> None:
+    alice = await sign_in("alice")
+    response = await alice.http.get(alice.server.make_url("/console/events"), headers=alice.headers(None))
+    assert response.status == 200 and response.headers["Content-Type"] == "text/event-stream"
+    await until_subscribers(redis, 1)
+    ticket = await enqueue(desk)
+    event = json.loads((await next_line(response, "data: "))[len("data: ") :])
+    assert set(event) == {"type", "ticket", "staff", "at"}
+    assert (event["type"], event["ticket"], event["staff"]) == ("queued", ticket, None)
+    assert await next_line(response, ":") == ": heartbeat"
+    response.close()  # the browser goes away: the next write fails and the subscription ends
+    await until_subscribers(redis, 0)
+
+
+async def test_the_event_stream_ends_with_the_session(
+    sign_in: SignIn, sessions: SessionStore, redis: Redis
+) -> None:
+    alice = await sign_in("alice")
+    async with alice.http.get(
+        alice.server.make_url("/console/events"), headers=alice.headers(None)
+    ) as response:
+        await until_subscribers(redis, 1)
+        await sessions.end(alice.session.id)
+        rest = await asyncio.wait_for(response.content.read(), 5)
+    assert b"data:" not in rest
+    await until_subscribers(redis, 0)
+
+
+async def test_shutdown_ends_open_event_streams_cleanly(
+    sign_in: SignIn, server: TestServer, redis: Redis
+) -> None:
+    alice = await sign_in("alice")
+    async with alice.http.get(server.make_url("/console/events"), headers=alice.headers(None)) as response:
+        await until_subscribers(redis, 1)
+        await asyncio.wait_for(server.close(), 5)  # does not wait out the streams
+        await asyncio.wait_for(response.content.read(), 5)
+    assert await subscribers(redis) == 0
