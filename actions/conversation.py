@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import Restarted, SlotSet
+from rasa_sdk.events import Restarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
@@ -69,11 +69,20 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
             case Awaiting.RESUME, False:
                 progress = replies.show_menu(dispatcher, progress)
             case Awaiting.HANDOFF, True:
-                dispatcher.utter_message(response="handoff_recorded")
+                # The gateway takes it from here: queue, opening hours, the person's place in line.
+                share = {
+                    e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()
+                }
                 progress = replace(progress, awaiting=None)
-                return [*progress.events(), SlotSet("handoff_requested", True)]
+                summary = progress.handoff(transcript=share.get("share") == "chat")
+                dispatcher.utter_message(json_message={"handoff": summary})
+            case Awaiting.MINOR, True:
+                progress = replies.minors_route(dispatcher, progress)
+            case Awaiting.MINOR, False:
+                progress = replies.show_step(dispatcher, progress)
             case Awaiting.HANDOFF, False:
                 dispatcher.utter_message(response="handoff_declined")
+                dispatcher.utter_message(response="other_help")
                 progress = self._carry_on(dispatcher, progress)
             case Awaiting.PLATFORM, False:
                 progress = replies.start(dispatcher, replace(progress, platform="other"))
@@ -91,7 +100,7 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
 
 
 class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
-    """Two stages: first "did you mean …" with the likeliest intents, then the menu and a person."""
+    """Two stages: first "did you mean …" with the likeliest intents, then the offer of a person."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -106,7 +115,7 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
             dispatcher.utter_message(response="did_you_mean", choices=replies.intent_choices(likely))
             return progress.events()
         dispatcher.utter_message(response="not_understood")
-        return replies.show_menu(dispatcher, progress).events()
+        return replies.offer_handoff(dispatcher, progress).events()
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -144,7 +153,8 @@ class Goodbye(Action):  # type: ignore[misc]  # rasa-sdk ships no types
 
 
 class QuickExit(Action):  # type: ignore[misc]  # rasa-sdk ships no types
-    """Leave at once: one neutral line, and the conversation starts afresh next time."""
+    """Leave at once: the conversation starts afresh next time. The gateway says the one neutral line
+    (or wipes the chat where the channel can), so nothing here speaks."""
 
     def name(self) -> str:
         return "action_quick_exit"
@@ -152,5 +162,4 @@ class QuickExit(Action):  # type: ignore[misc]  # rasa-sdk ships no types
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="quick_exit")
         return [Restarted()]

@@ -23,6 +23,11 @@ class Awaiting(str, Enum):
     RESUME = "resume"
     HANDOFF = "handoff"
     PLATFORM = "platform"
+    MINOR = "minor"  # are you (or were you, in the images) under 18?
+
+
+# Risk flags a situation carries into a handoff summary (bot.handoff.model.Risk values).
+SITUATION_RISKS = {"intimate_images": "ncii", "sextortion": "ncii", "stalking": "stalkerware"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +38,8 @@ class Progress:
     skipped: tuple[str, ...]
     platform: str | None
     awaiting: Awaiting | None
+    situation: str | None = None  # the last playbook started, kept after it ends (for a handoff)
+    risks: tuple[str, ...] = ()  # danger, minor, ncii, stalkerware: what makes a handoff urgent
 
     @classmethod
     def of(cls, tracker: Tracker) -> Progress:
@@ -47,6 +54,8 @@ class Progress:
             skipped=tuple(tracker.get_slot("steps_skipped") or ()),
             platform=tracker.get_slot("platform"),
             awaiting=Awaiting(awaiting) if awaiting in Awaiting._value2member_map_ else None,
+            situation=tracker.get_slot("situation"),
+            risks=tuple(tracker.get_slot("risks") or ()),
         )
 
     @property
@@ -60,7 +69,14 @@ class Progress:
         return load_library().playbooks[self.playbook]
 
     def started(self, playbook: str) -> Progress:
-        return replace(self, playbook=playbook, step=0, done=(), skipped=(), awaiting=None)
+        progress = replace(
+            self, playbook=playbook, situation=playbook, step=0, done=(), skipped=(), awaiting=None
+        )
+        risk = SITUATION_RISKS.get(playbook)
+        return progress.with_risk(risk) if risk else progress
+
+    def with_risk(self, risk: str) -> Progress:
+        return self if risk in self.risks else replace(self, risks=(*self.risks, risk))
 
     def finished_step(self, *, skipped: bool) -> Progress:
         step_id = self.current.steps[self.step].id
@@ -80,7 +96,20 @@ class Progress:
             SlotSet("steps_skipped", list(self.skipped)),
             SlotSet("platform", self.platform),
             SlotSet("awaiting", self.awaiting.value if self.awaiting else None),
+            SlotSet("situation", self.situation),
+            SlotSet("risks", list(self.risks)),
         ]
+
+    def handoff(self, *, transcript: bool) -> dict[str, Any]:
+        """What the person agreed to share with the helpline; the gateway adds where they wrote from."""
+        return {
+            "situation": self.situation,
+            "platform": self.platform,
+            "steps_done": list(self.done),
+            "steps_skipped": list(self.skipped),
+            "risks": list(self.risks),
+            "transcript_shared": transcript,
+        }
 
     def step_params(self) -> dict[str, Any]:
         """What the NLG needs to render the current step or recap."""

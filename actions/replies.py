@@ -17,6 +17,8 @@ SITUATIONS = (
     "secure_account", "doxxing", "report_abuse", "intimate_images", "sextortion",
     "impersonation", "stalking", "document_evidence",
 )  # fmt: skip
+# Situations where the minors' route (Take It Down, a child helpline) may apply.
+ASKS_AGE = frozenset({"intimate_images", "sextortion"})
 # Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway.
 MENU = (*SITUATIONS, "human_handoff", "change_language")
 
@@ -49,13 +51,24 @@ def show_step(dispatcher: CollectingDispatcher, progress: Progress, *, returning
     previous = steps[progress.step - 1].caution if progress.step > 0 else None
     if caution == "stalkerware" and (returning or previous != caution):
         dispatcher.utter_message(response="caution_stalkerware")
+        progress = progress.with_risk("stalkerware")
     dispatcher.utter_message(response="step", **progress.step_params())
     return replace(progress, awaiting=None)
 
 
 def start(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """The intro, then the first step; where images are involved, first whether a minor is."""
     dispatcher.utter_message(response="playbook_intro", **progress.step_params())
+    if progress.playbook in ASKS_AGE:
+        dispatcher.utter_message(response="age_check")
+        return replace(progress, awaiting=Awaiting.MINOR)
     return show_step(dispatcher, progress)
+
+
+def minors_route(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """Under 18: the routes made for minors come before the general steps."""
+    dispatcher.utter_message(response="minors_route")
+    return show_step(dispatcher, progress.with_risk("minor"))
 
 
 def finish(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
@@ -72,7 +85,7 @@ def offer_handoff(dispatcher: CollectingDispatcher, progress: Progress) -> Progr
 def emergency(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
     """Danger first: the emergency number, then a person. Playbook progress is kept for later."""
     dispatcher.utter_message(response="emergency")
-    return offer_handoff(dispatcher, progress)
+    return offer_handoff(dispatcher, progress.with_risk("danger"))
 
 
 def offer_resume(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:

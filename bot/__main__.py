@@ -6,12 +6,15 @@ python -m bot chat                talk to the assistant in this terminal
 python -m bot parse [--lang L]    one text per line on stdin -> one JSON object per line
 python -m bot content report      every playbook step and resource with its source
 python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
+python -m bot staff add NAME --role agent|supervisor [--display-name D]   password on stdin
+python -m bot staff list | remove NAME                                    helpline staff accounts (Redis)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import os
@@ -26,6 +29,8 @@ from bot.app import connect_redis, create_app
 from bot.channels.telegram import TelegramChannel
 from bot.content_report import report
 from bot.engine import Engine
+from bot.handoff.hours import ScheduleError
+from bot.handoff.staff import Role, StaffError, StaffStore
 from bot.language import Detector
 from bot.messages import Choice, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
@@ -42,6 +47,10 @@ def _settings() -> Settings:
 
 def serve(settings: Settings) -> None:
     engine = Engine.load(settings)
+    try:
+        app = create_app(settings, engine)
+    except ScheduleError as error:
+        sys.exit(str(error))
     print(f"SafeSpaces is listening on http://{settings.host}:{settings.port}")
     print(f"  REST channel: POST http://{settings.host}:{settings.port}/webhooks/rest/webhook")
     if settings.web_chat:
@@ -50,7 +59,8 @@ def serve(settings: Settings) -> None:
     print(f"  channels: REST{''.join(', ' + name for name in channels)}")
     print(f"  action server: {settings.action_server_url}")
     print(f"  storage: {'Redis' if settings.redis_url else 'in memory (set REDIS_URL for Redis)'}")
-    web.run_app(create_app(settings, engine), host=settings.host, port=settings.port, print=None)
+    print(f"  staff console: http://{settings.host}:{settings.port}/console")
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
 
 
 def run(settings: Settings) -> None:
@@ -78,10 +88,12 @@ async def _chat(engine: Engine) -> None:
             continue
         if text.isdigit() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1].payload
-        replies = await engine.handle(conversation, text, channel="terminal")
-        for reply in replies:
+        turn = await engine.handle(conversation, text, channel="terminal")
+        for reply in turn.replies:
             print(format_reply(reply), end="\n\n")
-        choices = next((r.choices for r in reversed(replies) if r.choices), ())
+        if turn.handoff is not None:
+            print("(Here the gateway would queue you for the helpline: try it with `make run` and /console.)")
+        choices = next((r.choices for r in reversed(turn.replies) if r.choices), ())
 
 
 def chat(settings: Settings) -> None:
@@ -110,17 +122,20 @@ async def _set_telegram_webhook(settings: Settings, url: str) -> None:
         sys.exit("TELEGRAM_TOKEN is not set")
     if settings.telegram.secret_token is None:
         sys.exit("TELEGRAM_SECRET_TOKEN is not set: Telegram would post unauthenticated updates")
+    redis = connect_redis(settings)  # registering a webhook records no message: it stays unused
     channel = TelegramChannel(
         token=settings.telegram.token,
         secret_token=settings.telegram.secret_token,
         api_url=settings.telegram.api_url,
         polling=False,
+        redis=redis,
     )
     await channel.bot.initialize()
     try:
         await channel.set_webhook(url)
     finally:
         await channel.bot.shutdown()
+        await redis.close()
     print(f"Telegram will post updates to {url}")
 
 
@@ -139,6 +154,38 @@ async def _deliveries(settings: Settings, limit: int = 20) -> None:
     for failure in failures:
         at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(failure["at"]))
         print(f"{at} UTC  {failure['channel']:9} {failure['conversation']}  {failure['reason']}")
+
+
+async def _staff(settings: Settings, args: argparse.Namespace) -> None:
+    if not settings.redis_url:
+        sys.exit(
+            "staff accounts live in Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0); "
+            "without Redis, `make run` prints a one-time demo login"
+        )
+    redis = connect_redis(settings)
+    store = StaffStore(redis)
+    try:
+        match args.action:
+            case "add":
+                if sys.stdin.isatty():
+                    password = getpass.getpass("password: ")
+                    if getpass.getpass("password again: ") != password:
+                        sys.exit("the passwords differ")
+                else:  # one line, so scripts and tests can pipe it
+                    password = sys.stdin.readline().rstrip("\r\n")
+                staff = await store.add(args.name, password, Role(args.role), args.display_name)
+                print(f"added {staff.role.value} {staff.name} ({staff.display_name})")
+            case "list":
+                for staff in await store.all():
+                    print(f"{staff.name:32} {staff.role.value:10} {staff.display_name}")
+            case "remove":
+                if not await store.remove(args.name):
+                    sys.exit(f"no staff member named {args.name!r}")
+                print(f"removed {args.name}; their console sessions are ended")
+    except StaffError as error:
+        sys.exit(str(error))
+    finally:
+        await redis.close()
 
 
 async def _evaluate(engine: Engine, languages: list[str]) -> None:
@@ -167,6 +214,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("deliveries", help="delivery counters and recent failed sends")
     evaluate_cmd = commands.add_parser("evaluate", help="held-out NLU report into reports/")
     evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
+    staff_cmd = commands.add_parser("staff", help="helpline staff accounts (in Redis)")
+    staff_actions = staff_cmd.add_subparsers(dest="action", required=True)
+    staff_add = staff_actions.add_parser("add", help="add a staff member; the password is read from stdin")
+    staff_add.add_argument("name", help="login name: 2-32 characters of a-z 0-9 . _ -")
+    staff_add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    staff_add.add_argument("--display-name", help="the name survivors see; default: the login name")
+    staff_actions.add_parser("list", help="name, role and display name of every staff member")
+    staff_remove = staff_actions.add_parser("remove", help="remove a staff member and end their sessions")
+    staff_remove.add_argument("name")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -186,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_set_telegram_webhook(settings, args.url))
         case "deliveries":
             asyncio.run(_deliveries(settings))
+        case "staff":
+            asyncio.run(_staff(settings, args))
         case "evaluate":
             engine = Engine.load(settings)
             languages = [args.lang] if args.lang else heldout_languages()

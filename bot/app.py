@@ -18,7 +18,12 @@ from bot.channels.registry import configured_channels
 from bot.conversations import ConversationStore
 from bot.engine import Engine
 from bot.gateway import Gateway
+from bot.handoff.console import setup_console
+from bot.handoff.hours import Schedule
+from bot.handoff.sessions import SessionStore
+from bot.handoff.staff import StaffStore
 from bot.privacy import Pseudonymizer
+from bot.sealing import Sealer
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,10 +41,20 @@ def connect_redis(settings: Settings) -> Redis:
 
 def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
     redis = redis if redis is not None else connect_redis(settings)
-    store = ConversationStore(redis, retention_seconds=settings.retention_days * 24 * 3600)
+    store = ConversationStore(
+        redis, sealer=Sealer.from_settings(settings), retention_seconds=settings.retention_days * 24 * 3600
+    )
     channels: dict[str, Channel] = {c.name: c for c in configured_channels(settings, redis)}
     pseudonym = Pseudonymizer(hashlib.sha256(settings.secret_key.encode()).digest())
-    gateway = Gateway(engine=engine, store=store, channels=channels, pseudonym=pseudonym)
+    schedule = Schedule.load(settings.handoff_hours) if settings.handoff_hours else Schedule.always_open()
+    gateway = Gateway(
+        engine=engine,
+        store=store,
+        channels=channels,
+        pseudonym=pseudonym,
+        schedule=schedule,
+        minutes_per_person=settings.minutes_per_person,
+    )
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
@@ -48,8 +63,14 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
         app.router.add_routes(channel.routes(gateway.accept))
     if settings.web_chat:
         app.router.add_routes(webchat.routes())
+    staff = StaffStore(redis)
+    sessions = SessionStore(redis)
+    setup_console(
+        app, desk=gateway.desk, staff=staff, sessions=sessions, cookie_secure=settings.cookie_secure
+    )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await _first_staff_login(settings, staff)
         for channel in channels.values():
             await channel.start()
         sweeper = asyncio.create_task(gateway.sweep_forever())
@@ -64,3 +85,14 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _first_staff_login(settings: Settings, staff: StaffStore) -> None:
+    """In memory, a demo supervisor so the console can be tried at once; with Redis, staff are real
+    accounts that someone creates on purpose (never a default password in production)."""
+    if settings.redis_url is None:
+        demo = await staff.ensure_demo()
+        if demo is not None:
+            print(f"  demo staff login for /console (shown once): {demo[0]} / {demo[1]}", flush=True)
+    elif await staff.count() == 0:
+        log.warning("console.no_staff: add one with `python -m bot staff add NAME --role supervisor`")

@@ -10,10 +10,15 @@ There is no polling: the replica that stores a message tries to take the lease; 
 that holder finds the message before it lets go (it re-checks the inbox after releasing).
 
 The embedded default runs the same code on fakeredis (in memory, with Lua).
+
+What carries a person's words (inbox messages, outbox items) is stored sealed (bot/sealing.py), and
+no key name holds more than the channel and a conversation id: the dedupe key holds a digest of the
+provider's message id, because some ids embed the sender (a WhatsApp wamid is base64 of her number).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Sequence
@@ -23,15 +28,19 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.messages import Choice, InboundMessage, OutboundMessage
+from bot.sealing import Sealer
 
 PREFIX = "safespaces"
 PENDING = f"{PREFIX}:pending"  # conversations that may have work left
 
-# KEYS: dedupe key, inbox, pending set; ARGV: dedupe ttl, message json, conversation id
+# KEYS: dedupe key, inbox, pending set, the conversation's dedupe keys (for erasure)
+# ARGV: dedupe ttl, message json, conversation id
 _ACCEPT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('SADD', KEYS[3], ARGV[3])
+  redis.call('SADD', KEYS[4], KEYS[1])
+  redis.call('EXPIRE', KEYS[4], ARGV[1])
   return 1
 end
 return 0
@@ -56,6 +65,11 @@ def _key(kind: str, conversation_id: str) -> str:
     return f"{PREFIX}:{kind}:{conversation_id}"
 
 
+def _seen_key(message: InboundMessage) -> str:
+    digest = hashlib.sha256(message.provider_id.encode()).hexdigest()
+    return f"{PREFIX}:seen:{message.channel}:{digest}"
+
+
 def replies_to_json(replies: Sequence[OutboundMessage]) -> str:
     return json.dumps([asdict(r) for r in replies], ensure_ascii=False)
 
@@ -76,11 +90,13 @@ class ConversationStore:
         self,
         redis: Redis,
         *,
+        sealer: Sealer,
         dedupe_seconds: int = 7 * 24 * 3600,
         lease_ms: int = 60_000,
         retention_seconds: int = 30 * 24 * 3600,
     ) -> None:
         self.redis = redis
+        self.sealer = sealer
         self._dedupe_seconds = dedupe_seconds
         self._lease_ms = lease_ms
         self.retention_seconds = retention_seconds
@@ -90,12 +106,13 @@ class ConversationStore:
         conversation = message.conversation_id
         stored = await self.redis.eval(
             _ACCEPT,
-            3,
-            _key("seen", f"{message.channel}:{message.provider_id}"),
+            4,
+            _seen_key(message),
             _key("inbox", conversation),
             PENDING,
+            _key("seen-by", conversation),
             self._dedupe_seconds,
-            message.to_json(),
+            self.sealer.seal(message.to_json()),
             conversation,
         )
         return bool(stored)
@@ -114,7 +131,7 @@ class ConversationStore:
 
     async def head(self, conversation_id: str) -> InboundMessage | None:
         raw = await self.redis.lindex(_key("inbox", conversation_id), 0)
-        return InboundMessage.from_json(raw) if raw is not None else None
+        return InboundMessage.from_json(self.sealer.open(raw)) if raw is not None else None
 
     async def mark_started(self, conversation_id: str, provider_id: str) -> str | None:
         """Remember which message is in a turn; return the one a crashed turn left, if any."""
@@ -128,10 +145,10 @@ class ConversationStore:
     ) -> None:
         """Atomically: the message leaves the inbox and its replies enter the outbox."""
         outbox = _key("outbox", conversation_id)
-        item = json.dumps(
+        item = self.sealer.seal(json.dumps(
             {"channel": message.channel, "sender": message.sender,
              "inbound": message.provider_id, "replies": replies_to_json(replies)},
-        )  # fmt: skip
+        ))  # fmt: skip
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lpop(_key("inbox", conversation_id))
             pipe.rpush(outbox, item)
@@ -139,9 +156,40 @@ class ConversationStore:
             pipe.delete(_key("turn", conversation_id))
             await pipe.execute()
 
+    async def push_replies(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
+        """Replies no inbound message asked for (a staff member wrote), queued behind the bot's."""
+        channel, _, sender = conversation_id.partition(":")
+        item = self.sealer.seal(json.dumps(
+            {"channel": channel, "sender": sender, "inbound": "", "replies": replies_to_json(replies)},
+        ))  # fmt: skip
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(_key("outbox", conversation_id), item)
+            pipe.expire(_key("outbox", conversation_id), self.retention_seconds)
+            pipe.sadd(PENDING, conversation_id)
+            await pipe.execute()
+
+    async def erase(self, conversation_id: str) -> None:
+        """Forget the conversation's dedupe keys and bookkeeping; the message being answered and its
+        reply still pass through the inbox and outbox, which empty themselves as the turn completes."""
+        seen = await self.redis.smembers(_key("seen-by", conversation_id))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if seen:
+                pipe.delete(*seen)
+            pipe.delete(_key("seen-by", conversation_id))
+            await pipe.execute()
+
+    async def count_attempt(self, message: InboundMessage) -> int:
+        """How many times this message's turn has failed (keyed like the dedupe key: no sender in it)."""
+        key = _seen_key(message).replace(":seen:", ":attempts:", 1)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 3600)
+            attempts, _ = await pipe.execute()
+        return int(attempts)
+
     async def outbox_head(self, conversation_id: str) -> dict[str, Any] | None:
         raw = await self.redis.lindex(_key("outbox", conversation_id), 0)
-        return json.loads(raw) if raw is not None else None
+        return json.loads(self.sealer.open(raw)) if raw is not None else None
 
     async def sent_count(self, conversation_id: str) -> int:
         raw = await self.redis.get(_key("sent", conversation_id))

@@ -25,8 +25,9 @@ from bot import rasa_speedups
 from bot.i18n import Catalogs
 from bot.keywords import Keywords
 from bot.messages import Choice, OutboundMessage
-from bot.nlg import CatalogNLG, Renderer
+from bot.nlg import CatalogNLG, Renderer, parse_payload
 from bot.normalize import words
+from bot.sealing import Sealer
 from bot.settings import ROOT, Settings
 from bot.turn import TurnContext, set_turn
 from content.model import load_library
@@ -35,6 +36,7 @@ from content.texts import load_texts
 log = logging.getLogger(__name__)
 
 DIALOGUE_MODEL = "dialogue.tar.gz"
+SAFETY_COMMANDS = frozenset({"quick_exit", "erase_data"})
 NLU_MODEL_PREFIX = "nlu-"
 NLU_DATA = ROOT / "nlu_data"
 
@@ -50,6 +52,14 @@ class Parse:
     intent: str
     confidence: float
     data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Turn:
+    """A turn's replies, and what the person agreed to share if they asked for a person."""
+
+    replies: list[OutboundMessage]
+    handoff: dict[str, Any] | None = None
 
 
 class ReplyCollector(CollectingOutputChannel):  # type: ignore[misc]  # Rasa ships no types
@@ -88,8 +98,26 @@ def _redis_parts(url: str) -> dict[str, Any]:
     }
 
 
+class SealedRedisTrackerStore(RedisTrackerStore):  # type: ignore[misc]  # Rasa ships no types
+    """Rasa's Redis tracker store, but what it SETs is a sealed token and what it GETs is opened.
+
+    Saving and both retrieve paths (`retrieve`, `retrieve_full_tracker`) go through these two.
+    """
+
+    def __init__(self, domain: Domain, *, sealer: Sealer, **kwargs: Any) -> None:
+        super().__init__(domain, **kwargs)
+        self._sealer = sealer
+
+    def serialise_tracker(self, tracker: Any) -> str:
+        # decode_responses=True on Rasa's client: store the (ASCII) token as text
+        return self._sealer.seal(super().serialise_tracker(tracker)).decode()
+
+    def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> Any:
+        return super().deserialise_tracker(sender_id, self._sealer.open(serialised_tracker))
+
+
 def _stores(settings: Settings) -> tuple[TrackerStore, LockStore]:
-    """Trackers and locks in Redis when configured, else in memory (the embedded default).
+    """Trackers (sealed) and locks in Redis when configured, else in memory (the embedded default).
 
     The domain is filled in by `Agent.load` from the model itself.
     """
@@ -97,8 +125,9 @@ def _stores(settings: Settings) -> tuple[TrackerStore, LockStore]:
     if not settings.redis_url:
         return InMemoryTrackerStore(domain), InMemoryLockStore()
     parts = _redis_parts(settings.redis_url)
-    tracker_store = RedisTrackerStore(
+    tracker_store = SealedRedisTrackerStore(
         domain,
+        sealer=Sealer.from_settings(settings),
         record_exp=settings.retention_days * 24 * 3600,
         key_prefix="safespaces",
         **parts,
@@ -117,8 +146,10 @@ class Engine:
         vocabularies: dict[str, frozenset[str]],
         default_turn: TurnContext,
         renderer: Renderer,
+        tracker_store: TrackerStore,
     ) -> None:
         self._renderer = renderer
+        self._tracker_store = tracker_store  # Rasa wraps it; erasing needs the store itself
         self._dialogue = dialogue
         self._nlu = nlu
         self._keywords = keywords
@@ -142,6 +173,7 @@ class Engine:
             catalogs=Catalogs(),
             show_unverified=settings.show_unverified,
             helpline=settings.helpline,
+            discreet=settings.discreet,
         )
         nlu = {
             path.name.removeprefix(NLU_MODEL_PREFIX).removesuffix(".tar.gz"): Agent.load(path)
@@ -165,6 +197,7 @@ class Engine:
             vocabularies=vocabularies,
             default_turn=default_turn,
             renderer=renderer,
+            tracker_store=tracker_store,
         )
 
     @property
@@ -178,6 +211,26 @@ class Engine:
     def asks_for_language_menu(self, text: str) -> bool:
         """A language word of any language: someone lost in a language they can't read finds the way."""
         return any(k.intent_for(text) == "change_language" for k in self._keywords.values())
+
+    def safety_command(self, text: str) -> str | None:
+        """quick_exit or erase_data, by button, command or a keyword of any language: leaving and
+        erasing must work whatever language the conversation is in and whatever state it is in."""
+        payload = parse_payload(text)
+        if payload is not None and payload[0] in SAFETY_COMMANDS:
+            return payload[0]
+        for keywords in self._keywords.values():
+            intent = keywords.intent_for(text)
+            if intent in SAFETY_COMMANDS:
+                return intent
+        return None
+
+    async def erase(self, conversation_id: str) -> None:
+        """Forget the conversation's tracker: slots, events, everything Rasa kept."""
+        store = self._tracker_store
+        if isinstance(store, InMemoryTrackerStore):
+            store.store.pop(conversation_id, None)
+        else:
+            store.red.delete(store.key_prefix + conversation_id)
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self._nlu else self.default_turn.language
@@ -229,7 +282,7 @@ class Engine:
         channel: str = "rest",
         message_id: str | None = None,
         replay: bool = False,
-    ) -> list[OutboundMessage]:
+    ) -> Turn:
         """Run one user turn through NLU and the dialogue model; return the replies in order.
 
         With `replay`, a message the tracker already holds (a turn that ran before its replica died)
@@ -257,9 +310,20 @@ class Engine:
             message_id=message_id,
         )
         await self._dialogue.handle_message(message)
-        return [_outbound(m) for m in collector.messages]
+        return _turn(collector.messages)
 
-    async def _recorded_replies(self, conversation_id: str, message_id: str) -> list[OutboundMessage] | None:
+    async def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
+        """The conversation so far as (person|bot, text), without button presses; shared only with consent."""
+        tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
+        lines: list[tuple[str, str]] = []
+        for event in tracker.events if tracker is not None else ():
+            if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+                lines.append(("person", event.text))
+            elif isinstance(event, BotUttered) and event.text:
+                lines.append(("bot", event.text))
+        return lines
+
+    async def _recorded_replies(self, conversation_id: str, message_id: str) -> Turn | None:
         tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
         if tracker is None:
             return None
@@ -271,9 +335,22 @@ class Engine:
                     if isinstance(later, UserUttered):
                         break
                     if isinstance(later, BotUttered):
-                        replies.append(_outbound(later.message()))
-                return replies
+                        replies.append(later.message())
+                return _turn(replies)
         return None
+
+
+def _turn(messages: list[dict[str, Any]]) -> Turn:
+    """Replies in order; an action's handoff request (a custom message) is for the gateway, not the person."""
+    handoff = None
+    replies = []
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and "handoff" in custom:
+            handoff = dict(custom["handoff"])
+        else:
+            replies.append(_outbound(message))
+    return Turn(replies=replies, handoff=handoff)
 
 
 def _outbound(message: dict[str, Any]) -> OutboundMessage:

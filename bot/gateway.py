@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.channels.base import Channel
 from bot.commands import Commands
-from bot.conversations import PREFIX, ConversationStore
+from bot.conversations import ConversationStore
 from bot.engine import Engine
+from bot.handoff.desk import Desk
+from bot.handoff.flow import HandoffFlow
+from bot.handoff.hours import Schedule
+from bot.handoff.model import Author, Risk, Summary
 from bot.language import Detector, decide
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.nlg import parse_payload
 from bot.outbox import METRICS, Outbox
 from bot.preferences import PreferenceStore
 from bot.privacy import Pseudonymizer
@@ -54,12 +60,30 @@ class Gateway:
         store: ConversationStore,
         channels: Mapping[str, Channel],
         pseudonym: Pseudonymizer,
+        schedule: Schedule | None = None,
+        minutes_per_person: int = 5,
     ) -> None:
         self.engine = engine
         self.store = store
         self.channels = channels
         self.outbox = Outbox(store=store, channels=channels, pseudonym=pseudonym)
-        self.preferences = PreferenceStore(store.redis, store.retention_seconds)
+        self.preferences = PreferenceStore(store.redis, store.retention_seconds, store.sealer)
+        self.desk = Desk(
+            store.redis,
+            sealer=store.sealer,
+            pseudonym=pseudonym,
+            render=engine.render,
+            deliver=self.deliver,
+            retention_seconds=store.retention_seconds,
+        )
+        self.handoff = HandoffFlow(
+            desk=self.desk,
+            engine=engine,
+            schedule=schedule or Schedule.always_open(),
+            minutes_per_person=minutes_per_person,
+            sealer=store.sealer,
+            pseudonym=pseudonym,
+        )
         self.commands = Commands(engine, self.preferences)
         self._detector = Detector(engine.vocabularies)
         self._pseudonym = pseudonym
@@ -73,6 +97,11 @@ class Gateway:
         await self.store.redis.hincrby(METRICS, f"received:{message.channel}", 1)
         self.schedule(message.conversation_id)
         return True
+
+    async def deliver(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
+        """Send replies that no inbound message asked for (staff messages), in order with the bot's."""
+        await self.store.push_replies(conversation_id, replies)
+        self.schedule(conversation_id)
 
     def schedule(self, conversation_id: str) -> None:
         task = asyncio.create_task(self.drain(conversation_id))
@@ -119,17 +148,17 @@ class Gateway:
             return await self.turn(message, recovering=recovering)
         except Exception:
             log.exception("gateway.turn_failed channel=%s", message.channel)
-            attempts_key = f"{PREFIX}:attempts:{message.channel}:{message.provider_id}"
-            attempts = await self.store.redis.incr(attempts_key)
-            await self.store.redis.expire(attempts_key, 3600)
-            if attempts < MAX_TURN_ATTEMPTS:
+            if await self.store.count_attempt(message) < MAX_TURN_ATTEMPTS:
                 return None
             prefs = await self.preferences.get(conversation_id)
             return [self.engine.render("technical_problem", prefs.language)]
 
     async def turn(self, message: InboundMessage, *, recovering: bool = False) -> list[OutboundMessage]:
-        """One message in, the replies out: language first, commands, then only words to the NLU."""
+        """One message in, the replies out: safety commands first, then a handoff in progress, then
+        language and commands; only words reach the NLU."""
         conversation = message.conversation_id
+        if await self.desk.is_blocked(conversation):
+            return []
         prefs = await self.preferences.get(conversation)
         country = prefs.country or message.country_hint
         readable = message.kind in {InboundKind.TEXT, InboundKind.CHOICE}
@@ -144,8 +173,18 @@ class Gateway:
             detector=self._detector,
         )
         language = decision.language
+        if readable:
+            safety = await self._safety(message, language, country)
+            if safety is not None:
+                return safety
         if decision.settled and prefs.language != language:
             await self.preferences.update(conversation, language=language)
+        kind_reply = KIND_REPLIES.get(message.kind)
+        if kind_reply is None and is_wordless(message.text):
+            kind_reply = "words_only"
+        in_handoff = await self.handoff.intercept(message, kind_reply)
+        if in_handoff is not None:
+            return in_handoff
         if readable:
             command = await self.commands.handle(conversation, message.text, language)
             if command is not None:
@@ -158,14 +197,48 @@ class Gateway:
             if decision.offer is not None:
                 await self.preferences.update(conversation, pending_text=message.text)
                 return [self.commands.switch_offer(decision.offer, language)]
-        kind_reply = KIND_REPLIES.get(message.kind)
-        if kind_reply is None and is_wordless(message.text):
-            kind_reply = "words_only"
         if kind_reply is not None:
             return [self.engine.render(kind_reply, language, country)]
         return await self._run(
             message, message.text, language, country, message.provider_id, replay=recovering
         )
+
+    async def _safety(
+        self, message: InboundMessage, language: str, country: str | None
+    ) -> list[OutboundMessage] | None:
+        """Quick exit and erase work in every state and language, handoff included."""
+        conversation = message.conversation_id
+        payload = parse_payload(message.text)
+        if payload is not None and payload[0] == "erase_cancelled":
+            return [self.engine.render("erase_cancelled", language, country)]
+        if payload is not None and payload[0] == "erase_confirmed":
+            await self.erase(conversation)
+            return [self.engine.render("erase_done", language, country)]
+        command = self.engine.safety_command(message.text)
+        if command == "erase_data":
+            return [self.engine.render("erase_confirm", language, country)]
+        if command != "quick_exit":
+            return None
+        await self.desk.cancel(conversation, "quick_exit")
+        await self.handoff.forget(conversation)
+        await self.engine.handle(conversation, "/quick_exit", language=language, channel=message.channel)
+        channel = self.channels.get(message.channel)
+        if channel is not None and await channel.wipe(message.sender):
+            return []  # the chat is gone from their phone: say nothing more
+        return [self.engine.render("quick_exit", language, country)]
+
+    async def erase(self, conversation_id: str) -> None:
+        """Everything keyed to this person, gone; staff keep only the fact that it was erased."""
+        await self.desk.erase(conversation_id)
+        await self.handoff.forget(conversation_id)
+        await self.engine.erase(conversation_id)
+        await self.preferences.erase(conversation_id)
+        channel_name, _, sender = conversation_id.partition(":")
+        channel = self.channels.get(channel_name)
+        if channel is not None:
+            await channel.forget(sender)
+        await self.outbox.forget(conversation_id)
+        await self.store.erase(conversation_id)
 
     async def _run(
         self,
@@ -177,7 +250,7 @@ class Gateway:
         *,
         replay: bool = False,
     ) -> list[OutboundMessage]:
-        return await self.engine.handle(
+        turn = await self.engine.handle(
             message.conversation_id,
             text,
             language=language,
@@ -186,6 +259,30 @@ class Gateway:
             message_id=message_id,
             replay=replay,
         )
+        if turn.handoff is None:
+            return turn.replies
+        return turn.replies + await self._hand_off(message, turn.handoff, language, country)
+
+    async def _hand_off(
+        self, message: InboundMessage, shared: dict[str, Any], language: str, country: str | None
+    ) -> list[OutboundMessage]:
+        """The person agreed: the summary they agreed to, and the chat only if they said so."""
+        summary = Summary(
+            situation=shared.get("situation"),
+            platform=shared.get("platform"),
+            steps_done=tuple(shared.get("steps_done") or ()),
+            steps_skipped=tuple(shared.get("steps_skipped") or ()),
+            risks=tuple(Risk(r) for r in shared.get("risks") or () if r in Risk._value2member_map_),
+            language=language,
+            channel=message.channel,
+            country=country,
+            transcript_shared=bool(shared.get("transcript_shared")),
+        )
+        transcript: list[tuple[Author, str]] = []
+        if summary.transcript_shared:
+            lines = await self.engine.transcript(message.conversation_id)
+            transcript = [(Author(author), text) for author, text in lines]
+        return await self.handoff.request(message.conversation_id, summary, transcript)
 
     async def sweep_forever(self) -> None:
         """Pick up conversations whose replica died mid-turn (their lease has expired)."""

@@ -22,6 +22,7 @@ KEYWORD_GROUPS = {
     "danger": ("immediate_danger", False),
     "exit": ("quick_exit", True),
     "language": ("change_language", True),
+    "erase": ("erase_data", True),
 }
 
 

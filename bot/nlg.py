@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 EMERGENCY_KINDS = ("emergency",)
 HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "ncii", "cyber")
+MINORS_KINDS = ("child", "minors_ncii")
 
 
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
@@ -97,12 +98,14 @@ class Renderer:
         catalogs: Catalogs,
         show_unverified: bool,
         helpline: Helpline | None,
+        discreet: bool = False,
     ) -> None:
         self._texts = texts
         self._library = library
         self._catalogs = catalogs
         self._show_unverified = show_unverified
         self._helpline = helpline
+        self._discreet = discreet
 
     def render(self, key: str, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         template = self._texts.responses.get(key)
@@ -114,7 +117,7 @@ class Renderer:
             fields["platform_name"] = _(self._texts.label("platforms", params["platform"] or "other"))
         for use in sorted(template.uses):
             fields.update(getattr(self, f"_fill_{use}")(params, turn))
-        text = _(template.text).format_map(fields)
+        text = _(template.wording(self._discreet)).format_map(fields)
         buttons = [self._button(b, turn) for b in template.buttons]
         buttons[:0] = [self._choice(choice, turn) for choice in params.get("choices") or ()]
         return {"text": text, "buttons": buttons}
@@ -187,6 +190,18 @@ class Renderer:
             lines.append(self._catalogs.gettext(turn.language, fallback))
         return {"helpline_lines": "\n".join(lines)}
 
+    def _fill_minors(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        lines = self._resource_lines(turn, MINORS_KINDS, dated=True, include_international=True)
+        return {"minors_lines": lines or self._fill_helplines(params, turn)["helpline_lines"]}
+
+    def _fill_around_the_clock(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        """Lines open day and night in the person's country, for when the helpline is closed."""
+        lines = self._resource_lines(
+            turn, HELPLINE_KINDS, dated=True, only=lambda r: r.hours is not None and r.hours.always
+        )
+        emergency = self._fill_emergency(params, turn)["emergency_lines"]
+        return {"around_the_clock_lines": "\n".join(filter(None, (emergency, lines)))}
+
     def _hours(self, hours: Hours, language: str) -> str:
         """Opening hours in the person's locale: day names, times and time zone from babel."""
         if hours.always:
@@ -210,12 +225,22 @@ class Renderer:
             text += f", {get_timezone_location(get_timezone(hours.timezone), locale=language)}"
         return text
 
-    def _resource_lines(self, turn: TurnContext, kinds: Sequence[str], *, dated: bool) -> str:
+    def _resource_lines(
+        self,
+        turn: TurnContext,
+        kinds: Sequence[str],
+        *,
+        dated: bool,
+        include_international: bool = False,
+        only: Callable[[Resource], bool] = lambda resource: True,
+    ) -> str:
         """One line per resource we may show; `dated` adds when its number was last checked."""
         resources = [
             r
-            for r in self._library.resources_for(turn.country, kinds, include_international=False)
-            if r.source.verified or self._show_unverified
+            for r in self._library.resources_for(
+                turn.country, kinds, include_international=include_international
+            )
+            if (r.source.verified or self._show_unverified) and only(r)
         ]
         return "\n".join(self._resource_line(r, turn, dated) for r in resources)
 

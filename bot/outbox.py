@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 FAILURES = f"{PREFIX}:delivery:failures"
 METRICS = f"{PREFIX}:metrics"
 KEPT_FAILURES = 1000
+ERASED = "erase_done"  # the reply confirming an erasure
 
 
 class RateLimiter:
@@ -77,11 +78,14 @@ class Outbox:
             if channel is None:
                 await self._failed(conversation_id, item["channel"], "channel is not configured")
             else:
-                requests = channel.render(replies_from_json(item["replies"]))
+                replies = replies_from_json(item["replies"])
+                requests = channel.render(replies)
                 first = await self._store.sent_count(conversation_id)
                 for index in range(first, len(requests)):
                     await self._send(conversation_id, channel, item, requests[index])
                     await self._store.record_sent(conversation_id, index + 1)
+                if any(reply.key == ERASED for reply in replies):
+                    await channel.forget(item["sender"])  # not even the confirmation is remembered
             await self._store.outbox_done(conversation_id)
 
     async def _send(
@@ -89,7 +93,8 @@ class Outbox:
     ) -> None:
         for attempt in range(1, self._max_attempts + 1):
             await self._limiter.wait(f"{channel.name}:all", channel.overall_rate)
-            await self._limiter.wait(f"{channel.name}:{conversation_id}", channel.per_recipient_rate)
+            per_person = f"{channel.name}:{self._pseudonym(conversation_id)}"
+            await self._limiter.wait(per_person, channel.per_recipient_rate)
             try:
                 await channel.send(item["sender"], request, item["inbound"])
             except TransientSendError as error:
@@ -109,6 +114,13 @@ class Outbox:
             else:
                 await self._count(f"sent:{channel.name}")
                 return
+
+    async def forget(self, conversation_id: str) -> None:
+        """Drop this person's failure records (erasure): they carry only a pseudonym, but it is theirs."""
+        pseudonym = self._pseudonym(conversation_id)
+        for raw in await self._store.redis.lrange(FAILURES, 0, -1):
+            if json.loads(raw).get("conversation") == pseudonym:
+                await self._store.redis.lrem(FAILURES, 0, raw)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

@@ -6,6 +6,8 @@ in one go.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import secrets
 from collections.abc import Mapping
@@ -69,6 +71,15 @@ class Settings:
     twilio: TwilioSettings | None = None
     public_url: str | None = None  # how providers reach us; Twilio signs requests over it
     web_chat: bool = True  # the local web chat at / (demos, staff training)
+    handoff_hours: Path | None = None  # the helpline's weekly schedule (YAML); None: always open
+    minutes_per_person: int = 5  # expected wait per person ahead in the queue, until measured
+    encryption_keys: tuple[str, ...] = ()  # Fernet keys, newest first; none: a local key is made
+    discreet: bool = False  # neutral first lines, so a notification preview reveals nothing
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Staff cookies are Secure whenever the public address is HTTPS."""
+        return (self.public_url or "").startswith("https://")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -116,6 +127,13 @@ class Settings:
             _url(env, "PUBLIC_URL", public_url, problems)
         if twilio is not None and public_url is None:
             problems.append("PUBLIC_URL is required with Twilio: its signatures cover the URL")
+        hours = env.get("HANDOFF_HOURS", "").strip()
+        if hours and not Path(hours).is_file():
+            problems.append(f"HANDOFF_HOURS must name the helpline's schedule file, got {hours!r}")
+        keys = tuple(k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip())
+        for index, key in enumerate(keys, start=1):
+            if not _is_fernet_key(key):
+                problems.append(f"ENCRYPTION_KEYS: key {index} is not a Fernet key (32 urlsafe-base64 bytes)")
         settings = cls(
             host=env.get("HOST", "").strip() or defaults.host,
             port=integer("PORT", defaults.port, 1, 65535),
@@ -133,10 +151,21 @@ class Settings:
             twilio=twilio,
             public_url=public_url,
             web_chat=flag("WEB_CHAT", default=True),
+            handoff_hours=Path(hours) if hours else None,
+            minutes_per_person=integer("HANDOFF_MINUTES_PER_PERSON", defaults.minutes_per_person, 1, 240),
+            encryption_keys=keys,
+            discreet=flag("DISCREET_MODE"),
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))
         return settings
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _url(env: Mapping[str, str], name: str, default: str, problems: list[str]) -> str:

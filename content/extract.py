@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import yaml
 
-TRANSLATABLE_KEYS = frozenset({"text", "more", "title", "recap", "description", "label"})
+TRANSLATABLE_KEYS = frozenset({"text", "discreet", "more", "title", "recap", "description", "label"})
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -116,7 +116,10 @@ class Resource:
     source: Source
 
 
-RESOURCE_KINDS = frozenset({"emergency", "gbv_helpline", "cyber", "child", "ncii", "digital_helpline"})
+# minors_ncii: image removal made for images taken before 18 (Take It Down), shown on the minors' route.
+RESOURCE_KINDS = frozenset(
+    {"emergency", "gbv_helpline", "cyber", "child", "ncii", "minors_ncii", "digital_helpline"}
+)
 CONTACT_TYPES = frozenset({"voice", "sms", "whatsapp", "ussd", "email", "web"})
 CAUTIONS = frozenset({"stalkerware"})
 

@@ -12,7 +12,7 @@ import yaml
 
 from content.model import CONTENT_DIR, ContentError
 
-USES = frozenset({"playbook", "step", "emergency", "helplines"})
+USES = frozenset({"playbook", "step", "emergency", "helplines", "minors", "around_the_clock"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,8 +25,12 @@ class Button:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Template:
     text: str
+    discreet: str | None = None  # the wording for discreet mode: nothing alarming in a preview
     uses: frozenset[str] = frozenset()
     buttons: Sequence[Button] = ()
+
+    def wording(self, discreet: bool) -> str:
+        return self.discreet if discreet and self.discreet is not None else self.text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,7 +55,8 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
         for b in raw.get("buttons") or ()
     )
     # Stripped as the extractor strips it, so the text is the catalog's msgid exactly.
-    return Template(text=str(raw["text"]).strip(), uses=uses, buttons=buttons)
+    discreet = str(raw["discreet"]).strip() if "discreet" in raw else None
+    return Template(text=str(raw["text"]).strip(), discreet=discreet, uses=uses, buttons=buttons)
 
 
 @cache

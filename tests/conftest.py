@@ -73,7 +73,7 @@ class Conversation:
         self.replies: list[OutboundMessage] = []
 
     async def say(self, text: str) -> list[str | None]:
-        self.replies = await self.engine.handle(self.id, text, country=self.country)
+        self.replies = (await self.engine.handle(self.id, text, country=self.country)).replies
         return [reply.key for reply in self.replies]
 
     def payload(self, title: str) -> str:

@@ -67,15 +67,46 @@ async def test_yes_means_what_was_asked_last() -> None:
     assert keys(messages) == ["danger_cleared", "menu"]
     messages, _ = await run(Answer(), tracker("deny", {"awaiting": "safety"}))
     assert keys(messages) == ["emergency", "handoff_offer"]
-    messages, slots = await run(Answer(), tracker("affirm", {"awaiting": "handoff"}))
-    assert keys(messages) == ["handoff_recorded"] and slots["handoff_requested"] is True
+    messages, slots = await run(Answer(), tracker("affirm", {"awaiting": "minor", "playbook": "sextortion"}))
+    assert keys(messages) == ["minors_route", "step"] and "minor" in slots["risks"]
+    messages, slots = await run(Answer(), tracker("deny", {"awaiting": "minor", "playbook": "sextortion"}))
+    assert keys(messages) == ["step"] and "minor" not in slots["risks"]
+
+
+async def test_yes_to_a_person_hands_the_gateway_only_what_was_agreed() -> None:
+    slots = {"awaiting": "handoff", "situation": "doxxing", "steps_done": ["save_proof"], "risks": ["danger"]}
+    messages, after = await run(Answer(), tracker("affirm", slots))
+    [request] = messages
+    assert request["response"] is None and after["awaiting"] is None
+    assert request["custom"]["handoff"] == {
+        "situation": "doxxing",
+        "platform": None,
+        "steps_done": ["save_proof"],
+        "steps_skipped": [],
+        "risks": ["danger"],
+        "transcript_shared": False,
+    }
+    share = [{"entity": "share", "value": "chat"}]
+    messages, _ = await run(Answer(), tracker("affirm", slots, entities=share))
+    assert messages[0]["custom"]["handoff"]["transcript_shared"] is True
+
+
+async def test_situations_carry_their_risks_and_images_ask_about_age_first() -> None:
+    messages, slots = await run(StartPlaybook(), tracker("sextortion", entities=[]))
+    assert slots["situation"] == "sextortion" and slots["risks"] == ["ncii"]
+    danger = {"playbook": "sextortion", "risks": ["danger"]}
+    _, slots = await run(StartPlaybook(), tracker("stalking", danger))
+    assert slots["risks"] == ["danger", "stalkerware"]
+    platform = [{"entity": "platform", "value": "instagram"}]
+    messages, slots = await run(StartPlaybook(), tracker("intimate_images", entities=platform))
+    assert keys(messages) == ["playbook_intro", "age_check"] and slots["awaiting"] == "minor"
 
 
 def fallback_event() -> dict[str, Any]:
     return {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
 
 
-async def test_the_fallback_suggests_first_then_offers_the_menu() -> None:
+async def test_the_fallback_suggests_first_then_offers_a_person() -> None:
     ranking = [{"name": "nlu_fallback"}, {"name": "doxxing"}, {"name": "step_done"}, {"name": "stalking"}]
     first = tracker("nlu_fallback", ranking=ranking, events=[fallback_event()])
     messages, _ = await run(Fallback(), first)
@@ -84,4 +115,4 @@ async def test_the_fallback_suggests_first_then_offers_the_menu() -> None:
     second = tracker("nlu_fallback", events=[fallback_event(), {"event": "bot"}, fallback_event()])
     assert consecutive_fallbacks(second) == 2
     messages, _ = await run(Fallback(), second)
-    assert keys(messages) == ["not_understood", "menu"]
+    assert keys(messages) == ["not_understood", "handoff_offer"]

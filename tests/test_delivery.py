@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept, TransientSendError
@@ -17,6 +18,7 @@ from bot.gateway import Gateway
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.outbox import FAILURES, Outbox
 from bot.privacy import Pseudonymizer
+from bot.sealing import Sealer
 
 
 class RecordingChannel:
@@ -61,11 +63,15 @@ def message(text: str, sender: str | None = None) -> InboundMessage:
 
 
 PSEUDONYM = Pseudonymizer(hashlib.sha256(b"test").digest())
+SEALER = Sealer.from_keys([Fernet.generate_key().decode()])
 
 
 def gateway(engine: Engine, redis: Redis, channel: RecordingChannel) -> Gateway:
     return Gateway(
-        engine=engine, store=ConversationStore(redis), channels={channel.name: channel}, pseudonym=PSEUDONYM
+        engine=engine,
+        store=ConversationStore(redis, sealer=SEALER),
+        channels={channel.name: channel},
+        pseudonym=PSEUDONYM,
     )
 
 
@@ -74,7 +80,7 @@ async def deliver_to_a_provider_that_is_down(
 ) -> tuple[RecordingChannel, ConversationStore, InboundMessage]:
     """One committed reply, delivered to a channel that fails every time."""
     channel = RecordingChannel(failing=True)
-    store = ConversationStore(redis)
+    store = ConversationStore(redis, sealer=SEALER)
     outbox = Outbox(
         store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=attempts, base_delay=0.01
     )
@@ -123,7 +129,7 @@ async def test_a_message_left_by_a_dead_replica_is_answered_once(
 
     await gw.drain(conversation)  # what the sweeper of any replica does once the lease expired
 
-    assert [text for _, text in channel.sent] == [reply.text for reply in ran]
+    assert [text for _, text in channel.sent] == [reply.text for reply in ran.replies]
     tracker = await engine._dialogue.tracker_store.retrieve(conversation)
     user_turns = [e for e in tracker.events if getattr(e, "message_id", None) == inbound.provider_id]
     assert len(user_turns) == 1  # the turn was not run a second time
@@ -147,7 +153,7 @@ async def test_the_sweeper_picks_up_stored_messages_nobody_is_draining(
 
 async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_redis: Redis) -> None:
     channel = RecordingChannel()
-    store = ConversationStore(gateway_redis)
+    store = ConversationStore(gateway_redis, sealer=SEALER)
     outbox = Outbox(store=store, channels={"test": channel}, pseudonym=PSEUDONYM)
     inbound = message("hi")
     await store.accept(inbound)

@@ -92,7 +92,7 @@ def test_without_a_checked_number_the_person_is_told_so_honestly() -> None:
 
 def test_the_organisations_own_helpline_comes_first() -> None:
     helpline = Helpline(name="Safe Line", contact="+1 555 0100")
-    text = renderer(helpline=helpline).render("handoff_recorded", {}, ENGLISH_IN)["text"]
+    text = renderer(helpline=helpline).render("other_help", {}, ENGLISH_IN)["text"]
     assert "- Safe Line: +1 555 0100" in text.splitlines()
 
 
@@ -138,11 +138,9 @@ def test_button_payloads_are_compact_and_stable() -> None:
 def test_helplines_say_when_their_number_was_checked_in_the_persons_locale() -> None:
     helplines = [r for r in load_library().resources if r.country == "US" and r.kind == "gbv_helpline"]
     checked = next(r.source.checked for r in helplines if r.source.verified and r.source.checked)
-    text = renderer().render("handoff_recorded", {}, TurnContext(language="en", country="US", channel="t"))[
-        "text"
-    ]
+    text = renderer().render("other_help", {}, TurnContext(language="en", country="US", channel="t"))["text"]
     assert f"checked {checked.strftime('%b')} {checked.day}, {checked.year}" in text
-    spanish = renderer().render("handoff_recorded", {}, TurnContext(language="es", country="US", channel="t"))
+    spanish = renderer().render("other_help", {}, TurnContext(language="es", country="US", channel="t"))
     assert f"{checked.day} {checked.strftime('%b').lower()} {checked.year}" in spanish["text"]
 
 
@@ -156,5 +154,5 @@ def test_helplines_say_when_their_number_was_checked_in_the_persons_locale() -> 
 )
 def test_opening_hours_are_written_for_the_persons_locale(language: str, expected: str) -> None:
     turn = TurnContext(language=language, country="GB", channel="t")
-    text = renderer(show_unverified=True).render("handoff_recorded", {}, turn)["text"]
+    text = renderer(show_unverified=True).render("other_help", {}, turn)["text"]
     assert expected in text

@@ -84,6 +84,24 @@ form.addEventListener("submit", (event) => {
   send(text);
 });
 
+// What a helpline person writes arrives without a request of ours: fetch it by long polling.
+async function pollUpdates() {
+  for (;;) {
+    const polled = sender;
+    try {
+      const response = await fetch("/webhooks/web/webhook/updates?sender=" + encodeURIComponent(polled));
+      if (!response.ok) throw new Error(String(response.status));
+      const replies = await response.json();
+      if (polled !== sender) continue;  // restarted while waiting: these belong to the old chat
+      for (const reply of replies) show("bot", reply.text, reply.buttons);
+      if (replies.length) await renderPreview(replies);
+    } catch (error) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
+}
+pollUpdates();
+
 document.getElementById("restart").addEventListener("click", () => {
   sender = newSender();
   log.replaceChildren();

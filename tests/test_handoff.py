@@ -1,0 +1,277 @@
+"""Handoff to a person: the queue's order, atomic claims, the summary, the person's side in every state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from cryptography.fernet import Fernet
+from redis.asyncio import Redis
+
+from bot.app import GATEWAY, create_app
+from bot.engine import Engine
+from bot.gateway import Gateway
+from bot.handoff.desk import Conflict, Desk, NotAllowed
+from bot.handoff.hours import DAYS, Schedule
+from bot.handoff.model import Author, Risk, Summary, TicketState
+from bot.handoff.staff import Role, Staff
+from bot.messages import OutboundMessage
+from bot.privacy import Pseudonymizer
+from bot.sealing import Sealer
+from bot.settings import Settings
+
+HANDOFF_REDIS_URL = "redis://127.0.0.1:6379/8"
+WEBHOOK = "/webhooks/rest/webhook"
+AMINA = Staff(name="amina", display_name="Amina", role=Role.AGENT)
+BEN = Staff(name="ben", display_name="Ben", role=Role.AGENT)
+SUPERVISOR = Staff(name="sam", display_name="Sam", role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+async def handoff_redis() -> AsyncIterator[Redis]:
+    client = Redis.from_url(HANDOFF_REDIS_URL)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.close()
+
+
+class Recorder:
+    """What the desk would send to people, by conversation."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, OutboundMessage]] = []
+
+    async def __call__(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
+        self.sent += [(conversation_id, reply) for reply in replies]
+
+
+def render(key: str, language: str, country: str | None, params: dict[str, Any]) -> OutboundMessage:
+    return OutboundMessage(text=f"{key}:{language}:{sorted(params.items())}", key=key)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def desk(handoff_redis: Redis, recorder: Recorder) -> Desk:
+    return Desk(
+        handoff_redis,
+        sealer=Sealer.from_keys([Fernet.generate_key().decode()]),
+        pseudonym=Pseudonymizer(b"k" * 32),
+        render=render,
+        deliver=recorder,
+        retention_seconds=3600,
+    )
+
+
+async def test_the_queue_serves_danger_first_then_minors_then_images_then_the_rest(desk: Desk) -> None:
+    order = [
+        ("plain-1", ()),
+        ("ncii", (Risk.NCII,)),
+        ("danger", (Risk.STALKERWARE, Risk.DANGER)),
+        ("plain-2", ()),
+        ("minor", (Risk.MINOR, Risk.NCII)),
+    ]
+    ids = {}
+    for name, risks in order:
+        ids[(await desk.enqueue(f"rest:{name}", Summary(risks=risks))).id] = name
+        await asyncio.sleep(0.01)
+    assert [ids[t.id] for t in await desk.queue()] == ["danger", "minor", "ncii", "plain-1", "plain-2"]
+    first_plain = next(t for t, n in ids.items() if n == "plain-1")
+    assert await desk.position(first_plain) == 4
+
+
+async def test_two_staff_racing_for_one_conversation_one_wins(desk: Desk, recorder: Recorder) -> None:
+    ticket = await desk.enqueue("telegram:42", Summary(language="sw"))
+    results = await asyncio.gather(
+        desk.claim(ticket.id, AMINA), desk.claim(ticket.id, BEN), return_exceptions=True
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    winner = next(r for r in results if not isinstance(r, BaseException))
+    assert winner.state is TicketState.WITH_STAFF and winner.staff in {"amina", "ben"}
+    assert await desk.queue() == [] and [t.id for t in await desk.active()] == [ticket.id]
+    assert [(c, m.key) for c, m in recorder.sent] == [("telegram:42", "handoff_joined")]
+    assert "sw" in recorder.sent[0][1].text  # told in their language
+
+
+async def test_only_the_holder_or_a_supervisor_acts_on_a_conversation(desk: Desk) -> None:
+    ticket = await desk.enqueue("telegram:7", Summary())
+    await desk.claim(ticket.id, AMINA)
+    with pytest.raises(NotAllowed):
+        await desk.send(ticket.id, BEN, "hello")
+    await desk.send(ticket.id, SUPERVISOR, "hello from a supervisor")
+    await desk.transfer(ticket.id, AMINA, BEN)
+    with pytest.raises(NotAllowed):
+        await desk.note(ticket.id, AMINA, "not mine any more")
+    await desk.close(ticket.id, BEN, "resolved")
+    closed = await desk.ticket(ticket.id)
+    assert closed is not None and closed.state is TicketState.CLOSED and closed.outcome == "resolved"
+    log = await desk.log(ticket.id)
+    assert [e.author for e in log].count(Author.STAFF) == 1
+    assert any(e.text == "transferred:ben" for e in log)
+    assert [a.action for a in await desk.audit_log()][:3] == ["close:resolved", "transfer:ben", "claim"]
+    assert (await desk.stats()).handled_today == 1
+
+
+async def test_summaries_logs_and_addresses_are_sealed_at_rest(desk: Desk, handoff_redis: Redis) -> None:
+    ticket = await desk.enqueue(
+        "twilio:+254700111222",
+        Summary(situation="doxxing", safe_contact="after 6pm Kilimanjaro"),
+        [(Author.PERSON, "my neighbour Zanzibarcode posted my address")],
+    )
+    await desk.claim(ticket.id, AMINA)
+    await desk.note(ticket.id, AMINA, "note Quetzalword")
+    dump = await _dump(handoff_redis)
+    for secret in ("+254700111222", "Kilimanjaro", "Zanzibarcode", "Quetzalword", "doxxing"):
+        assert secret not in dump
+    assert next(e.text for e in await desk.log(ticket.id)).startswith("my neighbour")
+
+
+async def test_erasing_leaves_only_the_fact(desk: Desk, handoff_redis: Redis) -> None:
+    conversation = "telegram:555"
+    ticket = await desk.enqueue(conversation, Summary(situation="stalking"), [(Author.PERSON, "hello")])
+    await desk.claim(ticket.id, AMINA)
+    await desk.erase(conversation)
+    erased = await desk.ticket(ticket.id)
+    assert erased is not None and erased.erased and erased.state is TicketState.CLOSED
+    assert erased.summary == Summary() and await desk.log(ticket.id) == []
+    assert await desk.open_ticket(conversation) is None
+    pseudonym = Pseudonymizer(b"k" * 32)(conversation)
+    assert pseudonym not in await _dump(handoff_redis)
+
+
+async def test_events_reach_every_subscriber(desk: Desk) -> None:
+    received: list[dict[str, Any]] = []
+
+    async def listen() -> None:
+        async for event in desk.events():
+            received.append(event)
+            if len(received) == 2:
+                return
+
+    listener = asyncio.create_task(listen())
+    await asyncio.sleep(0.1)
+    ticket = await desk.enqueue("web:1", Summary())
+    await desk.claim(ticket.id, AMINA)
+    await asyncio.wait_for(listener, 5)
+    assert [(e["type"], e["ticket"]) for e in received] == [("queued", ticket.id), ("claimed", ticket.id)]
+
+
+async def _dump(redis: Redis) -> str:
+    """Every key and value in the database, as text."""
+    parts = []
+    async for key in redis.scan_iter():
+        parts.append(key.decode(errors="replace"))
+        kind = (await redis.type(key)).decode()
+        if kind == "string":
+            values = [await redis.get(key)]
+        elif kind == "hash":
+            values = [v for pair in (await redis.hgetall(key)).items() for v in pair]
+        elif kind == "list":
+            values = await redis.lrange(key, 0, -1)
+        elif kind == "set":
+            values = list(await redis.smembers(key))
+        else:
+            values = [m for m, _ in await redis.zrange(key, 0, -1, withscores=True)]
+        parts += [
+            v.decode(errors="replace") if isinstance(v, bytes) else str(v) for v in values if v is not None
+        ]
+    return "\n".join(parts)
+
+
+# --- the person's side, through the REST channel and the real engine ---
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings, engine: Engine, handoff_redis: Redis) -> TestClient:
+    return await aiohttp_client(create_app(settings, engine, handoff_redis))
+
+
+async def say(client: TestClient, sender: str, text: str) -> list[dict[str, Any]]:
+    metadata = {"country": "KE", "language": "en"}
+    response = await client.post(WEBHOOK, json={"sender": sender, "message": text, "metadata": metadata})
+    assert response.status == 200
+    body: list[dict[str, Any]] = await response.json()
+    return body
+
+
+def button(replies: list[dict[str, Any]], title: str) -> str:
+    for reply in replies:
+        for choice in reply["buttons"]:
+            if choice["title"] == title:
+                return str(choice["payload"])
+    raise AssertionError(f"no button {title!r}")
+
+
+async def test_a_person_who_agrees_is_queued_with_the_summary_they_agreed_to(client: TestClient) -> None:
+    gateway: Gateway = client.app[GATEWAY]
+    sender = "person-summary"
+    replies = await say(client, sender, "/intimate_images")
+    replies = await say(client, sender, '/inform_platform{"platform": "instagram"}')
+    assert replies[-1]["text"].startswith("One question first")
+    replies = await say(client, sender, button(replies, "Yes"))  # under 18
+    assert any("Take It Down" in r["text"] for r in replies)
+    replies = await say(client, sender, button(replies, "Done"))
+    replies = await say(client, sender, button(replies, "Skip"))
+    replies = await say(client, sender, "I want to talk to a real person")
+    replies = await say(client, sender, button(replies, "Yes, share this chat"))
+    assert replies[-1]["text"].startswith("You're number 1 in line")
+    [ticket] = await gateway.desk.queue()
+    summary = ticket.summary
+    assert summary.situation == "intimate_images" and summary.channel == "rest" and summary.country == "KE"
+    assert set(summary.risks) == {Risk.NCII, Risk.MINOR} and summary.transcript_shared
+    assert len(summary.steps_done) == 1 and len(summary.steps_skipped) == 1
+    log = await gateway.desk.log(ticket.id)
+    assert (Author.PERSON, "I want to talk to a real person") in [(e.author, e.text) for e in log]
+
+
+async def test_while_queued_messages_go_to_staff_not_to_the_bot(client: TestClient) -> None:
+    gateway: Gateway = client.app[GATEWAY]
+    sender = "person-queued"
+    replies = await say(client, sender, "talk to a person")
+    replies = await say(client, sender, button(replies, "Yes"))
+    [ticket] = await gateway.desk.queue()
+    assert not ticket.summary.transcript_shared and await gateway.desk.log(ticket.id) == []
+    replies = await say(client, sender, "menu")  # would open the menu; here it is for the helpline
+    assert [r["text"] for r in replies] == [
+        "Saved for the helpline. You're number 1 in line (about 5 minutes)."
+    ]
+    assert [e.text for e in await gateway.desk.log(ticket.id)] == ["menu"]
+    replies = await say(client, sender, button(replies, "Cancel"))
+    assert replies[0]["text"].startswith("Okay, you've left the line")
+    assert await gateway.desk.queue() == []
+    replies = await say(client, sender, "menu")
+    assert replies[-1]["text"].startswith("What is happening?")
+
+
+async def test_out_of_hours_the_person_may_leave_a_message_with_a_safe_time(
+    aiohttp_client: Any, settings: Settings, engine: Engine, handoff_redis: Redis, tmp_path: Path
+) -> None:
+    hours = tmp_path / "hours.yml"
+    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]  # open three days from now only
+    hours.write_text(f'timezone: UTC\nweekly:\n  {other_day}: ["09:00-17:00"]\n')
+    assert not Schedule.load(hours).is_open(datetime.now(timezone.utc))
+    client = await aiohttp_client(create_app(replace(settings, handoff_hours=hours), engine, handoff_redis))
+    gateway: Gateway = client.app[GATEWAY]
+    sender = "person-night"
+    replies = await say(client, sender, "talk to a person")
+    replies = await say(client, sender, button(replies, "Yes"))
+    assert replies[-1]["text"].startswith("The helpline is closed right now.")
+    replies = await say(client, sender, button(replies, "Leave a message"))
+    replies = await say(client, sender, "Please call me about the fake profile")
+    assert replies[-1]["text"].startswith("When and how is it safe")
+    replies = await say(client, sender, "weekdays after 6pm, in this chat")
+    assert replies[-1]["text"].startswith("Thank you. Your message is saved")
+    [task] = await gateway.desk.follow_ups()
+    assert task.summary.safe_contact == "weekdays after 6pm, in this chat"
+    assert [e.text for e in await gateway.desk.log(task.id)] == ["Please call me about the fake profile"]
+    assert await gateway.desk.queue() == []
