@@ -275,3 +275,28 @@ async def test_out_of_hours_the_person_may_leave_a_message_with_a_safe_time(
     assert task.summary.safe_contact == "weekdays after 6pm, in this chat"
     assert [e.text for e in await gateway.desk.log(task.id)] == ["Please call me about the fake profile"]
     assert await gateway.desk.queue() == []
+
+
+async def test_without_redis_the_console_works_in_memory_with_a_demo_login(
+    aiohttp_client: Any, settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = await aiohttp_client(create_app(settings, engine))  # no Redis: the embedded default
+    printed = capsys.readouterr().out
+    password = printed.split("demo staff login for /console (shown once): demo / ")[1].split()[0]
+    form = await (await client.get("/console")).text()
+    csrf = form.split('name="csrf" value="')[1].split('"')[0]
+    signed_in = await client.post(
+        "/console/login", data={"csrf": csrf, "name": "demo", "password": password}, allow_redirects=False
+    )
+    assert signed_in.status == 303
+    events = await client.get("/console/events")
+    replies = await say(client, "embedded-person", "talk to a person")
+    await say(client, "embedded-person", button(replies, "Yes"))
+
+    async def queued_event() -> None:
+        while b'"type": "queued"' not in (line := await events.content.readline()):
+            assert line, "the event stream ended"
+
+    await asyncio.wait_for(queued_event(), 5)  # pub/sub works in memory too
+    board = await (await client.get("/console/api/board")).json()
+    assert len(board["queue"]) == 1
