@@ -8,7 +8,8 @@ Every path runs the same scripted turns on the same English models and action se
 - Telegram, WhatsApp, Twilio SMS: verified webhook posts (secret token, HMAC, Twilio signature),
   timed until the provider's fake server receives the first reply (Twilio's pacing of one SMS per
   second per number is lifted here to measure the pipeline, not the pacing);
-- rasa run: stock `rasa run` with its REST channel on a model trained from the same data.
+- rasa run: stock `rasa run` with its REST channel on a model trained from the same data (its
+  trackers in Redis too when REDIS_URL is set).
 Conversations run closed-loop (next message after the reply) with `--concurrency` in parallel.
 """
 
@@ -21,6 +22,7 @@ import hmac
 import itertools
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -31,8 +33,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 import aiohttp
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
@@ -90,6 +95,18 @@ async def closed_loop(
     return samples, time.perf_counter() - started
 
 
+def rest_say(session: aiohttp.ClientSession, url: str, metadata: dict[str, Any] | None = None) -> Say:
+    """A Rasa-style REST webhook (ours or stock `rasa run`'s): one POST, the replies in the response."""
+
+    async def say(conversation: str, text: str) -> None:
+        body = {"sender": conversation, "message": text, **({"metadata": metadata} if metadata else {})}
+        async with session.post(url, json=body) as response:
+            assert response.status == 200, response.status
+            await response.read()
+
+    return say
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -97,11 +114,13 @@ def free_port() -> int:
 
 
 class RasaRun:
-    """Stock `rasa run` on a model trained from the same data (NLU + dialogue in one model)."""
+    """Stock `rasa run` on a model trained from the same data (NLU + dialogue in one model);
+    with `redis_url`, its trackers live in that Redis db, as a production deployment keeps them."""
 
-    def __init__(self, action_server_url: str) -> None:
+    def __init__(self, action_server_url: str, redis_url: str | None = None) -> None:
         self.port = free_port()
         self._action_server_url = action_server_url
+        self._redis_url = redis_url
         self._folder = Path(tempfile.mkdtemp(prefix="bench-rasa-"))
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -114,13 +133,31 @@ class RasaRun:
             cwd=ROOT, env=env, check=True, capture_output=True,
         )  # fmt: skip
         endpoints = self._folder / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: {self._action_server_url}\n")
+        endpoints.write_text(yaml.safe_dump(self._endpoints()))
         self._process = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--model", str(self._folder / "combined.tar.gz"),
              "--port", str(self.port), "--endpoints", str(endpoints), "--quiet"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         return self
+
+    def _endpoints(self) -> dict[str, Any]:
+        endpoints: dict[str, Any] = {"action_endpoint": {"url": self._action_server_url}}
+        if self._redis_url:
+            redis = urlparse(self._redis_url)
+            endpoints["tracker_store"] = {
+                "type": "redis",
+                "url": redis.hostname or "localhost",
+                "port": redis.port or 6379,
+                "db": int(redis.path.strip("/") or 0),
+                "password": redis.password,
+            }
+        return endpoints
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
 
     async def ready(self) -> None:
         async with aiohttp.ClientSession() as session:
@@ -138,6 +175,7 @@ class RasaRun:
         if self._process is not None:
             self._process.terminate()
             self._process.wait(timeout=30)
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
@@ -183,12 +221,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     chat_of: dict[str, int] = {}
 
     async with aiohttp.ClientSession() as session:
-
-        async def rest(conversation: str, text: str) -> None:
-            body = {"sender": conversation, "message": text, "metadata": {"language": "en"}}
-            async with session.post(f"{base}/webhooks/rest/webhook", json=body) as response:
-                assert response.status == 200, response.status
-                await response.read()
+        rest = rest_say(session, f"{base}/webhooks/rest/webhook", {"language": "en"})
 
         async def telegram_webhook(conversation: str, text: str) -> None:
             chat = chat_of.setdefault(conversation, next(chats))
@@ -250,15 +283,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         results["Twilio SMS webhook->reply"] = await closed_loop(sms_webhook, *shape)
 
         if not args.skip_rasa_run:
-            with RasaRun(settings.action_server_url) as rasa_run:
+            with RasaRun(settings.action_server_url, settings.redis_url) as rasa_run:
                 await rasa_run.ready()
-
-                async def stock(conversation: str, text: str) -> None:
-                    url = f"http://127.0.0.1:{rasa_run.port}/webhooks/rest/webhook"
-                    async with session.post(url, json={"sender": conversation, "message": text}) as response:
-                        assert response.status == 200
-                        await response.read()
-
+                stock = rest_say(session, f"http://127.0.0.1:{rasa_run.port}/webhooks/rest/webhook")
                 await closed_loop(stock, 2, len(SCRIPT), 1)
                 results["rasa run REST (stock)"] = await closed_loop(stock, *shape)
 
