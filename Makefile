@@ -14,7 +14,7 @@ CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
-.PHONY: help setup run serve chat train test test-fast lint i18n i18n-update i18n-check validate nlu-report bench clean
+.PHONY: help setup run serve chat train test test-fast lint i18n i18n-update i18n-check validate nlu-report bench bench-long fuzz soak clean
 
 help:
 	@echo "make run      start the assistant (REST on :5005) with its action server"
@@ -24,6 +24,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make i18n-update   extract texts into locales/ after changing content or code"
 	@echo "make nlu-report    held-out NLU accuracy per language into reports/"
+	@echo "make soak     faults under load through nginx and 2 replicas, ~10 min (SOAK=--quick: ~3 min)"
 
 $(STAMP): pyproject.toml constraints.txt scripts/find-python310
 	@py=$$(scripts/find-python310) || exit 1; \
@@ -85,8 +86,17 @@ test: setup train lint validate i18n-check
 nlu-report: setup train
 	$(RASA_ENV) $(PY) -m bot evaluate
 
+fuzz: setup train
+	FUZZ_EXAMPLES=10000 $(RASA_ENV) $(PY) -m pytest tests/test_fuzz.py
+
 bench: setup train
-	$(RASA_ENV) $(PY) -m bench.channels
+	$(RASA_ENV) $(PY) -m bench
+
+bench-long: setup train
+	$(RASA_ENV) $(PY) -m bench --soak-minutes 10 --train
+
+soak: setup train
+	$(RASA_ENV) $(PY) -m bench.faults $(SOAK)
 
 clean:
 	rm -rf models .rasa results

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import sys
 import time
@@ -32,8 +31,10 @@ from bot.engine import Engine
 from bot.handoff.hours import ScheduleError
 from bot.handoff.staff import Role, StaffError, StaffStore
 from bot.language import Detector
+from bot.logs import AccessLog, configure_logging
 from bot.messages import Choice, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
+from bot.ops import SHUTDOWN_TIMEOUT_SECONDS
 from bot.outbox import FAILURES, METRICS
 from bot.settings import ROOT, Settings, SettingsError
 
@@ -49,7 +50,7 @@ def serve(settings: Settings) -> None:
     engine = Engine.load(settings)
     try:
         app = create_app(settings, engine)
-    except ScheduleError as error:
+    except (ScheduleError, SettingsError) as error:
         sys.exit(str(error))
     print(f"SafeSpaces is listening on http://{settings.host}:{settings.port}")
     print(f"  REST channel: POST http://{settings.host}:{settings.port}/webhooks/rest/webhook")
@@ -60,7 +61,14 @@ def serve(settings: Settings) -> None:
     print(f"  action server: {settings.action_server_url}")
     print(f"  storage: {'Redis' if settings.redis_url else 'in memory (set REDIS_URL for Redis)'}")
     print(f"  staff console: http://{settings.host}:{settings.port}/console")
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=AccessLog,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+    )
 
 
 def run(settings: Settings) -> None:
@@ -224,9 +232,8 @@ def main(argv: list[str] | None = None) -> None:
     staff_remove = staff_actions.add_parser("remove", help="remove a staff member and end their sessions")
     staff_remove.add_argument("name")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
     settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
     match args.command:
         case "run":
             run(settings)

@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 
 import fakeredis
 from aiohttp import web
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot import webchat
 from bot.channels.base import Channel
@@ -22,9 +26,10 @@ from bot.handoff.console import setup_console
 from bot.handoff.hours import Schedule
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import StaffStore
+from bot.ops import setup_ops
 from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,11 @@ SETTINGS = web.AppKey("settings", Settings)
 def connect_redis(settings: Settings) -> Redis:
     """Redis when configured; otherwise the same code on an in-memory Redis (the embedded default)."""
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url)
+        # After Redis restarts, every pooled connection is dead: a command that meets one is sent once
+        # more on a new connection instead of failing (a webhook's 500, a delivered reply kept as failed).
+        return Redis.from_url(
+            settings.redis_url, retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError]
+        )
     return fakeredis.aioredis.FakeRedis()
 
 
@@ -45,7 +54,7 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
         redis, sealer=Sealer.from_settings(settings), retention_seconds=settings.retention_days * 24 * 3600
     )
     channels: dict[str, Channel] = {c.name: c for c in configured_channels(settings, redis)}
-    pseudonym = Pseudonymizer(hashlib.sha256(settings.secret_key.encode()).digest())
+    pseudonym = Pseudonymizer(hashlib.sha256(_secret_key(settings).encode()).digest())
     schedule = Schedule.load(settings.handoff_hours) if settings.handoff_hours else Schedule.always_open()
     gateway = Gateway(
         engine=engine,
@@ -59,6 +68,13 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[GATEWAY] = gateway
+    setup_ops(
+        app,
+        engine=engine,
+        redis=redis,
+        metrics=gateway.metrics,
+        action_server_url=settings.action_server_url,
+    )
     for channel in channels.values():
         app.router.add_routes(channel.routes(gateway.accept))
     if settings.web_chat:
@@ -85,6 +101,19 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _secret_key(settings: Settings) -> str:
+    """Pseudonyms key handoff records in Redis: every replica, and the next start, must agree on them.
+    In memory nothing outlives the process, so a key of its own is enough."""
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.redis_url:
+        raise SettingsError(
+            "SECRET_KEY is required with REDIS_URL (make one: "
+            "python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return secrets.token_hex(32)
 
 
 async def _first_staff_login(settings: Settings, staff: StaffStore) -> None:

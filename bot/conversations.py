@@ -59,6 +59,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# KEYS: inbox, outbox, pending set; ARGV: conversation id. One step, so a message accepted meanwhile
+# (its RPUSH and SADD are one step too) is never left in an inbox that no sweeper looks at.
+_SETTLE = """
+if redis.call('LLEN', KEYS[1]) == 0 and redis.call('LLEN', KEYS[2]) == 0 then
+  return redis.call('SREM', KEYS[3], ARGV[1])
+end
+return 0
+"""
 
 
 def _key(kind: str, conversation_id: str) -> str:
@@ -116,6 +124,10 @@ class ConversationStore:
             conversation,
         )
         return bool(stored)
+
+    @property
+    def lease_seconds(self) -> float:
+        return self._lease_ms / 1000
 
     async def try_lease(self, conversation_id: str) -> str | None:
         token = secrets.token_hex(16)
@@ -211,8 +223,8 @@ class ConversationStore:
 
     async def settle(self, conversation_id: str) -> None:
         """Forget a conversation in the pending set once it has no work (re-checked on accept)."""
-        if not await self.has_work(conversation_id):
-            await self.redis.srem(PENDING, conversation_id)
+        inbox, outbox = _key("inbox", conversation_id), _key("outbox", conversation_id)
+        await self.redis.eval(_SETTLE, 3, inbox, outbox, PENDING, conversation_id)
 
     async def pending(self) -> list[str]:
         return [m.decode() for m in await self.redis.smembers(PENDING)]

@@ -6,6 +6,7 @@ replaced without touching channels, handoff or content.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,14 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
-from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.log_utils import configure_structlog
 
 from bot import rasa_speedups
+from bot.action_endpoint import ActionCallFailed, ActionEndpoint, ActionServerUnavailable
+from bot.history import HISTORY_TURNS, compacted
 from bot.i18n import Catalogs
 from bot.keywords import Keywords
 from bot.messages import Choice, OutboundMessage
@@ -99,25 +102,39 @@ def _redis_parts(url: str) -> dict[str, Any]:
 
 
 class SealedRedisTrackerStore(RedisTrackerStore):  # type: ignore[misc]  # Rasa ships no types
-    """Rasa's Redis tracker store, but what it SETs is a sealed token and what it GETs is opened.
+    """Rasa's Redis tracker store, but what it SETs is a sealed token and what it GETs is opened, and
+    what it stores is only the latest turns (bot/history.py).
 
     Saving and both retrieve paths (`retrieve`, `retrieve_full_tracker`) go through these two.
     """
 
-    def __init__(self, domain: Domain, *, sealer: Sealer, **kwargs: Any) -> None:
+    def __init__(
+        self, domain: Domain, *, sealer: Sealer, history_turns: int = HISTORY_TURNS, **kwargs: Any
+    ) -> None:
         super().__init__(domain, **kwargs)
         self._sealer = sealer
+        self._history_turns = history_turns
+
+    async def save(self, tracker: Any, timeout: float | None = None) -> None:
+        """Overwrite without Rasa's read-and-merge, which exists so that saving the latest session
+        (all `retrieve` returns) keeps older ones: we keep none. The conversation's lock means
+        `tracker` is what is stored plus this turn."""
+        await self.stream_events(tracker)
+        key = self.key_prefix + tracker.sender_id
+        self.red.set(key, self.serialise_tracker(tracker), ex=timeout or self.record_exp)
 
     def serialise_tracker(self, tracker: Any) -> str:
+        dialogue = Dialogue(tracker.sender_id, compacted(tracker, self._history_turns))
         # decode_responses=True on Rasa's client: store the (ASCII) token as text
-        return self._sealer.seal(super().serialise_tracker(tracker)).decode()
+        return self._sealer.seal(json.dumps(dialogue.as_dict())).decode()
 
     def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> Any:
         return super().deserialise_tracker(sender_id, self._sealer.open(serialised_tracker))
 
 
-def _stores(settings: Settings) -> tuple[TrackerStore, LockStore]:
-    """Trackers (sealed) and locks in Redis when configured, else in memory (the embedded default).
+def _stores(settings: Settings, history_turns: int) -> tuple[TrackerStore, LockStore]:
+    """Trackers (sealed, compacted) and locks in Redis when configured, else in memory (the embedded
+    default).
 
     The domain is filled in by `Agent.load` from the model itself.
     """
@@ -128,6 +145,7 @@ def _stores(settings: Settings) -> tuple[TrackerStore, LockStore]:
     tracker_store = SealedRedisTrackerStore(
         domain,
         sealer=Sealer.from_settings(settings),
+        history_turns=history_turns,
         record_exp=settings.retention_days * 24 * 3600,
         key_prefix="safespaces",
         **parts,
@@ -157,7 +175,7 @@ class Engine:
         self.default_turn = default_turn
 
     @classmethod
-    def load(cls, settings: Settings) -> Engine:
+    def load(cls, settings: Settings, *, history_turns: int = HISTORY_TURNS) -> Engine:
         quiet_rasa()
         rasa_speedups.apply()
         dialogue_path = settings.models_dir / DIALOGUE_MODEL
@@ -179,14 +197,14 @@ class Engine:
             path.name.removeprefix(NLU_MODEL_PREFIX).removesuffix(".tar.gz"): Agent.load(path)
             for path in nlu_paths
         }
-        tracker_store, lock_store = _stores(settings)
+        tracker_store, lock_store = _stores(settings, history_turns)
         dialogue = Agent.load(
             dialogue_path,
             generator=CatalogNLG(renderer, default_turn),
             tracker_store=tracker_store,
             lock_store=lock_store,
             # Our actions need no domain: don't serialise it into every action call.
-            action_endpoint=EndpointConfig(settings.action_server_url, enable_selective_domain=True),
+            action_endpoint=ActionEndpoint(settings.action_server_url, enable_selective_domain=True),
         )
         keywords = {lang: Keywords.load(NLU_DATA / lang / "keywords.yml") for lang in nlu}
         vocabularies = {lang: training_vocabulary(NLU_DATA / lang) for lang in nlu}
@@ -287,6 +305,9 @@ class Engine:
 
         With `replay`, a message the tracker already holds (a turn that ran before its replica died)
         is not run again: its recorded replies are returned instead.
+
+        Raises ActionServerUnavailable when a custom action could not run (nothing of the turn is
+        recorded, so it can run again).
         """
         if replay and message_id is not None:
             recorded = await self._recorded_replies(conversation_id, message_id)
@@ -309,11 +330,15 @@ class Engine:
             input_channel=channel,
             message_id=message_id,
         )
-        await self._dialogue.handle_message(message)
+        try:
+            await self._dialogue.handle_message(message)
+        except ActionCallFailed as failure:  # the tracker was not saved: the turn can run again
+            raise ActionServerUnavailable(str(failure)) from failure
         return _turn(collector.messages)
 
     async def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
-        """The conversation so far as (person|bot, text), without button presses; shared only with consent."""
+        """The conversation's latest turns (bot/history.py) as (person|bot, text), without button
+        presses; shared only with consent."""
         tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
         lines: list[tuple[str, str]] = []
         for event in tracker.events if tracker is not None else ():

@@ -13,6 +13,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from redis.exceptions import RedisError
+
+from bot.action_endpoint import ActionServerUnavailable
 from bot.channels.base import Channel
 from bot.commands import Commands
 from bot.conversations import ConversationStore
@@ -23,6 +26,7 @@ from bot.handoff.hours import Schedule
 from bot.handoff.model import Author, Risk, Summary
 from bot.language import Detector, decide
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.metrics import Metrics
 from bot.nlg import parse_payload
 from bot.outbox import METRICS, Outbox
 from bot.preferences import PreferenceStore
@@ -62,11 +66,13 @@ class Gateway:
         pseudonym: Pseudonymizer,
         schedule: Schedule | None = None,
         minutes_per_person: int = 5,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.channels = channels
-        self.outbox = Outbox(store=store, channels=channels, pseudonym=pseudonym)
+        self.metrics = metrics or Metrics()
+        self.outbox = Outbox(store=store, channels=channels, pseudonym=pseudonym, metrics=self.metrics)
         self.preferences = PreferenceStore(store.redis, store.retention_seconds, store.sealer)
         self.desk = Desk(
             store.redis,
@@ -75,6 +81,7 @@ class Gateway:
             render=engine.render,
             deliver=self.deliver,
             retention_seconds=store.retention_seconds,
+            metrics=self.metrics,
         )
         self.handoff = HandoffFlow(
             desk=self.desk,
@@ -93,8 +100,10 @@ class Gateway:
         """Store a verified message and start its conversation; False for a re-delivery."""
         if not await self.store.accept(message):
             await self.store.redis.hincrby(METRICS, f"dedupe_hits:{message.channel}", 1)
+            self.metrics.dedupe_hits.labels(message.channel).inc()
             return False
         await self.store.redis.hincrby(METRICS, f"received:{message.channel}", 1)
+        self.metrics.received.labels(message.channel).inc()
         self.schedule(message.conversation_id)
         return True
 
@@ -120,23 +129,38 @@ class Gateway:
         token = await self.store.try_lease(conversation_id)
         if token is None:
             return  # the holder will find the new message before it lets go
+        keeper = asyncio.create_task(self._keep_lease(conversation_id, token))
         healthy = True
         try:
             await self.outbox.deliver(conversation_id)  # what a crashed turn left
-            while (message := await self.store.head(conversation_id)) is not None:
-                replies = await self._turn_or_apology(conversation_id, message)
+            while not keeper.done() and (message := await self.store.head(conversation_id)) is not None:
+                with self.metrics.turn_seconds.labels(message.channel).time():
+                    replies = await self._turn_or_apology(conversation_id, message)
                 if replies is None:
                     healthy = False
                     break
                 await self.store.complete(conversation_id, message, replies)
                 await self.outbox.deliver(conversation_id)
-                await self.store.renew(conversation_id, token)
         finally:
+            keeper.cancel()
             await self.store.release(conversation_id, token)
         if healthy and await self.store.has_work(conversation_id):
             self.schedule(conversation_id)  # arrived while we were letting go
         else:
             await self.store.settle(conversation_id)
+
+    async def _keep_lease(self, conversation_id: str, token: str) -> None:
+        """Renew the lease while its drain runs: a reply may wait minutes for a provider answering 429
+        or 5xx, and another replica must not start the conversation meanwhile. Returns if the lease
+        was lost, so the drain stops before its next step."""
+        while True:
+            await asyncio.sleep(self.store.lease_seconds / 3)
+            try:
+                if not await self.store.renew(conversation_id, token):
+                    log.warning("gateway.lease_lost")
+                    return
+            except (RedisError, OSError):  # Redis restarting: the lease outlives a short outage
+                log.warning("gateway.lease_not_renewed")
 
     async def _turn_or_apology(
         self, conversation_id: str, message: InboundMessage
@@ -148,8 +172,10 @@ class Gateway:
             return await self.turn(message, recovering=recovering)
         except Exception:
             log.exception("gateway.turn_failed channel=%s", message.channel)
+            await self.store.redis.hincrby(METRICS, f"turn_failed:{message.channel}", 1)
             if await self.store.count_attempt(message) < MAX_TURN_ATTEMPTS:
                 return None
+            await self.store.redis.hincrby(METRICS, f"apologised:{message.channel}", 1)
             prefs = await self.preferences.get(conversation_id)
             return [self.engine.render("technical_problem", prefs.language)]
 
@@ -221,7 +247,10 @@ class Gateway:
             return None
         await self.desk.cancel(conversation, "quick_exit")
         await self.handoff.forget(conversation)
-        await self.engine.handle(conversation, "/quick_exit", language=language, channel=message.channel)
+        try:
+            await self.engine.handle(conversation, "/quick_exit", language=language, channel=message.channel)
+        except ActionServerUnavailable:  # leaving must not wait for it: the chat still goes
+            log.warning("gateway.quick_exit_without_actions")
         channel = self.channels.get(message.channel)
         if channel is not None and await channel.wipe(message.sender):
             return []  # the chat is gone from their phone: say nothing more

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from bot.channels.base import Channel, PermanentSendError, TransientSendError
 from bot.conversations import PREFIX, ConversationStore, replies_from_json
+from bot.metrics import Metrics
 from bot.privacy import Pseudonymizer
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,10 @@ class Outbox:
         store: ConversationStore,
         channels: Mapping[str, Channel],
         pseudonym: Pseudonymizer,
-        max_attempts: int = 6,
+        max_attempts: int = 12,  # 0.5 s doubling to 30 s: about three minutes of provider trouble
         base_delay: float = 0.5,
         max_delay: float = 30.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._channels = channels
@@ -71,6 +73,7 @@ class Outbox:
         self._max_attempts = max_attempts
         self._base_delay = base_delay
         self._max_delay = max_delay
+        self._metrics = metrics or Metrics()
 
     async def deliver(self, conversation_id: str) -> None:
         while (item := await self._store.outbox_head(conversation_id)) is not None:
@@ -99,6 +102,7 @@ class Outbox:
                 await channel.send(item["sender"], request, item["inbound"])
             except TransientSendError as error:
                 await self._count(f"retried:{channel.name}")
+                self._metrics.retried.labels(channel.name).inc()
                 if attempt == self._max_attempts:
                     reason = f"gave up after {attempt} attempts: {error}"
                     await self._failed(conversation_id, channel.name, reason)
@@ -113,6 +117,7 @@ class Outbox:
                 return
             else:
                 await self._count(f"sent:{channel.name}")
+                self._metrics.sent.labels(channel.name).inc()
                 return
 
     async def forget(self, conversation_id: str) -> None:
@@ -144,3 +149,4 @@ class Outbox:
             pipe.ltrim(FAILURES, 0, KEPT_FAILURES - 1)
             pipe.hincrby(METRICS, f"failed:{channel}", 1)
             await pipe.execute()
+        self._metrics.failed.labels(channel).inc()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from bot.nlg import Helpline
 ROOT = Path(__file__).resolve().parent.parent
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -65,7 +66,7 @@ class Settings:
     show_unverified: bool = False
     helpline: Helpline | None = None
     retention_days: int = 30
-    secret_key: str = ""  # keys pseudonyms in logs and records; generated per process if unset
+    secret_key: str = ""  # keys pseudonyms in logs, records and handoff keys; required with Redis
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
     twilio: TwilioSettings | None = None
@@ -75,6 +76,8 @@ class Settings:
     minutes_per_person: int = 5  # expected wait per person ahead in the queue, until measured
     encryption_keys: tuple[str, ...] = ()  # Fernet keys, newest first; none: a local key is made
     discreet: bool = False  # neutral first lines, so a notification preview reveals nothing
+    log_format: str = "text"  # text for people, json (one object per line) for a log pipeline
+    log_level: str = "INFO"
 
     @property
     def cookie_secure(self) -> bool:
@@ -130,6 +133,12 @@ class Settings:
         hours = env.get("HANDOFF_HOURS", "").strip()
         if hours and not Path(hours).is_file():
             problems.append(f"HANDOFF_HOURS must name the helpline's schedule file, got {hours!r}")
+        log_format = env.get("LOG_FORMAT", "").strip().lower() or defaults.log_format
+        if log_format not in LOG_FORMATS:
+            problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
+        log_level = env.get("LOG_LEVEL", "").strip().upper() or defaults.log_level
+        if log_level not in LOG_LEVELS:
+            problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
         keys = tuple(k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip())
         for index, key in enumerate(keys, start=1):
             if not _is_fernet_key(key):
@@ -145,7 +154,7 @@ class Settings:
             show_unverified=flag("CONTENT_SHOW_UNVERIFIED"),
             helpline=Helpline(name=name, contact=contact) if name and contact else None,
             retention_days=integer("RETENTION_DAYS", defaults.retention_days, 1, 3650),
-            secret_key=env.get("SECRET_KEY", "").strip() or secrets.token_hex(32),
+            secret_key=env.get("SECRET_KEY", "").strip(),
             telegram=telegram,
             whatsapp=whatsapp,
             twilio=twilio,
@@ -155,6 +164,8 @@ class Settings:
             minutes_per_person=integer("HANDOFF_MINUTES_PER_PERSON", defaults.minutes_per_person, 1, 240),
             encryption_keys=keys,
             discreet=flag("DISCREET_MODE"),
+            log_format=log_format,
+            log_level=log_level,
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))

@@ -210,7 +210,9 @@ async def test_a_whole_conversation_leaves_nothing_readable_in_redis(
     gateway_redis_11: Redis,
     conversation_id: str,
 ) -> None:
-    gateway_settings = replace(settings, redis_url=SEALING_REDIS_URL, encryption_keys=(new_key(),))
+    gateway_settings = replace(
+        settings, redis_url=SEALING_REDIS_URL, encryption_keys=(new_key(),), secret_key="test-secret"
+    )
     client = await aiohttp_client(create_app(gateway_settings, redis_engine, gateway_redis_11))
     turns = [await say(client, conversation_id, SAID[0], language="en")]
     for text in SAID[1:]:

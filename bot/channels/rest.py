@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.channels.base import Accept
 from bot.conversations import PREFIX, replies_from_json, replies_to_json
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.request_body import read_json
 
 MAX_SENDER_LENGTH = 128
 MAX_TEXT_LENGTH = 4096
@@ -91,7 +92,7 @@ class RestChannel:
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         async def webhook(request: web.Request) -> web.Response:
             try:
-                sender, text, metadata = parse_body(await request.json())
+                sender, text, metadata = parse_body(await read_json(request))
             except ValueError as error:  # BadRequest, or a body that is not JSON
                 return web.json_response({"error": str(error)}, status=400)
             message = inbound(sender, text, metadata, self.name)

@@ -34,11 +34,13 @@ from bot.handoff.console_auth import (
     Console,
     Stream,
     caller_of,
+    cookie,
     staff_only,
 )
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
+from bot.request_body import read_form
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +97,16 @@ async def to_page(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
-    form = await request.post()
-    token, sent = request.cookies.get(LOGIN_COOKIE), form.get("csrf")
-    if not token or not isinstance(sent, str) or not secrets.compare_digest(token.encode(), sent.encode()):
+    try:
+        form = await read_form(request)
+    except ValueError:
+        return _login_page(console, "Enter your name and password.", status=400)
+    token, sent = cookie(request, LOGIN_COOKIE) or "", form.get("csrf", "")
+    # As bytes: the cookie may hold any byte (aiohttp decodes it with surrogateescape).
+    if not token or not secrets.compare_digest(token.encode(errors="surrogateescape"), sent.encode()):
         return _login_page(console, "This sign-in form has expired. Please sign in again.", status=403)
     name, password = form.get("name"), form.get("password")
-    if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
+    if not name or not password:
         return _login_page(console, "Enter your name and password.", status=400)
     if len(name) > MAX_LOGIN_FIELD or len(password) > MAX_LOGIN_FIELD:
         return _login_page(console, "Wrong name or password.", status=401)
@@ -112,7 +118,7 @@ async def login(request: web.Request) -> web.Response:
         refused = _login_page(console, _too_many(refusal.retry_after), status=429)
         refused.headers["Retry-After"] = str(refusal.retry_after)
         return refused
-    previous = request.cookies.get(SESSION_COOKIE)
+    previous = cookie(request, SESSION_COOKIE)
     if previous:
         await console.sessions.end(previous)
     session = await console.sessions.create(staff.name)

@@ -20,6 +20,7 @@ from bot.handoff.console_auth import CONSOLE, Caller, staff_only
 from bot.handoff.desk import DeskError, NotAllowed, NotFound
 from bot.handoff.model import OUTCOMES, LogEntry, Ticket, TicketState
 from bot.handoff.staff import Staff
+from bot.request_body import read_json
 
 API = "/console/api"
 TICKET = f"{API}/tickets/{{ticket:[0-9a-f]{{1,64}}}}"
@@ -55,7 +56,7 @@ def staff_json(staff: Staff) -> dict[str, Any]:
 async def text_field(request: web.Request, name: str) -> str:
     """One string field of a JSON body; a DeskError (400) says what is wrong with it."""
     try:
-        body = await request.json()
+        body = await read_json(request)
     except ValueError as problem:
         raise DeskError("The request was not valid JSON.") from problem
     value = body.get(name) if isinstance(body, dict) else None

@@ -12,6 +12,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http.cookies import CookieError
 from typing import Any
 
 from aiohttp import web
@@ -89,9 +90,18 @@ def status_of(problem: DeskError) -> int:
             return 400
 
 
+def cookie(request: web.Request, name: str) -> str | None:
+    """A cookie's value; None too when the Cookie header cannot be parsed (aiohttp 3.9 raises for an
+    illegal cookie name such as "/", where a browser would skip that one cookie)."""
+    try:
+        return request.cookies.get(name)
+    except CookieError:
+        return None
+
+
 async def caller_of(request: web.Request) -> Caller | None:
     """The signed-in staff member, or None (no cookie, an ended session, or a removed account)."""
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = cookie(request, SESSION_COOKIE)
     if not session_id:
         return None
     console = request.app[CONSOLE]

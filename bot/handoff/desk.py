@@ -24,6 +24,7 @@ from bot.conversations import PREFIX
 from bot.handoff.model import OUTCOMES, Author, LogEntry, Summary, Ticket, TicketState
 from bot.handoff.staff import Role, Staff
 from bot.messages import OutboundMessage
+from bot.metrics import Metrics
 from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
 
@@ -120,6 +121,7 @@ class Desk:
         render: Render,
         deliver: Deliver,
         retention_seconds: int,
+        metrics: Metrics | None = None,
     ) -> None:
         self.redis = redis
         self._sealer = sealer
@@ -127,6 +129,7 @@ class Desk:
         self._render = render
         self._deliver = deliver
         self._ttl = retention_seconds
+        self._metrics = metrics or Metrics()
 
     # --- the person's side (called by the gateway) ---
 
@@ -266,6 +269,7 @@ class Desk:
             pipe.hincrby(stats, "wait_count", 1)
             pipe.expire(stats, 8 * 24 * 3600)
             await pipe.execute()
+        self._metrics.handoff_wait.observe(now - ticket.created_at)
         await self._append(ticket_id, self._system("claimed", staff))
         await self.audit(staff, "claim", ticket_id)
         await self._say(ticket, "handoff_joined", {"staff_name": staff.display_name})

@@ -28,8 +28,11 @@ class Session:
 
 
 def csrf_matches(session: Session, token: str | None) -> bool:
-    """Constant-time comparison, so the token cannot be guessed byte by byte."""
-    return token is not None and hmac.compare_digest(session.csrf.encode(), token.encode())
+    """Constant-time comparison, so the token cannot be guessed byte by byte; of bytes, since a header
+    may hold any byte (aiohttp decodes it with surrogateescape)."""
+    if token is None:
+        return False
+    return hmac.compare_digest(session.csrf.encode(), token.encode(errors="surrogateescape"))
 
 
 class SessionStore:

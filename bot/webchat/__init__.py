@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.channels.preview import preview
 from bot.messages import Choice, OutboundMessage
+from bot.request_body import read_json
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -46,10 +47,9 @@ async def page(request: web.Request) -> web.FileResponse:
 
 async def render_preview(request: web.Request) -> web.Response:
     try:
-        replies = _replies(await request.json())
-    except ValueError as error:
+        return web.json_response(preview(_replies(await read_json(request))))
+    except ValueError as error:  # malformed, or buttons that are not ours (no channel could carry them)
         return web.json_response({"error": str(error)}, status=400)
-    return web.json_response(preview(replies))
 
 
 def routes() -> list[web.AbstractRouteDef]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Chat, Message, Update, User
 
 from bot.channels.telegram.callback_data import CallbackDataError, ChoiceData
 from bot.messages import InboundKind, InboundMessage
@@ -53,6 +53,19 @@ def _kind(message: Message) -> InboundKind:
     return InboundKind.UNSUPPORTED
 
 
+def _sender(chat: Chat) -> str:
+    """The chat id, which every send turns back into a number: an update with another is malformed."""
+    if not isinstance(chat.id, int) or isinstance(chat.id, bool):
+        raise ValueError("the chat id is not an integer")
+    return str(chat.id)
+
+
+def _language(user: User | None) -> str | None:
+    """The person's app language, a hint only: left out unless it is text, as the Bot API documents."""
+    code = user.language_code if user is not None else None
+    return code if isinstance(code, str) else None
+
+
 def _command(text: str) -> str | None:
     word = text.strip().split(maxsplit=1)[0].split("@", 1)[0].lower() if text.strip() else ""
     return COMMANDS.get(word)
@@ -79,10 +92,10 @@ def parse_update(data: dict[str, Any], bot: Bot) -> ParsedUpdate:
         message = InboundMessage(
             channel=CHANNEL,
             provider_id=provider_id,
-            sender=str(chat.id),
+            sender=_sender(chat),
             kind=InboundKind.CHOICE if payload else InboundKind.UNSUPPORTED,
             text=payload,
-            language_hint=query.from_user.language_code,
+            language_hint=_language(query.from_user),
         )
         return ParsedUpdate(message=message, callback_query_id=query.id)
     if update.message_reaction is not None:
@@ -90,15 +103,15 @@ def parse_update(data: dict[str, Any], bot: Bot) -> ParsedUpdate:
         if reaction.chat.type != "private":
             raise NotForUs
         return ParsedUpdate(
-            message=_message(provider_id, str(reaction.chat.id), InboundKind.REACTION, "", None)
+            message=_message(provider_id, _sender(reaction.chat), InboundKind.REACTION, "", None)
         )
     edited = update.edited_message
     own = update.message or edited
     if own is None or own.chat.type != "private":
         raise NotForUs
-    language = own.from_user.language_code if own.from_user else None
+    language = _language(own.from_user)
     if edited is not None:
-        message = _message(provider_id, str(own.chat.id), InboundKind.EDITED, "", language)
+        message = _message(provider_id, _sender(own.chat), InboundKind.EDITED, "", language)
         return ParsedUpdate(message=message, own_message=own)
     kind = _kind(own)
     text = own.text or ""
@@ -106,7 +119,7 @@ def parse_update(data: dict[str, Any], bot: Bot) -> ParsedUpdate:
     if command is not None:
         kind, text = InboundKind.CHOICE, command
     return ParsedUpdate(
-        message=_message(provider_id, str(own.chat.id), kind, text, language), own_message=own
+        message=_message(provider_id, _sender(own.chat), kind, text, language), own_message=own
     )
 
 

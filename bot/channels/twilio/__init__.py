@@ -34,6 +34,7 @@ from bot.channels.twilio.render import TwilioMessage, render
 from bot.conversations import PREFIX
 from bot.delivery import DeliveryStatuses
 from bot.messages import InboundMessage, OutboundMessage
+from bot.request_body import read_form
 from bot.settings import TwilioSettings
 
 WEBHOOK_PATH = "/webhooks/twilio/webhook"
@@ -113,15 +114,19 @@ class TwilioChannel:
         return [web.post(WEBHOOK_PATH, webhook), web.post(STATUS_PATH, status)]
 
     async def _verified_form(self, request: web.Request) -> dict[str, str]:
-        """The form, once its signature shows Twilio sent it to our public URL; else 401 or 403."""
+        """The form, once its signature shows Twilio sent it to our public URL; else 401, 403, or 400
+        for a body that is no urlencoded form."""
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             raise web.HTTPUnauthorized(text=f"missing {SIGNATURE_HEADER}")
-        form = await request.post()
+        try:
+            form = await read_form(request)
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=f"malformed form: {error}") from None
         url = self._public_url + request.rel_url.raw_path_qs
         if not self._validator.validate(url, form, signature):
             raise web.HTTPForbidden(text=f"bad {SIGNATURE_HEADER}")
-        return {key: str(value) for key, value in form.items()}
+        return dict(form.items())
 
     async def _parse(self, form: Mapping[str, str]) -> InboundMessage:
         """Parse with the sender's last numbered choices; keep their opt-out state."""

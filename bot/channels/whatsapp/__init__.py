@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from bot.channels.whatsapp.render import TemplateMessage, WhatsAppMessage, rende
 from bot.conversations import PREFIX
 from bot.delivery import DeliveryStatuses
 from bot.messages import InboundMessage, OutboundMessage
+from bot.request_body import loads
 from bot.settings import WhatsAppSettings
 
 WEBHOOK_PATH = "/webhooks/whatsapp/webhook"
@@ -94,10 +94,11 @@ class WhatsAppChannel:
             signature = request.headers.get(SIGNATURE_HEADER)
             if signature is None:
                 return web.json_response({"error": "missing signature"}, status=401)
-            if not hmac.compare_digest(signature.encode(), self._signature(body).encode()):
+            given = signature.encode(errors="surrogateescape")  # a header may hold any byte
+            if not hmac.compare_digest(given, self._signature(body).encode()):
                 return web.json_response({"error": "bad signature"}, status=403)
             try:
-                messages, statuses = parse_webhook(json.loads(body), self._settings.phone_number_id)
+                messages, statuses = parse_webhook(loads(body), self._settings.phone_number_id)
             except ValueError as error:
                 return web.json_response({"error": f"malformed webhook: {error}"}, status=400)
             for status in statuses:
