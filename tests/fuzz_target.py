@@ -3,7 +3,7 @@
 Requests go out as bytes, so that header bytes, content types and encodings are whatever a strategy
 drew, not what a client library allows. For every example: an answer, and never a 5xx; one of the
 statuses the strategy expects; for a request without a valid signature, secret, session or CSRF
-token, the same Redis key names and metrics afterwards (rate-limit keys aside), so nothing was stored
+token, the same Redis key names and metrics afterwards (counters and locks aside), so nothing was stored
 and no turn runs; for any other, its work (turns, replies) finished with no error logged by the app.
 """
 
@@ -24,8 +24,9 @@ from redis.asyncio import Redis
 from bot.conversations import PENDING, PREFIX
 from bot.outbox import METRICS
 
-# Keys that count attempts rather than hold state: send pacing, and login throttling and lockout.
-RATE_LIMIT_KEYS = (f"{PREFIX}:rate:".encode(), f"{PREFIX}:login:".encode())
+# Keys that are not state: counters of send pacing and of login throttling and lockout, and the leases
+# workers take for a moment (the sweeper may start a drain, which finds nothing to do, at any time).
+NOT_STATE = (f"{PREFIX}:rate:".encode(), f"{PREFIX}:login:".encode(), f"{PREFIX}:lease:".encode())
 WORK = (b"inbox", b"outbox", b"turn", b"sent")  # a conversation's pending work (bot/conversations.py)
 SEEN = f"{PREFIX}:seen:*"  # dedupe records
 IDLE_TIMEOUT_SECONDS = 60.0
@@ -152,8 +153,8 @@ class Target:
         return Answer(status=int(status_line.split()[1]), headers=headers, body=body)
 
     async def snapshot(self) -> tuple[list[bytes], dict[bytes, bytes]]:
-        """Key names (rate-limit keys aside) and the metrics hash: what storing any message changes."""
-        keys = sorted(k for k in await self.probe.keys("*") if not k.startswith(RATE_LIMIT_KEYS))
+        """Key names (NOT_STATE aside) and the metrics hash: what storing any message changes."""
+        keys = sorted(k for k in await self.probe.keys("*") if not k.startswith(NOT_STATE))
         return keys, await self.probe.hgetall(METRICS)
 
     async def idle(self) -> None:
@@ -187,7 +188,9 @@ class Target:
         if request.signed:
             await self.idle()
         else:
-            assert await self.snapshot() == before, "an unsigned request changed state"
+            after = await self.snapshot()
+            added, removed = set(after[0]) - set(before[0]), set(before[0]) - set(after[0])
+            assert after == before, f"an unsigned request changed state: {added=} {removed=}"
         assert self.errors.take() == []
         return answer
 

@@ -180,7 +180,7 @@ def _report(config: pytest.Config, target: Target) -> None:
             reporter.write_line(line)
 
 
-# Regressions: what the fuzzing found (a 500, or an error logged by the app), fixed.
+# Regressions: each of these answered 500, or made the app log an error, before the fixes in bot/.
 BOGUS_CHARSET = (b"Content-Type", b"application/json; charset=bogus")  # LookupError in aiohttp
 UTF16_FORM = (b"Content-Type", b"application/x-www-form-urlencoded; charset=utf-16")
 TOO_DEEP = b"[" * 100_000  # RecursionError in json.loads
@@ -194,6 +194,8 @@ SURROGATE_SIGNED = (WHATSAPP_SIGNATURE.encode(), hub_signature(SURROGATE_SENDER)
 UPDATE = json.loads((PAYLOADS / "telegram" / "text_message.json").read_text())
 CHAT_ID_OBJECT = as_json({**UPDATE, "message": {**UPDATE["message"], "chat": {"id": {}, "type": "private"}}})
 PERSON = {**UPDATE["message"]["from"], "language_code": []}
+DATE_OUT_OF_RANGE = as_json({**UPDATE, "message": {**UPDATE["message"], "date": 6.77680361916768e16}})
+NEGATIVE_DATE = as_json({**UPDATE, "message": {**UPDATE["message"], "date": -(2**63)}})  # OSError
 LANGUAGE_LIST = as_json({**UPDATE, "message": {**UPDATE["message"], "from": PERSON}})
 NOT_UTF8_FIELD = multipart([("x", b"\x80", False)])
 FILE_FIELD = multipart([("x", b"1", True)])
@@ -210,6 +212,8 @@ REAL_SESSION = (b"Cookie", b"console_session=" + SESSION)
 @example(request=post(TELEGRAM_PATH, SECRET, body=CHAT_ID_OBJECT, signed=True, expect={400}))
 @example(request=post(TELEGRAM_PATH, SECRET, body=LANGUAGE_LIST, signed=True, expect={200}))
 @example(request=post(TELEGRAM_PATH, SECRET, body=TOO_DEEP, signed=True, expect={400}))
+@example(request=post(TELEGRAM_PATH, SECRET, body=DATE_OUT_OF_RANGE, signed=True, expect={400}))
+@example(request=post(TELEGRAM_PATH, SECRET, body=NEGATIVE_DATE, signed=True, expect={400}))
 @given(request=telegram_requests())
 async def test_telegram_webhook(fuzz: Target, request: Request) -> None:
     await fuzz.check("telegram webhook", request)

@@ -89,7 +89,9 @@ class TelegramChannel:
             parsed = parse_update(data, self.bot)
         except NotForUs:
             return
-        except (KeyError, TypeError, AttributeError) as error:
+        # PTB builds its types unchecked: fields missing or of another type, and dates no datetime holds
+        # (OverflowError, or OSError for a large negative one) surface here.
+        except (KeyError, TypeError, AttributeError, OverflowError, OSError) as error:
             raise ValueError(type(error).__name__) from error
         if parsed.callback_query_id is not None:
             self._spawn(self._answer_callback(parsed.callback_query_id))
