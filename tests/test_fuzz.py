@@ -202,6 +202,7 @@ FILE_FIELD = multipart([("x", b"1", True)])
 NAMELESS_FIELD = multipart([(";", b"", False)])  # aiohttp asserts that a part has a name
 SURROGATE = b'{"sender": "a", "message": "\\ud800"}'  # unpaired: can't be stored (UnicodeEncodeError)
 FOREIGN_BUTTON = as_json({"replies": [{"text": "", "buttons": [{"title": "", "payload": ""}]}]})
+BUTTONS_NOT_A_LIST = as_json({"replies": [{"text": "", "buttons": True}]})
 CLAIM = f"/console/api/tickets/{TICKET.decode()}/claim"
 REFUSED_COOKIE = (b"Cookie", b"/=")  # an illegal cookie name: http.cookies raises CookieError
 REAL_SESSION = (b"Cookie", b"console_session=" + SESSION)
@@ -274,6 +275,7 @@ async def test_web_chat_webhook(fuzz: Target, request: Request) -> None:
 @FUZZ
 @example(request=post(PREVIEW_PATH, BOGUS_CHARSET, body=b"\x00", expect={400}))
 @example(request=post(PREVIEW_PATH, JSON_TYPE, body=FOREIGN_BUTTON, expect={400}))
+@example(request=post(PREVIEW_PATH, JSON_TYPE, body=BUTTONS_NOT_A_LIST, expect={400}))
 @given(request=preview_requests())
 async def test_web_chat_preview(fuzz: Target, request: Request) -> None:
     await fuzz.check("web chat preview", request)

@@ -28,6 +28,8 @@ def _replies(body: Any) -> list[OutboundMessage]:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise ValueError("each reply needs a text")
         buttons = item.get("buttons") or []
+        if not isinstance(buttons, list):
+            raise ValueError("a reply's buttons are a list")
         choices = tuple(
             Choice(title=str(b["title"]), payload=str(b["payload"]))
             for b in buttons
