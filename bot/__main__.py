@@ -27,6 +27,7 @@ from bot.action_server import running_action_server
 from bot.app import connect_redis, create_app
 from bot.channels.telegram import TelegramChannel
 from bot.content_report import report
+from bot.conversations import METRICS
 from bot.engine import Engine
 from bot.handoff.hours import ScheduleError
 from bot.handoff.staff import Role, StaffError, StaffStore
@@ -35,7 +36,7 @@ from bot.logs import AccessLog, configure_logging
 from bot.messages import Choice, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
 from bot.ops import SHUTDOWN_TIMEOUT_SECONDS
-from bot.outbox import FAILURES, METRICS
+from bot.outbox import FAILURES
 from bot.settings import ROOT, Settings, SettingsError
 
 

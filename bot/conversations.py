@@ -6,8 +6,10 @@ re-delivered one is dropped. Whoever holds a conversation's lease drains its inb
 message at a time, on whichever replica. A replica that dies mid-turn leaves the message at the head
 of the inbox; its lease expires and the sweeper of any replica picks the conversation up again.
 
-There is no polling: the replica that stores a message tries to take the lease; if another holds it,
-that holder finds the message before it lets go (it re-checks the inbox after releasing).
+There is no polling: the replica that stores a message takes the lease in the same step if nobody
+holds it; if another does, that holder finds the message before it lets go (letting go and checking
+for work are one step). Each step of a drain is one Redis round trip that also says what comes next,
+so a turn costs a handful of round trips, not one per key it touches.
 
 The embedded default runs the same code on fakeredis (in memory, with Lua).
 
@@ -22,7 +24,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -32,19 +34,74 @@ from bot.sealing import Sealer
 
 PREFIX = "safespaces"
 PENDING = f"{PREFIX}:pending"  # conversations that may have work left
+METRICS = f"{PREFIX}:metrics"  # counters shared by every replica (`python -m bot deliveries`)
 
-# KEYS: dedupe key, inbox, pending set, the conversation's dedupe keys (for erasure)
-# ARGV: dedupe ttl, message json, conversation id
-_ACCEPT = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-  redis.call('SADD', KEYS[3], ARGV[3])
-  redis.call('SADD', KEYS[4], KEYS[1])
-  redis.call('EXPIRE', KEYS[4], ARGV[1])
-  return 1
+# Every step of a drain is one script that also answers "what next?": an outbox item to send first
+# (with how many of its requests went out already), else the inbox's head (marked as in a turn; a mark
+# already there means a turn for it began and never completed), else nothing. One round trip per step.
+# KEYS[1..4] of every such script: outbox, sent count, inbox, turn mark; ARGV[1]: retention seconds.
+_NEXT_STEP = """
+local function next_step()
+  local item = redis.call('LINDEX', KEYS[1], 0)
+  if item then
+    return {'deliver', item, redis.call('GET', KEYS[2]) or '0'}
+  end
+  local message = redis.call('LINDEX', KEYS[3], 0)
+  if not message then
+    return {'idle'}
+  end
+  if redis.call('SET', KEYS[4], '1', 'GET', 'EX', ARGV[1]) then
+    return {'turn', message, '1'}
+  end
+  return {'turn', message, '0'}
 end
-return 0
 """
+# KEYS[5..9]: metrics, dedupe key, pending set, the conversation's dedupe keys (for erasure), lease.
+# ARGV[2..7]: dedupe ttl, message, conversation id, channel, lease token ('' for none), lease ms.
+# A re-delivery is only counted. A new message is stored and counted; if the lease was free, the same
+# step takes it and returns the drain's first step.
+_ACCEPT = (
+    _NEXT_STEP
+    + """
+if not redis.call('SET', KEYS[6], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('HINCRBY', KEYS[5], 'dedupe_hits:' .. ARGV[5], 1)
+  return {'duplicate'}
+end
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('SADD', KEYS[7], ARGV[4])
+redis.call('SADD', KEYS[8], KEYS[6])
+redis.call('EXPIRE', KEYS[8], ARGV[2])
+redis.call('HINCRBY', KEYS[5], 'received:' .. ARGV[5], 1)
+if ARGV[6] ~= '' and redis.call('SET', KEYS[9], ARGV[6], 'NX', 'PX', ARGV[7]) then
+  return next_step()
+end
+return {'stored'}
+"""
+)
+_BEGIN = _NEXT_STEP + "return next_step()"
+# ARGV[2]: the outbox item. The message leaves the inbox as its replies enter the outbox.
+_COMPLETE = (
+    _NEXT_STEP
+    + """
+redis.call('LPOP', KEYS[3])
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[4])
+return next_step()
+"""
+)
+# KEYS[5]: metrics; ARGV[2..]: counter name, increment, ... The outbox's head went out.
+_DELIVERED = (
+    _NEXT_STEP
+    + """
+redis.call('LPOP', KEYS[1])
+redis.call('DEL', KEYS[2])
+for i = 2, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
+end
+return next_step()
+"""
+)
 # KEYS: lease; ARGV: token, ttl ms
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -52,21 +109,46 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-# KEYS: lease; ARGV: token
-_RELEASE = """
+# KEYS: lease, inbox, outbox, pending set; ARGV: token, conversation id. Let go of the lease and, in the
+# same step, forget the conversation in the pending set if it has no work (a message accepted meanwhile
+# is pushed and added in one step too, so it is never left where no sweeper looks). Returns 1 if work
+# is left: it arrived while the drain was finishing, or the drain stopped early.
+_FINISH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1])
 end
-return 0
-"""
-# KEYS: inbox, outbox, pending set; ARGV: conversation id. One step, so a message accepted meanwhile
-# (its RPUSH and SADD are one step too) is never left in an inbox that no sweeper looks at.
-_SETTLE = """
-if redis.call('LLEN', KEYS[1]) == 0 and redis.call('LLEN', KEYS[2]) == 0 then
-  return redis.call('SREM', KEYS[3], ARGV[1])
+if redis.call('LLEN', KEYS[2]) == 0 and redis.call('LLEN', KEYS[3]) == 0 then
+  redis.call('SREM', KEYS[4], ARGV[2])
+  return 0
 end
-return 0
+return 1
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An outbox item to send before anything else, and how many of its requests already went out."""
+
+    item: dict[str, Any]
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The inbox's head, now in a turn; `recovering` if an earlier turn for it never completed."""
+
+    message: InboundMessage
+    recovering: bool
+
+
+Step = Delivery | Started | None
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    stored: bool  # False: a re-delivery of a message already stored
+    lease: str | None = None  # the lease's token, when storing it also took the conversation's lease
+    step: Step = None  # with the lease: the drain's first step
 
 
 def _key(kind: str, conversation_id: str) -> str:
@@ -108,22 +190,44 @@ class ConversationStore:
         self._dedupe_seconds = dedupe_seconds
         self._lease_ms = lease_ms
         self.retention_seconds = retention_seconds
+        self._accept = redis.register_script(_ACCEPT)
+        self._renew = redis.register_script(_RENEW)
+        self._finish = redis.register_script(_FINISH)
+        self._begin = redis.register_script(_BEGIN)
+        self._complete = redis.register_script(_COMPLETE)
+        self._delivered = redis.register_script(_DELIVERED)
 
-    async def accept(self, message: InboundMessage) -> bool:
-        """Store a new message in its conversation's inbox; False if it was seen before."""
+    async def accept(self, message: InboundMessage, *, take_lease: bool = False) -> Acceptance:
+        """Store a new message in its conversation's inbox, counted; a re-delivery is only counted.
+        With `take_lease`, the same step takes the conversation's lease if nobody holds it."""
         conversation = message.conversation_id
-        stored = await self.redis.eval(
-            _ACCEPT,
-            4,
+        token = secrets.token_hex(16) if take_lease else ""
+        keys = [
+            *self._drain_keys(conversation),
+            METRICS,
             _seen_key(message),
-            _key("inbox", conversation),
             PENDING,
             _key("seen-by", conversation),
+            _key("lease", conversation),
+        ]
+        sealed = self.sealer.seal(message.to_json())
+        args = [
+            self.retention_seconds,
             self._dedupe_seconds,
-            self.sealer.seal(message.to_json()),
+            sealed,
             conversation,
-        )
-        return bool(stored)
+            message.channel,
+            token,
+            self._lease_ms,
+        ]
+        raw = await self._accept(keys, args)
+        if raw[0] == b"duplicate":
+            return Acceptance(stored=False)
+        if raw[0] == b"stored":
+            return Acceptance(stored=True)
+        if raw[0] == b"turn" and raw[1] == sealed:  # this message is next: no need to unseal it
+            return Acceptance(stored=True, lease=token, step=Started(message, recovering=raw[2] == b"1"))
+        return Acceptance(stored=True, lease=token, step=self._step(raw))
 
     @property
     def lease_seconds(self) -> float:
@@ -135,38 +239,52 @@ class ConversationStore:
         return token if taken else None
 
     async def renew(self, conversation_id: str, token: str) -> bool:
-        renewed = await self.redis.eval(_RENEW, 1, _key("lease", conversation_id), token, self._lease_ms)
-        return bool(renewed)
+        return bool(await self._renew([_key("lease", conversation_id)], [token, self._lease_ms]))
 
-    async def release(self, conversation_id: str, token: str) -> None:
-        await self.redis.eval(_RELEASE, 1, _key("lease", conversation_id), token)
+    async def finish(self, conversation_id: str, token: str) -> bool:
+        """Let go of the lease; True if the conversation still has work (someone must drain it)."""
+        keys = [_key(kind, conversation_id) for kind in ("lease", "inbox", "outbox")] + [PENDING]
+        return bool(await self._finish(keys, [token, conversation_id]))
 
-    async def head(self, conversation_id: str) -> InboundMessage | None:
-        raw = await self.redis.lindex(_key("inbox", conversation_id), 0)
-        return InboundMessage.from_json(self.sealer.open(raw)) if raw is not None else None
-
-    async def mark_started(self, conversation_id: str, provider_id: str) -> str | None:
-        """Remember which message is in a turn; return the one a crashed turn left, if any."""
-        key = _key("turn", conversation_id)
-        previous = await self.redis.getset(key, provider_id)
-        await self.redis.expire(key, self.retention_seconds)
-        return previous.decode() if previous is not None else None
+    async def begin(self, conversation_id: str) -> Step:
+        """A drain's first step: what a crashed drain left in the outbox, else the next message."""
+        return self._step(await self._begin(self._drain_keys(conversation_id), [self.retention_seconds]))
 
     async def complete(
         self, conversation_id: str, message: InboundMessage, replies: Sequence[OutboundMessage]
-    ) -> None:
-        """Atomically: the message leaves the inbox and its replies enter the outbox."""
-        outbox = _key("outbox", conversation_id)
-        item = self.sealer.seal(json.dumps(
-            {"channel": message.channel, "sender": message.sender,
-             "inbound": message.provider_id, "replies": replies_to_json(replies)},
-        ))  # fmt: skip
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.lpop(_key("inbox", conversation_id))
-            pipe.rpush(outbox, item)
-            pipe.expire(outbox, self.retention_seconds)
-            pipe.delete(_key("turn", conversation_id))
-            await pipe.execute()
+    ) -> Step:
+        """Atomically: the message leaves the inbox and its replies enter the outbox. Returns the
+        outbox's head to deliver (the replies, or a staff message queued before them)."""
+        entry = {
+            "channel": message.channel,
+            "sender": message.sender,
+            "inbound": message.provider_id,
+            "replies": replies_to_json(replies),
+        }
+        item = self.sealer.seal(json.dumps(entry))
+        raw = await self._complete(self._drain_keys(conversation_id), [self.retention_seconds, item])
+        if raw[0] == b"deliver" and raw[1] == item:  # these replies are next: no need to unseal them
+            return Delivery(item=entry, sent=int(raw[2]))
+        return self._step(raw)
+
+    async def delivered(self, conversation_id: str, counters: dict[str, int]) -> Step:
+        """The outbox's head went out (or was given up on): drop it, add `counters` to the shared
+        metrics, and return the next step."""
+        keys = [*self._drain_keys(conversation_id), METRICS]
+        counts = [part for name, count in counters.items() for part in (name, count)]
+        return self._step(await self._delivered(keys, [self.retention_seconds, *counts]))
+
+    def _drain_keys(self, conversation_id: str) -> list[str]:
+        return [_key(kind, conversation_id) for kind in ("outbox", "sent", "inbox", "turn")]
+
+    def _step(self, raw: list[bytes]) -> Step:
+        kind = raw[0]
+        if kind == b"deliver":
+            return Delivery(item=json.loads(self.sealer.open(raw[1])), sent=int(raw[2]))
+        if kind == b"turn":
+            message = InboundMessage.from_json(self.sealer.open(raw[1]))
+            return Started(message=message, recovering=raw[2] == b"1")
+        return None
 
     async def push_replies(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
         """Replies no inbound message asked for (a staff member wrote), queued behind the bot's."""
@@ -199,32 +317,9 @@ class ConversationStore:
             attempts, _ = await pipe.execute()
         return int(attempts)
 
-    async def outbox_head(self, conversation_id: str) -> dict[str, Any] | None:
-        raw = await self.redis.lindex(_key("outbox", conversation_id), 0)
-        return json.loads(self.sealer.open(raw)) if raw is not None else None
-
-    async def sent_count(self, conversation_id: str) -> int:
-        raw = await self.redis.get(_key("sent", conversation_id))
-        return int(raw) if raw is not None else 0
-
     async def record_sent(self, conversation_id: str, count: int) -> None:
+        """How many of the outbox head's requests went out: a crash resumes after them."""
         await self.redis.set(_key("sent", conversation_id), count, ex=self.retention_seconds)
-
-    async def outbox_done(self, conversation_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.lpop(_key("outbox", conversation_id))
-            pipe.delete(_key("sent", conversation_id))
-            await pipe.execute()
-
-    async def has_work(self, conversation_id: str) -> bool:
-        inbox = await self.redis.llen(_key("inbox", conversation_id))
-        outbox = await self.redis.llen(_key("outbox", conversation_id))
-        return bool(inbox or outbox)
-
-    async def settle(self, conversation_id: str) -> None:
-        """Forget a conversation in the pending set once it has no work (re-checked on accept)."""
-        inbox, outbox = _key("inbox", conversation_id), _key("outbox", conversation_id)
-        await self.redis.eval(_SETTLE, 3, inbox, outbox, PENDING, conversation_id)
 
     async def pending(self) -> list[str]:
         return [m.decode() for m in await self.redis.smembers(PENDING)]

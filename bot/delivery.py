@@ -6,8 +6,7 @@ import time
 
 from redis.asyncio import Redis
 
-from bot.conversations import PREFIX
-from bot.outbox import METRICS
+from bot.conversations import METRICS, PREFIX
 
 STATUS_TTL_SECONDS = 7 * 24 * 3600
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from bot.action_endpoint import ActionServerUnavailable
 from bot.channels.base import Channel
 from bot.commands import Commands
-from bot.conversations import ConversationStore
+from bot.conversations import METRICS, Acceptance, ConversationStore, Delivery, Started, Step
 from bot.engine import Engine
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
@@ -28,7 +28,7 @@ from bot.language import Detector, decide
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.nlg import parse_payload
-from bot.outbox import METRICS, Outbox
+from bot.outbox import Outbox
 from bot.preferences import PreferenceStore
 from bot.privacy import Pseudonymizer
 
@@ -98,13 +98,13 @@ class Gateway:
 
     async def accept(self, message: InboundMessage) -> bool:
         """Store a verified message and start its conversation; False for a re-delivery."""
-        if not await self.store.accept(message):
-            await self.store.redis.hincrby(METRICS, f"dedupe_hits:{message.channel}", 1)
+        acceptance = await self.store.accept(message, take_lease=True)
+        if not acceptance.stored:
             self.metrics.dedupe_hits.labels(message.channel).inc()
             return False
-        await self.store.redis.hincrby(METRICS, f"received:{message.channel}", 1)
         self.metrics.received.labels(message.channel).inc()
-        self.schedule(message.conversation_id)
+        if acceptance.lease is not None:  # else its holder finds the message before it lets go
+            self._start(self.drain(message.conversation_id, acceptance))
         return True
 
     async def deliver(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
@@ -113,41 +113,47 @@ class Gateway:
         self.schedule(conversation_id)
 
     def schedule(self, conversation_id: str) -> None:
-        task = asyncio.create_task(self.drain(conversation_id))
+        self._start(self.drain(conversation_id))
+
+    def _start(self, drain: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(drain)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self, conversation_id: str) -> None:
-        """The worker's error boundary: whatever fails (Redis gone mid-turn), the message stays
-        stored and the sweeper tries again; nothing escapes into the event loop."""
+    async def drain(self, conversation_id: str, taken: Acceptance | None = None) -> None:
+        """Run the conversation's pending work under its lease (`taken` when accepting the message
+        took it). The worker's error boundary: whatever fails (Redis gone mid-turn), the message
+        stays stored and the sweeper tries again; nothing escapes into the event loop."""
         try:
-            await self._drain(conversation_id)
+            token = taken.lease if taken is not None else await self.store.try_lease(conversation_id)
+            if token is None:
+                return  # the holder finds the new work before it lets go
+            keeper = asyncio.create_task(self._keep_lease(conversation_id, token))
+            try:
+                step = taken.step if taken is not None else await self.store.begin(conversation_id)
+                healthy = await self._steps(conversation_id, step, keeper)
+            finally:
+                keeper.cancel()
+                more = await self.store.finish(conversation_id, token)
+            if healthy and more:
+                self.schedule(conversation_id)  # arrived while we were letting go
         except Exception:
             log.exception("gateway.drain_failed")
 
-    async def _drain(self, conversation_id: str) -> None:
-        token = await self.store.try_lease(conversation_id)
-        if token is None:
-            return  # the holder will find the new message before it lets go
-        keeper = asyncio.create_task(self._keep_lease(conversation_id, token))
-        healthy = True
-        try:
-            await self.outbox.deliver(conversation_id)  # what a crashed turn left
-            while not keeper.done() and (message := await self.store.head(conversation_id)) is not None:
-                with self.metrics.turn_seconds.labels(message.channel).time():
-                    replies = await self._turn_or_apology(conversation_id, message)
-                if replies is None:
-                    healthy = False
-                    break
-                await self.store.complete(conversation_id, message, replies)
-                await self.outbox.deliver(conversation_id)
-        finally:
-            keeper.cancel()
-            await self.store.release(conversation_id, token)
-        if healthy and await self.store.has_work(conversation_id):
-            self.schedule(conversation_id)  # arrived while we were letting go
-        else:
-            await self.store.settle(conversation_id)
+    async def _steps(self, conversation_id: str, step: Step, keeper: asyncio.Task[None]) -> bool:
+        """Deliver what is in the outbox, run the next turn, and so on, while the lease is kept: each
+        step is one round trip that also says what comes next. False if a turn must wait for later."""
+        while step is not None and not keeper.done():
+            if isinstance(step, Delivery):
+                counters = await self.outbox.send(conversation_id, step)
+                step = await self.store.delivered(conversation_id, counters)
+                continue
+            with self.metrics.turn_seconds.labels(step.message.channel).time():
+                replies = await self._turn_or_apology(conversation_id, step)
+            if replies is None:
+                return False
+            step = await self.store.complete(conversation_id, step.message, replies)
+        return True
 
     async def _keep_lease(self, conversation_id: str, token: str) -> None:
         """Renew the lease while its drain runs: a reply may wait minutes for a provider answering 429
@@ -162,14 +168,11 @@ class Gateway:
             except (RedisError, OSError):  # Redis restarting: the lease outlives a short outage
                 log.warning("gateway.lease_not_renewed")
 
-    async def _turn_or_apology(
-        self, conversation_id: str, message: InboundMessage
-    ) -> list[OutboundMessage] | None:
+    async def _turn_or_apology(self, conversation_id: str, step: Started) -> list[OutboundMessage] | None:
         """The turn's replies; an apology after repeated failures; None to retry later."""
-        previous = await self.store.mark_started(conversation_id, message.provider_id)
-        recovering = previous == message.provider_id
+        message = step.message
         try:
-            return await self.turn(message, recovering=recovering)
+            return await self.turn(message, recovering=step.recovering)
         except Exception:
             log.exception("gateway.turn_failed channel=%s", message.channel)
             await self.store.redis.hincrby(METRICS, f"turn_failed:{message.channel}", 1)
@@ -183,9 +186,14 @@ class Gateway:
         """One message in, the replies out: safety commands first, then a handoff in progress, then
         language and commands; only words reach the NLU."""
         conversation = message.conversation_id
-        if await self.desk.is_blocked(conversation):
+        async with self.store.redis.pipeline(transaction=False) as pipe:  # one round trip for all
+            pipe.hexists(*self.desk.block_entry(conversation))
+            pipe.hgetall(self.preferences.key(conversation))
+            self.handoff.queue_state(pipe, conversation)
+            blocked, stored_prefs, ticket_id, staged = await pipe.execute()
+        if blocked:
             return []
-        prefs = await self.preferences.get(conversation)
+        prefs = self.preferences.parse(stored_prefs)
         country = prefs.country or message.country_hint
         readable = message.kind in {InboundKind.TEXT, InboundKind.CHOICE}
         decision = decide(
@@ -208,7 +216,7 @@ class Gateway:
         kind_reply = KIND_REPLIES.get(message.kind)
         if kind_reply is None and is_wordless(message.text):
             kind_reply = "words_only"
-        in_handoff = await self.handoff.intercept(message, kind_reply)
+        in_handoff = await self.handoff.intercept(message, kind_reply, ticket_id=ticket_id, staged=staged)
         if in_handoff is not None:
             return in_handoff
         if readable:

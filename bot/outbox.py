@@ -12,46 +12,52 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 
 from bot.channels.base import Channel, PermanentSendError, TransientSendError
-from bot.conversations import PREFIX, ConversationStore, replies_from_json
+from bot.conversations import METRICS, PREFIX, ConversationStore, Delivery, replies_from_json
 from bot.metrics import Metrics
 from bot.privacy import Pseudonymizer
 
 log = logging.getLogger(__name__)
 
 FAILURES = f"{PREFIX}:delivery:failures"
-METRICS = f"{PREFIX}:metrics"
 KEPT_FAILURES = 1000
 ERASED = "erase_done"  # the reply confirming an erasure
 
 
 class RateLimiter:
-    """At most `rate` sends per second per key, across every replica (a fixed window in Redis)."""
+    """At most `rate` sends per second per key, across every replica (fixed windows in Redis)."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def wait(self, key: str, rate: float) -> None:
-        if rate <= 0:
-            return
-        window = max(1.0, 1.0 / rate)
-        allowed = max(1, round(rate * window))
-        while True:
+    async def wait(self, limits: Sequence[tuple[str, float]]) -> None:
+        """Until every (key, rate) limit allows one more send: one round trip per try."""
+        active = [(key, rate) for key, rate in limits if rate > 0]
+        while active:
             now = time.time()
-            slot = int(now // window)
-            counter = f"{PREFIX}:rate:{key}:{slot}"
+            windows = []  # (length, slot, sends allowed in it) per limit
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(counter)
-                pipe.expire(counter, int(window) + 1)
-                count, _ = await pipe.execute()
-            if count <= allowed:
+                for key, rate in active:
+                    window = max(1.0, 1.0 / rate)
+                    slot = int(now // window)
+                    counter = f"{PREFIX}:rate:{key}:{slot}"
+                    pipe.incr(counter)
+                    pipe.expire(counter, int(window) + 1)
+                    windows.append((window, slot, max(1, round(rate * window))))
+                counts = (await pipe.execute())[::2]
+            ends = [
+                (slot + 1) * length
+                for (length, slot, allowed), count in zip(windows, counts, strict=True)
+                if count > allowed
+            ]
+            if not ends:
                 return
-            await asyncio.sleep((slot + 1) * window - now)
+            await asyncio.sleep(max(ends) - now)  # until every full window has passed
 
 
 class Outbox:
@@ -75,50 +81,55 @@ class Outbox:
         self._max_delay = max_delay
         self._metrics = metrics or Metrics()
 
-    async def deliver(self, conversation_id: str) -> None:
-        while (item := await self._store.outbox_head(conversation_id)) is not None:
-            channel = self._channels.get(item["channel"])
-            if channel is None:
-                await self._failed(conversation_id, item["channel"], "channel is not configured")
-            else:
-                replies = replies_from_json(item["replies"])
-                requests = channel.render(replies)
-                first = await self._store.sent_count(conversation_id)
-                for index in range(first, len(requests)):
-                    await self._send(conversation_id, channel, item, requests[index])
-                    await self._store.record_sent(conversation_id, index + 1)
-                if any(reply.key == ERASED for reply in replies):
-                    await channel.forget(item["sender"])  # not even the confirmation is remembered
-            await self._store.outbox_done(conversation_id)
+    async def send(self, conversation_id: str, delivery: Delivery) -> dict[str, int]:
+        """Send the requests of an outbox item that have not gone out yet; return the counters to add
+        when the item is dropped (the drain does that in its next step)."""
+        item = delivery.item
+        channel = self._channels.get(item["channel"])
+        if channel is None:
+            await self._failed(conversation_id, item["channel"], "channel is not configured")
+            return {}
+        replies = replies_from_json(item["replies"])
+        requests = channel.render(replies)
+        sent = 0
+        for index in range(delivery.sent, len(requests)):
+            if index > delivery.sent:
+                await self._store.record_sent(conversation_id, index)  # a crash resumes after these
+            sent += await self._send(conversation_id, channel, item, requests[index])
+        if any(reply.key == ERASED for reply in replies):
+            await channel.forget(item["sender"])  # not even the confirmation is remembered
+        return {f"sent:{channel.name}": sent} if sent else {}
 
     async def _send(
         self, conversation_id: str, channel: Channel, item: Mapping[str, Any], request: Any
-    ) -> None:
-        for attempt in range(1, self._max_attempts + 1):
-            await self._limiter.wait(f"{channel.name}:all", channel.overall_rate)
+    ) -> int:
+        """1 once the provider took the request; 0 if it was given up on (and recorded)."""
+        attempt = 0
+        while True:
+            attempt += 1
             per_person = f"{channel.name}:{self._pseudonym(conversation_id)}"
-            await self._limiter.wait(per_person, channel.per_recipient_rate)
+            limits = [(f"{channel.name}:all", channel.overall_rate), (per_person, channel.per_recipient_rate)]
+            await self._limiter.wait(limits)
             try:
                 await channel.send(item["sender"], request, item["inbound"])
             except TransientSendError as error:
                 await self._count(f"retried:{channel.name}")
                 self._metrics.retried.labels(channel.name).inc()
-                if attempt == self._max_attempts:
+                if attempt >= self._max_attempts:
                     reason = f"gave up after {attempt} attempts: {error}"
                     await self._failed(conversation_id, channel.name, reason)
-                    return
+                    return 0
                 await asyncio.sleep(self._delay(attempt, error.retry_after))
             except PermanentSendError as error:
                 await self._failed(conversation_id, channel.name, str(error))
-                return
+                return 0
             except Exception as error:  # the error boundary: a bug must not lose the rest
                 log.exception("outbox.send_crashed channel=%s", channel.name)
                 await self._failed(conversation_id, channel.name, f"{type(error).__name__}")
-                return
+                return 0
             else:
-                await self._count(f"sent:{channel.name}")
                 self._metrics.sent.labels(channel.name).inc()
-                return
+                return 1
 
     async def forget(self, conversation_id: str) -> None:
         """Drop this person's failure records (erasure): they carry only a pseudonym, but it is theirs."""

@@ -32,9 +32,11 @@ class PreferenceStore:
         return f"{PREFIX}:prefs:{conversation_id}"
 
     async def get(self, conversation_id: str) -> Preferences:
-        raw = {
-            k.decode(): v.decode() for k, v in (await self._redis.hgetall(self.key(conversation_id))).items()
-        }
+        return self.parse(await self._redis.hgetall(self.key(conversation_id)))
+
+    def parse(self, stored: dict[bytes, bytes]) -> Preferences:
+        """Preferences from their hash (read by `get`, or in a turn's first round trip)."""
+        raw = {k.decode(): v.decode() for k, v in stored.items()}
         pending = raw.get("pending_text")
         return Preferences(
             language=raw.get("language"),

@@ -14,8 +14,8 @@ import pytest
 
 from bot.action_endpoint import ActionServerUnavailable
 from bot.action_server import running_action_server
+from bot.conversations import METRICS
 from bot.engine import Engine
-from bot.outbox import METRICS
 from bot.settings import Settings
 
 from .conftest import free_port
@@ -77,7 +77,7 @@ async def test_the_gateway_keeps_the_message_and_answers_it_once_later(
     await gw.accept(inbound)
     await gw.close()  # the drain it started has run (and failed)
     assert channel.sent == []
-    assert await gw.store.has_work(inbound.conversation_id)  # kept for the sweeper
+    assert inbound.conversation_id in await gw.store.pending()  # kept for the sweeper
     assert await redis.hget(METRICS, "turn_failed:test") == b"1"  # and counted for operators
 
     with running_action_server(later_url):
@@ -85,7 +85,7 @@ async def test_the_gateway_keeps_the_message_and_answers_it_once_later(
 
     texts = [text for _, text in channel.sent]
     assert len(texts) == 2 and texts[1].startswith("1/8. ")  # the intro and the first step, once
-    assert not await gw.store.has_work(inbound.conversation_id)
+    assert inbound.conversation_id not in await gw.store.pending()  # no work left
 
 
 async def test_quick_exit_still_wipes_the_chat_while_the_action_server_is_down(
@@ -100,4 +100,4 @@ async def test_quick_exit_still_wipes_the_chat_while_the_action_server_is_down(
 
     assert channel.wiped == [inbound.sender]
     assert channel.sent == []  # the chat is gone: nothing more is said
-    assert not await gw.store.has_work(inbound.conversation_id)
+    assert inbound.conversation_id not in await gw.store.pending()  # no work left

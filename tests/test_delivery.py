@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept, TransientSendError
-from bot.conversations import ConversationStore, replies_to_json
+from bot.conversations import ConversationStore, Delivery, Started, replies_to_json
 from bot.engine import Engine
 from bot.gateway import Gateway
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
@@ -86,8 +86,9 @@ async def deliver_to_a_provider_that_is_down(
     )
     inbound = message("hi")
     await store.accept(inbound)
-    await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
-    await outbox.deliver(inbound.conversation_id)
+    step = await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
+    assert isinstance(step, Delivery) and step.sent == 0
+    await store.delivered(inbound.conversation_id, await outbox.send(inbound.conversation_id, step))
     return channel, store, inbound
 
 
@@ -98,7 +99,7 @@ async def test_a_provider_that_stays_down_is_given_up_on_and_recorded(gateway_re
     record = json.loads(await gateway_redis.lindex(FAILURES, 0))
     assert record["reason"] == "gave up after 4 attempts: provider down"
     assert inbound.sender not in json.dumps(record)
-    assert await store.outbox_head(inbound.conversation_id) is None  # not retried forever
+    assert await store.begin(inbound.conversation_id) is None  # not retried forever
 
 
 async def test_staff_can_list_failed_sends(gateway_redis: Redis, capsys: Any) -> None:
@@ -123,8 +124,9 @@ async def test_a_message_left_by_a_dead_replica_is_answered_once(
     inbound = message("/doxxing")
     conversation = inbound.conversation_id
     # The dead replica stored the message, ran the turn, and died before committing the replies.
-    assert await gw.store.accept(inbound)
-    await gw.store.mark_started(conversation, inbound.provider_id)
+    assert (await gw.store.accept(inbound)).stored
+    started = await gw.store.begin(conversation)
+    assert isinstance(started, Started) and not started.recovering
     ran = await engine.handle(conversation, inbound.text, message_id=inbound.provider_id)
 
     await gw.drain(conversation)  # what the sweeper of any replica does once the lease expired
@@ -141,14 +143,14 @@ async def test_the_sweeper_picks_up_stored_messages_nobody_is_draining(
     channel = RecordingChannel()
     gw = gateway(engine, gateway_redis, channel)
     inbound = message("/stalking")
-    assert await gw.store.accept(inbound)  # stored, then the replica died before draining
+    assert (await gw.store.accept(inbound)).stored  # stored, then the replica died before draining
     assert inbound.conversation_id in await gw.store.pending()
 
     for conversation in await gw.store.pending():
         await gw.drain(conversation)
 
     assert channel.sent and "1/8. " in channel.sent[-1][1]
-    assert not await gw.store.has_work(inbound.conversation_id)
+    assert inbound.conversation_id not in await gw.store.pending()  # no work left
 
 
 async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_redis: Redis) -> None:
@@ -161,7 +163,9 @@ async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_re
     await store.complete(inbound.conversation_id, inbound, replies)
     await store.record_sent(inbound.conversation_id, 1)  # "one" went out before the crash
 
-    await outbox.deliver(inbound.conversation_id)
+    step = await store.begin(inbound.conversation_id)  # the next drain
+    assert isinstance(step, Delivery) and step.sent == 1
+    assert await outbox.send(inbound.conversation_id, step) == {"sent:test": 2}
 
     assert [text for _, text in channel.sent] == ["two", "three"]
     assert replies_to_json(replies)  # the committed form round-trips
@@ -172,7 +176,7 @@ async def test_a_failure_mid_drain_keeps_the_message_and_raises_nothing(
 ) -> None:
     gw = gateway(engine, gateway_redis, RecordingChannel())
     inbound = message("/doxxing")
-    assert await gw.store.accept(inbound)
+    assert (await gw.store.accept(inbound)).stored
 
     async def redis_gone(*args: Any) -> None:
         raise ConnectionError("redis went away")
@@ -180,6 +184,7 @@ async def test_a_failure_mid_drain_keeps_the_message_and_raises_nothing(
     monkeypatch.setattr(gw.store, "complete", redis_gone)
     await gw.drain(inbound.conversation_id)  # logged, not raised
 
-    head = await gw.store.head(inbound.conversation_id)
-    assert head is not None and head.provider_id == inbound.provider_id
+    head = await gw.store.begin(inbound.conversation_id)
+    assert isinstance(head, Started) and head.message.provider_id == inbound.provider_id
+    assert head.recovering  # the failed turn had begun: its next run checks the tracker first
     assert await gw.store.try_lease(inbound.conversation_id) is not None  # the lease was let go

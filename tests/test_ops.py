@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from bot.app import GATEWAY, create_app
-from bot.conversations import ConversationStore
+from bot.conversations import ConversationStore, Delivery
 from bot.engine import Engine
 from bot.handoff.model import Summary
 from bot.handoff.staff import Role, Staff
@@ -250,9 +250,10 @@ async def test_retries_and_a_given_up_send_are_counted_per_channel(ops_redis: Re
     )
     inbound = message("hi")
     await store.accept(inbound)
-    await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
+    step = await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
+    assert isinstance(step, Delivery)
 
-    await outbox.deliver(inbound.conversation_id)
+    assert await outbox.send(inbound.conversation_id, step) == {}  # nothing went out
 
     exposition = metrics.exposition().decode()
     assert value(exposition, "safespaces_send_retries_total", channel="test") == 3

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
-from bot.app import create_app
+from bot.app import GATEWAY, create_app
 from bot.engine import Engine
 from bot.settings import Settings
+
+from .conftest import GATEWAY_REDIS_URL
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -136,3 +140,52 @@ async def test_a_telegram_style_language_hint_is_used(
 ) -> None:
     replies = await say(client, conversation_id, "/greet", language="sw")
     assert replies[0]["text"] == engine.render("welcome", "sw").text
+
+
+class CountingRedis(Redis):
+    """A real Redis client that records its round trips: each command, and each pipeline sent at once."""
+
+    round_trips: list[str]
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.round_trips.append(str(args[0]))
+        return await super().execute_command(*args, **options)
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
+        pipe = CountingPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+        pipe.round_trips = self.round_trips
+        return pipe
+
+
+class CountingPipeline(Pipeline):
+    round_trips: list[str]
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        self.round_trips.append("pipeline " + " ".join(str(call[0][0]) for call in self.command_stack))
+        return list(await super().execute(raise_on_error))
+
+
+async def test_a_turn_costs_the_gateway_seven_redis_round_trips(
+    aiohttp_client: Any, settings: Settings, engine: Engine, conversation_id: str
+) -> None:
+    """Each step of a drain is one script that also says what comes next, and a turn reads what it
+    needs before the NLU in one pipeline: a regression guard for the latency benchmark (bench/)."""
+    redis = CountingRedis.from_url(GATEWAY_REDIS_URL)
+    redis.round_trips = []
+    await redis.flushdb()
+    client = await aiohttp_client(create_app(settings, engine, redis))
+    gateway = client.app[GATEWAY]
+    await say(client, conversation_id, "hello", language="en")
+    await gateway.close()  # the drain's last steps run after the reply went out
+    redis.round_trips.clear()
+
+    await say(client, conversation_id, "someone hacked my instagram and changed my password")
+    await gateway.close()
+
+    assert Counter(redis.round_trips) == {
+        "EVALSHA": 4,  # accept (and take the lease), complete, delivered, finish (let go)
+        "pipeline HEXISTS HGETALL GET HGETALL": 1,  # blocked? preferences, open ticket, half-written message
+        "pipeline RPUSH EXPIRE": 1,  # the REST channel's "send": the reply for the waiting request
+        "BLPOP": 1,  # the waiting request takes it
+    }
+    await redis.flushdb()

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.app import create_app
-from bot.conversations import ConversationStore
+from bot.conversations import ConversationStore, Delivery, Started
 from bot.engine import Engine
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.sealing import Sealer, SealError, load_or_create_local_key
@@ -181,18 +181,17 @@ async def test_inbox_and_outbox_hold_only_sealed_content(
     second = inbound(SAID[2], "wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0FBQkNERUYwMTIzNDU2Nzg5QUMA")
     reply = OutboundMessage(text="I'm sorry Zanzibarcode did that; here is what we can do")
 
-    assert await store.accept(first)
-    assert await store.accept(second)
-    await store.complete(first.conversation_id, first, [reply])
+    assert (await store.accept(first)).stored
+    assert (await store.accept(second)).stored
+    step = await store.complete(first.conversation_id, first, [reply])
 
     blob = dump(sealing_redis)
     assert leaks(blob, [SAID[1], SAID[2], reply.text]) == []
     assert b"HBgM" not in blob  # the wamid embeds her number: not even in the dedupe key
-    head = await store.head(first.conversation_id)
-    assert head == second
-    item = await store.outbox_head(first.conversation_id)
-    assert item is not None and "Zanzibarcode did that" in item["replies"]
-    assert not await store.accept(second)  # dedupe still works on the hashed id
+    assert isinstance(step, Delivery) and "Zanzibarcode did that" in step.item["replies"]
+    head = await store.delivered(first.conversation_id, {})
+    assert isinstance(head, Started) and head.message == second
+    assert not (await store.accept(second)).stored  # dedupe still works on the hashed id
 
 
 async def say(client: TestClient, sender: str, text: str, **metadata: str) -> list[dict[str, Any]]:

@@ -25,10 +25,11 @@ from bot.channels.base import TransientSendError
 from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel, opt_out_key
 from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
 from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, plain, render, segments
+from bot.conversations import METRICS
 from bot.delivery import DeliveryStatuses
 from bot.engine import Engine
 from bot.messages import Choice, InboundKind, OutboundMessage
-from bot.outbox import FAILURES, METRICS
+from bot.outbox import FAILURES
 from bot.settings import Settings, TwilioSettings
 
 from .conftest import free_port

@@ -40,8 +40,8 @@ from redis.exceptions import RedisError
 from bench.faults.processes import Child, RedisServer, free_port, http_get, http_ok, nginx, until
 from bench.faults.walk import SCRIPT, Outcome, Walk, apology_text
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
-from bot.conversations import PENDING
-from bot.outbox import FAILURES, METRICS
+from bot.conversations import METRICS, PENDING
+from bot.outbox import FAILURES
 from bot.settings import ROOT
 from tests.fakes import serving
 from tests.fakes.telegram import FakeTelegram, server_error, too_many_requests

@@ -139,6 +139,10 @@ class Desk:
 
     async def open_ticket(self, conversation_id: str) -> Ticket | None:
         ticket_id = await self.redis.get(self.open_key(conversation_id))
+        return await self.ticket_if_open(conversation_id, ticket_id)
+
+    async def ticket_if_open(self, conversation_id: str, ticket_id: bytes | None) -> Ticket | None:
+        """The ticket that the conversation's open key named (the caller read it), if still open."""
         if ticket_id is None:
             return None
         ticket = await self.ticket(ticket_id.decode())
@@ -208,8 +212,12 @@ class Desk:
         for ticket_id in erased:
             await self._publish("erased", ticket_id)
 
+    def block_entry(self, conversation_id: str) -> tuple[str, str]:
+        """The hash and field that say a conversation is blocked (read in a turn's first round trip)."""
+        return BLOCKED, self._pseudonym(conversation_id)
+
     async def is_blocked(self, conversation_id: str) -> bool:
-        return bool(await self.redis.hexists(BLOCKED, self._pseudonym(conversation_id)))
+        return bool(await self.redis.hexists(*self.block_entry(conversation_id)))
 
     # --- the staff's side (called by the console) ---
 

@@ -17,6 +17,7 @@ from enum import Enum
 
 from babel.dates import format_timedelta
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bot.conversations import PREFIX
 from bot.engine import Engine
@@ -80,21 +81,31 @@ class HandoffFlow:
         opens = describe_opening(opening, summary.language)
         return [self._render("helpline_closed", summary, {"opens": opens})]
 
+    def queue_state(self, pipe: Pipeline, conversation_id: str) -> None:
+        """Queue what `intercept` reads on a turn's first round trip: the open ticket's id, then what
+        is staged (a half-written message for the helpline)."""
+        pipe.get(self._desk.open_key(conversation_id))
+        pipe.hgetall(self.stage_key(conversation_id))
+
     async def intercept(
-        self, message: InboundMessage, kind_reply: str | None
+        self,
+        message: InboundMessage,
+        kind_reply: str | None,
+        *,
+        ticket_id: bytes | None,
+        staged: dict[bytes, bytes],
     ) -> list[OutboundMessage] | None:
         """The replies when the conversation is in a handoff; None when the bot should answer."""
         conversation = message.conversation_id
         payload = parse_payload(message.text) if kind_reply is None else None
         intent = payload[0] if payload is not None else None
-        ticket = await self._desk.open_ticket(conversation)
+        ticket = await self._desk.ticket_if_open(conversation, ticket_id)
         if ticket is not None:
             return await self._in_line(conversation, ticket, message, intent, kind_reply)
-        raw = await self._redis.hgetall(self.stage_key(conversation))
-        if not raw:
+        if not staged:
             return None
-        stage = Stage(raw[b"stage"].decode())
-        summary = Summary.from_json(self._sealer.open(raw[b"summary"]))
+        stage = Stage(staged[b"stage"].decode())
+        summary = Summary.from_json(self._sealer.open(staged[b"summary"]))
         if intent == "handoff_cancel" or (stage is Stage.CLOSED_OFFER and intent == "handoff_no_thanks"):
             await self._redis.delete(self.stage_key(conversation))
             key = "handoff_cancelled" if intent == "handoff_cancel" else "handoff_declined"
@@ -116,8 +127,8 @@ class HandoffFlow:
         safe_contact = None if intent == "handoff_contact_here" else message.text
         if intent is not None and safe_contact is not None:
             return [self._render("ask_safe_contact", summary)]
-        transcript = [(Author(a), t) for a, t in json.loads(self._sealer.open(raw[b"transcript"]))]
-        left = self._sealer.open(raw[b"message"])
+        transcript = [(Author(a), t) for a, t in json.loads(self._sealer.open(staged[b"transcript"]))]
+        left = self._sealer.open(staged[b"message"])
         summary = replace(summary, safe_contact=safe_contact or ANY_TIME_HERE)
         await self._desk.leave_message(conversation, summary, left, transcript)
         await self._redis.delete(self.stage_key(conversation))
