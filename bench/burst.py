@@ -1,12 +1,13 @@
 """Three messages from one person in a burst: how long until all three are answered?
 
 The gateway runs a conversation's turns one at a time, in order, so three messages cost three turns;
-the goal is that waiting adds nothing on top (no lock polling, no retries). The three are sent 10 ms
-apart, well within the 100 ms of the goal, so the second and third queue behind the first turn (with
-50 ms gaps and turns under 50 ms the third would arrive after the first two were answered, and the
-time would measure the sender). Each trial sends the same three messages to two conversations in the
-same state: one at a time to the first (what one turn costs), as a burst to the second. Reported:
-the medians over the trials, from the first message sent to the last answer.
+the goal is that waiting adds nothing on top (no lock polling, no retries). The three are sent 2 ms
+apart (in order, and well within the 100 ms of the goal) so that the second and third queue behind
+the first turn: with gaps near a turn's length (10 ms gaps against 10 ms turns) the third would be
+sent after the first was answered, and the time would measure the sender's gaps, not the gateway.
+Each trial sends the same three messages to two conversations in the same state: one at a time to
+the first (what one turn costs), as a burst to the second. Reported: the medians over the trials,
+from the first message sent to the last answer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bench.channels import Say
 from bench.table import Goal, Row
 
 TRIALS = 10
-GAP_SECONDS = 0.01  # sent at 0, 10 and 20 ms
+GAP_SECONDS = 0.002  # sent at 0, 2 and 4 ms
 BURST = ("someone hacked my instagram and changed my password", "/step_done", "tell me more")
 
 
@@ -43,7 +44,7 @@ async def measure(rest: Say) -> Row:
         await asyncio.gather(*(send(index, text) for index, text in enumerate(BURST)))
         bursts.append((time.perf_counter() - start) * 1000)
     return Row(
-        metric=f"burst of 3 within 20 ms, all answered vs one turn, median of {TRIALS} (ms)",
+        metric=f"burst of 3 within 4 ms, all answered vs one turn, median of {TRIALS} (ms)",
         ours=statistics.median(bursts),
         baseline=statistics.median(turns),
         goal=Goal(op="<=", limit=3.0),
