@@ -56,48 +56,62 @@ local function next_step()
   return {'turn', message, '0'}
 end
 """
+# Every script here may run twice: after Redis restarts, a command that met a dead pooled connection is
+# sent once more (bot/app.py), and the first attempt may have run before its answer was lost. So each
+# checks whether its change was already made before making it.
+#
 # KEYS[5..9]: metrics, dedupe key, pending set, the conversation's dedupe keys (for erasure), lease.
-# ARGV[2..7]: dedupe ttl, message, conversation id, channel, lease token ('' for none), lease ms.
-# A re-delivery is only counted. A new message is stored and counted; if the lease was free, the same
-# step takes it and returns the drain's first step.
+# ARGV[2..8]: dedupe ttl, message, conversation id, channel, this call's token, lease ms, '1' to take
+# the lease. A re-delivery is only counted. A new message is stored and counted; if the lease is free,
+# the same step takes it and returns the drain's first step. The dedupe key holds the call's token, so
+# the call sent again knows the message as its own.
 _ACCEPT = (
     _NEXT_STEP
     + """
-if not redis.call('SET', KEYS[6], '1', 'NX', 'EX', ARGV[2]) then
+if redis.call('SET', KEYS[6], ARGV[6], 'NX', 'EX', ARGV[2]) then
+  redis.call('RPUSH', KEYS[3], ARGV[3])
+  redis.call('SADD', KEYS[7], ARGV[4])
+  redis.call('SADD', KEYS[8], KEYS[6])
+  redis.call('EXPIRE', KEYS[8], ARGV[2])
+  redis.call('HINCRBY', KEYS[5], 'received:' .. ARGV[5], 1)
+elseif redis.call('GET', KEYS[6]) ~= ARGV[6] then
   redis.call('HINCRBY', KEYS[5], 'dedupe_hits:' .. ARGV[5], 1)
   return {'duplicate'}
 end
-redis.call('RPUSH', KEYS[3], ARGV[3])
-redis.call('SADD', KEYS[7], ARGV[4])
-redis.call('SADD', KEYS[8], KEYS[6])
-redis.call('EXPIRE', KEYS[8], ARGV[2])
-redis.call('HINCRBY', KEYS[5], 'received:' .. ARGV[5], 1)
-if ARGV[6] ~= '' and redis.call('SET', KEYS[9], ARGV[6], 'NX', 'PX', ARGV[7]) then
-  return next_step()
+if ARGV[8] == '1' then
+  local holder = redis.call('GET', KEYS[9])
+  if holder == ARGV[6] or (not holder and redis.call('SET', KEYS[9], ARGV[6], 'NX', 'PX', ARGV[7])) then
+    return next_step()
+  end
 end
 return {'stored'}
 """
 )
 _BEGIN = _NEXT_STEP + "return next_step()"
-# ARGV[2]: the outbox item. The message leaves the inbox as its replies enter the outbox.
+# ARGV[2]: the outbox item. The message leaves the inbox as its replies enter the outbox, once: the
+# turn mark goes in the same step.
 _COMPLETE = (
     _NEXT_STEP
     + """
-redis.call('LPOP', KEYS[3])
-redis.call('RPUSH', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[4])
+if redis.call('DEL', KEYS[4]) == 1 then
+  redis.call('LPOP', KEYS[3])
+  redis.call('RPUSH', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
 return next_step()
 """
 )
-# KEYS[5]: metrics; ARGV[2..]: counter name, increment, ... The outbox's head went out.
+# KEYS[5]: metrics; ARGV[2]: the item that went out; ARGV[3..]: counter name, increment, ... The outbox's
+# head is dropped if it is still that item.
 _DELIVERED = (
     _NEXT_STEP
     + """
-redis.call('LPOP', KEYS[1])
-redis.call('DEL', KEYS[2])
-for i = 2, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then
+  redis.call('LPOP', KEYS[1])
+  redis.call('DEL', KEYS[2])
+  for i = 3, #ARGV, 2 do
+    redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
+  end
 end
 return next_step()
 """
@@ -131,6 +145,7 @@ class Delivery:
 
     item: dict[str, Any]
     sent: int
+    sealed: bytes  # as stored: what `delivered` drops
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +216,7 @@ class ConversationStore:
         """Store a new message in its conversation's inbox, counted; a re-delivery is only counted.
         With `take_lease`, the same step takes the conversation's lease if nobody holds it."""
         conversation = message.conversation_id
-        token = secrets.token_hex(16) if take_lease else ""
+        token = secrets.token_hex(16)
         keys = [
             *self._drain_keys(conversation),
             METRICS,
@@ -219,6 +234,7 @@ class ConversationStore:
             message.channel,
             token,
             self._lease_ms,
+            "1" if take_lease else "0",
         ]
         raw = await self._accept(keys, args)
         if raw[0] == b"duplicate":
@@ -254,7 +270,8 @@ class ConversationStore:
         self, conversation_id: str, message: InboundMessage, replies: Sequence[OutboundMessage]
     ) -> Step:
         """Atomically: the message leaves the inbox and its replies enter the outbox. Returns the
-        outbox's head to deliver (the replies, or a staff message queued before them)."""
+        outbox's head to deliver (the replies, or a staff message queued before them). The turn must
+        have begun (`begin`, or `accept` taking the lease): its mark is what makes this happen once."""
         entry = {
             "channel": message.channel,
             "sender": message.sender,
@@ -264,15 +281,15 @@ class ConversationStore:
         item = self.sealer.seal(json.dumps(entry))
         raw = await self._complete(self._drain_keys(conversation_id), [self.retention_seconds, item])
         if raw[0] == b"deliver" and raw[1] == item:  # these replies are next: no need to unseal them
-            return Delivery(item=entry, sent=int(raw[2]))
+            return Delivery(item=entry, sent=int(raw[2]), sealed=item)
         return self._step(raw)
 
-    async def delivered(self, conversation_id: str, counters: dict[str, int]) -> Step:
+    async def delivered(self, conversation_id: str, delivery: Delivery, counters: dict[str, int]) -> Step:
         """The outbox's head went out (or was given up on): drop it, add `counters` to the shared
         metrics, and return the next step."""
         keys = [*self._drain_keys(conversation_id), METRICS]
         counts = [part for name, count in counters.items() for part in (name, count)]
-        return self._step(await self._delivered(keys, [self.retention_seconds, *counts]))
+        return self._step(await self._delivered(keys, [self.retention_seconds, delivery.sealed, *counts]))
 
     def _drain_keys(self, conversation_id: str) -> list[str]:
         return [_key(kind, conversation_id) for kind in ("outbox", "sent", "inbox", "turn")]
@@ -280,7 +297,7 @@ class ConversationStore:
     def _step(self, raw: list[bytes]) -> Step:
         kind = raw[0]
         if kind == b"deliver":
-            return Delivery(item=json.loads(self.sealer.open(raw[1])), sent=int(raw[2]))
+            return Delivery(item=json.loads(self.sealer.open(raw[1])), sent=int(raw[2]), sealed=raw[1])
         if kind == b"turn":
             message = InboundMessage.from_json(self.sealer.open(raw[1]))
             return Started(message=message, recovering=raw[2] == b"1")

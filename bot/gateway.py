@@ -146,7 +146,7 @@ class Gateway:
         while step is not None and not keeper.done():
             if isinstance(step, Delivery):
                 counters = await self.outbox.send(conversation_id, step)
-                step = await self.store.delivered(conversation_id, counters)
+                step = await self.store.delivered(conversation_id, step, counters)
                 continue
             with self.metrics.turn_seconds.labels(step.message.channel).time():
                 replies = await self._turn_or_apology(conversation_id, step)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -94,10 +95,19 @@ async def conversation(engine: Engine, conversation_id: str) -> AsyncIterator[Co
     yield Conversation(engine, conversation_id)
 
 
+@contextlib.asynccontextmanager
+async def emptied(url: str) -> AsyncIterator[AsyncRedis]:
+    """A client of a real Redis db that each test module owns, emptied before and after the test."""
+    client = AsyncRedis.from_url(url)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.flushdb()
+        await client.close()
+
+
 @pytest.fixture
 async def gateway_redis() -> AsyncIterator[AsyncRedis]:
-    client = AsyncRedis.from_url(GATEWAY_REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(GATEWAY_REDIS_URL) as client:
+        yield client

@@ -25,6 +25,8 @@ from bot.messages import OutboundMessage
 from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
 
+from .conftest import emptied
+
 REDIS_URL = "redis://127.0.0.1:6379/9"
 PASSWORD = "a long staff password"
 SUMMARY = Summary(
@@ -78,11 +80,8 @@ async def until_subscribers(redis: Redis, count: int) -> None:
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.engine import Engine
 from bot.messages import InboundMessage
 from bot.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
 
+from .conftest import emptied
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, cant_delete, server_error
 from .test_telegram import SECRET, TOKEN, WEBHOOK, payload
@@ -47,11 +48,8 @@ async def accept(message: InboundMessage) -> bool:
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -85,10 +85,10 @@ async def deliver_to_a_provider_that_is_down(
         store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=attempts, base_delay=0.01
     )
     inbound = message("hi")
-    await store.accept(inbound)
+    await store.accept(inbound, take_lease=True)  # and its turn begins
     step = await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
     assert isinstance(step, Delivery) and step.sent == 0
-    await store.delivered(inbound.conversation_id, await outbox.send(inbound.conversation_id, step))
+    await store.delivered(inbound.conversation_id, step, await outbox.send(inbound.conversation_id, step))
     return channel, store, inbound
 
 
@@ -158,7 +158,7 @@ async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_re
     store = ConversationStore(gateway_redis, sealer=SEALER)
     outbox = Outbox(store=store, channels={"test": channel}, pseudonym=PSEUDONYM)
     inbound = message("hi")
-    await store.accept(inbound)
+    await store.accept(inbound, take_lease=True)  # and its turn begins
     replies = [OutboundMessage(text=t) for t in ("one", "two", "three")]
     await store.complete(inbound.conversation_id, inbound, replies)
     await store.record_sent(inbound.conversation_id, 1)  # "one" went out before the crash

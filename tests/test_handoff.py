@@ -26,6 +26,8 @@ from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
 from bot.settings import Settings
 
+from .conftest import emptied
+
 HANDOFF_REDIS_URL = "redis://127.0.0.1:6379/8"
 WEBHOOK = "/webhooks/rest/webhook"
 AMINA = Staff(name="amina", display_name="Amina", role=Role.AGENT)
@@ -35,11 +37,8 @@ SUPERVISOR = Staff(name="sam", display_name="Sam", role=Role.SUPERVISOR)
 
 @pytest.fixture
 async def handoff_redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(HANDOFF_REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(HANDOFF_REDIS_URL) as client:
+        yield client
 
 
 class Recorder:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 
+from bench.channels import SCRIPT  # the benchmarks' conversation
 from bot.engine import Engine
 from bot.history import HISTORY_TURNS
 from bot.sealing import Sealer
@@ -24,16 +25,6 @@ from .conftest import Conversation
 from .test_stories import STORIES
 
 LONG_REDIS_URL = "redis://127.0.0.1:6379/4"
-SCRIPT = [
-    "hello",
-    "/affirm",
-    "someone hacked my instagram and changed my password",
-    "/step_done",
-    "tell me more",
-    "/step_skip",
-    "he keeps posting my home address on facebook",
-    "/step_done",
-]
 TURNS = 300
 SHORTEST_HISTORY = 2  # the two-stage fallback reads the previous turn
 

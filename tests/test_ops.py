@@ -36,7 +36,7 @@ from bot.ops import setup_ops
 from bot.outbox import Outbox
 from bot.settings import Settings, SettingsError
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, emptied, free_port
 from .test_delivery import PSEUDONYM, SEALER, RecordingChannel, message
 
 OPS_REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -46,11 +46,8 @@ ACTION_DELAY_SECONDS = 3.0  # long enough to send SIGTERM while the turn waits f
 
 @pytest.fixture
 async def ops_redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(OPS_REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(OPS_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture
@@ -249,7 +246,7 @@ async def test_retries_and_a_given_up_send_are_counted_per_channel(ops_redis: Re
         metrics=metrics,
     )
     inbound = message("hi")
-    await store.accept(inbound)
+    await store.accept(inbound, take_lease=True)  # and its turn begins
     step = await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
     assert isinstance(step, Delivery)
 

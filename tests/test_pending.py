@@ -41,7 +41,7 @@ async def test_a_conversation_without_work_is_forgotten() -> None:
     assert token is not None
     step = await store.complete(inbound.conversation_id, inbound, [])
     assert isinstance(step, Delivery)
-    assert await store.delivered(inbound.conversation_id, {}) is None
+    assert await store.delivered(inbound.conversation_id, step, {}) is None
 
     assert not await store.finish(inbound.conversation_id, token)
 

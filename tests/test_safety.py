@@ -28,7 +28,7 @@ from bot.settings import Settings, TelegramSettings
 from content.model import load_library
 from content.texts import load_texts
 
-from .conftest import TEST_REDIS_URL
+from .conftest import TEST_REDIS_URL, emptied
 from .fakes.telegram import FakeTelegram
 from .test_handoff import _dump
 from .test_telegram import SECRET, TOKEN, chat, fake, payload, post
@@ -51,11 +51,8 @@ async def client(
 
 @pytest.fixture
 async def tracker_redis() -> Any:
-    client = Redis.from_url(TEST_REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(TEST_REDIS_URL) as client:
+        yield client
 
 
 async def says(client: TestClient, fake: FakeTelegram, chat: int, text: str, replies: int = 1) -> list[Any]:

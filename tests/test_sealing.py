@@ -181,7 +181,7 @@ async def test_inbox_and_outbox_hold_only_sealed_content(
     second = inbound(SAID[2], "wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0FBQkNERUYwMTIzNDU2Nzg5QUMA")
     reply = OutboundMessage(text="I'm sorry Zanzibarcode did that; here is what we can do")
 
-    assert (await store.accept(first)).stored
+    assert (await store.accept(first, take_lease=True)).stored  # and its turn begins
     assert (await store.accept(second)).stored
     step = await store.complete(first.conversation_id, first, [reply])
 
@@ -189,7 +189,7 @@ async def test_inbox_and_outbox_hold_only_sealed_content(
     assert leaks(blob, [SAID[1], SAID[2], reply.text]) == []
     assert b"HBgM" not in blob  # the wamid embeds her number: not even in the dedupe key
     assert isinstance(step, Delivery) and "Zanzibarcode did that" in step.item["replies"]
-    head = await store.delivered(first.conversation_id, {})
+    head = await store.delivered(first.conversation_id, step, {})
     assert isinstance(head, Started) and head.message == second
     assert not (await store.accept(second)).stored  # dedupe still works on the hashed id
 

@@ -18,6 +18,8 @@ from redis.asyncio import Redis
 from bot.handoff.sessions import SessionStore, csrf_matches
 from bot.handoff.staff import LoginRefused, Role, Staff, StaffError, StaffStore
 
+from .conftest import emptied
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PASSWORD = "correct horse battery"
@@ -26,11 +28,8 @@ IP = "198.51.100.7"
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.close()
+    async with emptied(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

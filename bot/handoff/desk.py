@@ -38,10 +38,16 @@ KEPT_AUDIT = 10_000
 PRIORITY_SPAN = 1e12  # larger than any timestamp: priority first, then time
 
 # KEYS: queue, follow-ups, active, ticket; ARGV: ticket id, staff, now
+# The claim may run twice (a call sent again after its connection broke, bot/app.py): the second run
+# finds the claim it made itself (same staff, same time) and wins too.
 _CLAIM = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 or redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[4], 'state', 'with_staff', 'staff', ARGV[2], 'claimed_at', ARGV[3])
   redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+  return 1
+end
+local claimed = redis.call('HMGET', KEYS[4], 'staff', 'claimed_at')
+if claimed[1] == ARGV[2] and claimed[2] == ARGV[3] then
   return 1
 end
 return 0
