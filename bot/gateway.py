@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -28,6 +29,7 @@ from bot.language import Detector, decide
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.nlg import parse_payload
+from bot.outages import outlasting_outages
 from bot.outbox import Outbox
 from bot.preferences import PreferenceStore
 from bot.privacy import Pseudonymizer
@@ -146,7 +148,8 @@ class Gateway:
         while step is not None and not keeper.done():
             if isinstance(step, Delivery):
                 counters = await self.outbox.send(conversation_id, step)
-                step = await self.store.delivered(conversation_id, step, counters)
+                delivered = partial(self.store.delivered, conversation_id, step, counters)
+                step = await outlasting_outages(delivered)  # the provider has it: outlast a Redis restart
                 continue
             with self.metrics.turn_seconds.labels(step.message.channel).time():
                 replies = await self._turn_or_apology(conversation_id, step)

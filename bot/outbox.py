@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from redis.asyncio import Redis
@@ -20,6 +21,7 @@ from redis.asyncio import Redis
 from bot.channels.base import Channel, PermanentSendError, TransientSendError
 from bot.conversations import METRICS, PREFIX, ConversationStore, Delivery, replies_from_json
 from bot.metrics import Metrics
+from bot.outages import outlasting_outages
 from bot.privacy import Pseudonymizer
 
 log = logging.getLogger(__name__)
@@ -93,8 +95,8 @@ class Outbox:
         requests = channel.render(replies)
         sent = 0
         for index in range(delivery.sent, len(requests)):
-            if index > delivery.sent:
-                await self._store.record_sent(conversation_id, index)  # a crash resumes after these
+            if index > delivery.sent:  # a crash resumes after these; they went out: outlast a restart
+                await outlasting_outages(partial(self._store.record_sent, conversation_id, index))
             sent += await self._send(conversation_id, channel, item, requests[index])
         if any(reply.key == ERASED for reply in replies):
             await channel.forget(item["sender"])  # not even the confirmation is remembered

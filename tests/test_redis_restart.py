@@ -7,6 +7,7 @@ The test runs its own redis-server on a free port (never the shared one), restar
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 import redis
 
 from bot.app import connect_redis
+from bot.outages import outlasting_outages
 from bot.settings import Settings
 
 from .conftest import free_port
@@ -65,4 +67,36 @@ async def test_commands_after_a_redis_restart_succeed(own_redis: OwnRedis) -> No
     assert await client.lrange("inbox", 0, -1) == [b"one", b"two"]  # kept by the AOF
     async with client.pipeline(transaction=True) as pipe:
         assert await pipe.rpush("inbox", "three").execute() == [3]
+    await client.close()
+
+
+async def test_the_record_of_a_sent_message_waits_out_a_redis_restart(own_redis: OwnRedis) -> None:
+    """A provider took the message while Redis was down: its record is written once Redis is back
+    (bot/outages.py), instead of failing and having the message sent again later."""
+    client = connect_redis(Settings(redis_url=f"redis://127.0.0.1:{own_redis.port}/0"))
+    await client.set("sent", 0)
+    own_redis.stop()
+
+    async def record() -> None:
+        async with client.pipeline(transaction=True) as pipe:  # pipelines are never retried by redis-py
+            await pipe.set("sent", 1).execute()
+
+    writing = asyncio.create_task(outlasting_outages(record, seconds=20))
+    await asyncio.sleep(1.0)
+    assert not writing.done()  # still waiting for Redis
+    own_redis.start()
+    await asyncio.wait_for(writing, 10)
+
+    assert await client.get("sent") == b"1"
+    await client.close()
+
+
+async def test_an_outage_longer_than_allowed_is_raised(own_redis: OwnRedis) -> None:
+    client = connect_redis(Settings(redis_url=f"redis://127.0.0.1:{own_redis.port}/0"))
+    own_redis.stop()
+
+    with pytest.raises(redis.ConnectionError):
+        await outlasting_outages(lambda: client.set("sent", 1), seconds=0.5)
+
+    own_redis.start()
     await client.close()

@@ -9,6 +9,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from bot.channels.telegram.chat_log import ChatLog
 from bot.channels.telegram.parse import NotForUs, parse_update
 from bot.channels.telegram.render import TelegramMessage, render
 from bot.messages import OutboundMessage
+from bot.outages import outlasting_outages
 from bot.request_body import loads
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,9 @@ class TelegramChannel:
         await accept(parsed.message)
 
     async def _record(self, chat_id: str, message: Message) -> None:
-        await self._chat_log.record(chat_id, message.message_id, message.date.timestamp())
+        """Keep the id for quick exit; Telegram has the message already, so wait out a Redis restart."""
+        sent_at = message.date.timestamp()
+        await outlasting_outages(partial(self._chat_log.record, chat_id, message.message_id, sent_at))
 
     async def _answer_callback(self, query_id: str) -> None:
         """Stop the button's spinner; a failure here loses nothing."""

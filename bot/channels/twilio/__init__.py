@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import aiohttp
 from aiohttp import web
@@ -34,6 +35,7 @@ from bot.channels.twilio.render import TwilioMessage, render
 from bot.conversations import PREFIX
 from bot.delivery import DeliveryStatuses
 from bot.messages import InboundMessage, OutboundMessage
+from bot.outages import outlasting_outages
 from bot.request_body import read_form
 from bot.settings import TwilioSettings
 
@@ -159,7 +161,7 @@ class TwilioChannel:
             raise send_error(error) from None  # its message may quote the number: leave it out
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise TransientSendError(f"twilio unreachable: {type(error).__name__}") from error
-        await self._remember_choices(recipient, request.choices)
+        await outlasting_outages(partial(self._remember_choices, recipient, request.choices))
         return str(sent.sid)
 
     async def wipe(self, recipient: str) -> bool:

@@ -15,6 +15,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Sequence
+from functools import partial
 
 import httpx
 from aiohttp import web
@@ -26,6 +27,7 @@ from bot.channels.whatsapp.render import TemplateMessage, WhatsAppMessage, rende
 from bot.conversations import PREFIX
 from bot.delivery import DeliveryStatuses
 from bot.messages import InboundMessage, OutboundMessage
+from bot.outages import outlasting_outages
 from bot.request_body import loads
 from bot.settings import WhatsAppSettings
 
@@ -150,11 +152,15 @@ class WhatsAppChannel:
             name=self._settings.template_name, language=self._settings.template_language
         )
         message_id = await self._post(recipient, template_message)
+        sent_at = time.time()
+        await outlasting_outages(partial(self._record_template, recipient, sent_at))
+        return message_id
+
+    async def _record_template(self, recipient: str, sent_at: float) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(window_key(recipient), "template", time.time())
+            pipe.hset(window_key(recipient), "template", sent_at)
             pipe.expire(window_key(recipient), WINDOW_KEY_SECONDS)
             await pipe.execute()
-        return message_id
 
     async def _post(self, recipient: str, message: WhatsAppMessage) -> str:
         assert self._client is not None, "start() opens the HTTP client"
