@@ -10,7 +10,7 @@ from __future__ import annotations
 from bench.channels import SCRIPT, Say, closed_loop, percentile
 from bench.table import Goal, Row
 
-ROUNDS = 5
+ROUNDS = 25  # 800 turns per path: enough for a p99 that does not hang on two samples
 CONVERSATIONS_PER_ROUND = 4
 
 
