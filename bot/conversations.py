@@ -250,9 +250,12 @@ class ConversationStore:
         return self._lease_ms / 1000
 
     async def try_lease(self, conversation_id: str) -> str | None:
+        """The lease's token if it was free. The holder's token comes back with the answer, so a call
+        sent again after its connection broke still knows the lease it took as its own."""
         token = secrets.token_hex(16)
-        taken = await self.redis.set(_key("lease", conversation_id), token, nx=True, px=self._lease_ms)
-        return token if taken else None
+        key = _key("lease", conversation_id)
+        holder = await self.redis.set(key, token, nx=True, px=self._lease_ms, get=True)
+        return token if holder is None or holder == token.encode() else None
 
     async def renew(self, conversation_id: str, token: str) -> bool:
         return bool(await self._renew([_key("lease", conversation_id)], [token, self._lease_ms]))
