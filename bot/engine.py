@@ -16,7 +16,12 @@ from urllib.parse import urlparse
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
+from rasa.core.tracker_store import (
+    FailSafeTrackerStore,
+    InMemoryTrackerStore,
+    RedisTrackerStore,
+    TrackerStore,
+)
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -46,6 +51,10 @@ NLU_DATA = ROOT / "nlu_data"
 
 class ModelsMissing(RuntimeError):
     """No trained model where the settings point."""
+
+
+class StorageUnavailable(RuntimeError):
+    """A conversation's stored state could not be read or written: its turn must not run without it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +141,22 @@ class SealedRedisTrackerStore(RedisTrackerStore):  # type: ignore[misc]  # Rasa 
         return super().deserialise_tracker(sender_id, self._sealer.open(serialised_tracker))
 
 
+def _no_fallback(error: Exception) -> None:
+    raise StorageUnavailable(type(error).__name__) from error
+
+
+def _fail_turns_on_storage_errors(agent: Agent) -> None:
+    """Rasa wraps every tracker store in a FailSafeTrackerStore: a tracker it cannot read becomes a new,
+    empty one, and one it cannot save is kept in process memory. The person would silently start over
+    (a Redis timeout, a tracker sealed with a key this replica lacks), and the next save would overwrite
+    what she had. Raise instead: the gateway keeps the message and retries the turn, then apologises."""
+    store = agent.tracker_store
+    assert isinstance(store, FailSafeTrackerStore) and hasattr(store, "_on_tracker_store_error"), (
+        "Rasa 3.6's FailSafeTrackerStore, whose error callback this replaces"
+    )
+    store._on_tracker_store_error = _no_fallback
+
+
 def _stores(settings: Settings, history_turns: int) -> tuple[TrackerStore, LockStore]:
     """Trackers (sealed, compacted) and locks in Redis when configured, else in memory (the embedded
     default).
@@ -206,6 +231,7 @@ class Engine:
             # Our actions need no domain: don't serialise it into every action call.
             action_endpoint=ActionEndpoint(settings.action_server_url, enable_selective_domain=True),
         )
+        _fail_turns_on_storage_errors(dialogue)
         keywords = {lang: Keywords.load(NLU_DATA / lang / "keywords.yml") for lang in nlu}
         vocabularies = {lang: training_vocabulary(NLU_DATA / lang) for lang in nlu}
         return cls(

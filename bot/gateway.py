@@ -20,7 +20,7 @@ from bot.action_endpoint import ActionServerUnavailable
 from bot.channels.base import Channel
 from bot.commands import Commands
 from bot.conversations import METRICS, Acceptance, ConversationStore, Delivery, Started, Step
-from bot.engine import Engine
+from bot.engine import Engine, StorageUnavailable
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
@@ -260,8 +260,8 @@ class Gateway:
         await self.handoff.forget(conversation)
         try:
             await self.engine.handle(conversation, "/quick_exit", language=language, channel=message.channel)
-        except ActionServerUnavailable:  # leaving must not wait for it: the chat still goes
-            log.warning("gateway.quick_exit_without_actions")
+        except (ActionServerUnavailable, StorageUnavailable):  # leaving must not wait: the chat still goes
+            log.warning("gateway.quick_exit_without_rasa")
         channel = self.channels.get(message.channel)
         if channel is not None and await channel.wipe(message.sender):
             return []  # the chat is gone from their phone: say nothing more

@@ -18,10 +18,12 @@ from redis.asyncio import Redis
 
 from bot.app import create_app
 from bot.conversations import ConversationStore, Delivery, Started
-from bot.engine import Engine
+from bot.engine import Engine, StorageUnavailable
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.sealing import Sealer, SealError, load_or_create_local_key
 from bot.settings import Settings
+
+from .conftest import TEST_REDIS_URL
 
 SEALING_REDIS_URL = "redis://127.0.0.1:6379/11"  # the gateway's storage in these tests
 WEBHOOK = "/webhooks/rest/webhook"
@@ -233,3 +235,23 @@ async def test_a_whole_conversation_leaves_nothing_readable_in_redis(
     assert leaks(opened, SAID + SECRET_WORDS) == SAID + SECRET_WORDS
     ran_by_the_engine = [reply["text"] for turn in turns[:3] for reply in turn]
     assert leaks(opened, ran_by_the_engine) == ran_by_the_engine
+
+
+async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over(
+    settings: Settings, redis_engine: Engine, redis_client: redis.Redis
+) -> None:
+    """A replica that lacks the key a conversation was sealed with (a rotation done on one replica
+    only) must not treat her as new: Rasa's fallback would answer with a welcome and overwrite her
+    tracker. The turn fails instead, and the gateway retries it (bot/engine.py)."""
+    conversation = "test-rotated-on-one-replica"
+    await redis_engine.handle(conversation, "someone hacked my instagram and changed my password")
+    [key] = [key for key in redis_client.scan_iter() if conversation.encode() in key and b"lock" not in key]
+    stored = redis_client.get(key)
+    other_replica = Engine.load(replace(settings, redis_url=TEST_REDIS_URL, encryption_keys=(new_key(),)))
+
+    with pytest.raises(StorageUnavailable):
+        await other_replica.handle(conversation, "/step_done")
+
+    assert redis_client.get(key) == stored  # nothing overwritten
+    turn = await redis_engine.handle(conversation, "/step_done")
+    assert turn.replies[-1].text.startswith("2/8. ")  # she carries on where she was
