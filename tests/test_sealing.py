@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import fakeredis
 import pytest
 import redis
 from aiohttp.test_utils import TestClient
@@ -19,11 +20,14 @@ from redis.asyncio import Redis
 from bot.app import create_app
 from bot.conversations import ConversationStore, Delivery, Started
 from bot.engine import Engine, StorageUnavailable
+from bot.gateway import Gateway
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.sealing import Sealer, SealError, load_or_create_local_key
 from bot.settings import Settings
 
 from .conftest import TEST_REDIS_URL
+from .test_action_outage import WipingChannel
+from .test_delivery import PSEUDONYM, SEALER, message
 
 SEALING_REDIS_URL = "redis://127.0.0.1:6379/11"  # the gateway's storage in these tests
 WEBHOOK = "/webhooks/rest/webhook"
@@ -243,7 +247,7 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
     """A replica that lacks the key a conversation was sealed with (a rotation done on one replica
     only) must not treat her as new: Rasa's fallback would answer with a welcome and overwrite her
     tracker. The turn fails instead, and the gateway retries it (bot/engine.py)."""
-    conversation = "test-rotated-on-one-replica"
+    conversation = "test:rotated-on-one-replica"  # as the gateway names a test channel's conversation
     await redis_engine.handle(conversation, "someone hacked my instagram and changed my password")
     [key] = [key for key in redis_client.scan_iter() if conversation.encode() in key and b"lock" not in key]
     stored = redis_client.get(key)
@@ -255,3 +259,16 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
     assert redis_client.get(key) == stored  # nothing overwritten
     turn = await redis_engine.handle(conversation, "/step_done")
     assert turn.replies[-1].text.startswith("2/8. ")  # she carries on where she was
+
+    # Quick exit does not wait for the conversation's state: the chat is wiped all the same.
+    channel = WipingChannel()
+    gateway = Gateway(
+        engine=other_replica,
+        store=ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER),
+        channels={channel.name: channel},
+        pseudonym=PSEUDONYM,
+    )
+    leaving = message("/exit", sender=conversation.removeprefix("test:"))
+    await gateway.accept(leaving)
+    await gateway.close()
+    assert channel.wiped == [leaving.sender] and channel.sent == []
