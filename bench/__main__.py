@@ -14,15 +14,12 @@ import argparse
 import asyncio
 import datetime
 import os
-import secrets
-from dataclasses import replace
 
 import aiohttp
 import redis
-from cryptography.fernet import Fernet
 
 from bench import burst, latency, long_conversation, soak, throughput, training
-from bench.channels import RasaRun, free_port, rest_say
+from bench.channels import RasaRun, free_port, rest_say, settings_on
 from bench.processes import GatewayProcess, rss_mb
 from bench.table import Row, render
 from bot.action_server import running_action_server
@@ -65,13 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     ours_db = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
     stock_db = os.environ.get("BENCH_RASA_REDIS_URL", "redis://127.0.0.1:6379/5")
-    settings = replace(
-        Settings.from_env(os.environ),
-        redis_url=ours_db,
-        action_server_url=f"http://127.0.0.1:{free_port()}/webhook",
-        encryption_keys=(Fernet.generate_key().decode(),),
-        secret_key=secrets.token_hex(32),
-    )
+    settings = settings_on(ours_db)
     trained = training.row(training.record(training.train_from_scratch()), now=True) if args.train else None
     databases = [redis.Redis.from_url(url) for url in (ours_db, stock_db)]
     for db in databases:

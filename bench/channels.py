@@ -22,6 +22,7 @@ import hmac
 import itertools
 import json
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -40,6 +41,7 @@ import aiohttp
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
 
 from bot.action_server import running_action_server
@@ -111,6 +113,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def settings_on(redis_url: str) -> Settings:
+    """A benchmark's settings: the environment's, on `redis_url`, with fresh keys and an action server
+    on a free port (the caller starts it)."""
+    return replace(
+        Settings.from_env(os.environ),
+        redis_url=redis_url,
+        action_server_url=f"http://127.0.0.1:{free_port()}/webhook",
+        encryption_keys=(Fernet.generate_key().decode(),),
+        secret_key=secrets.token_hex(32),
+    )
 
 
 class RasaRun:

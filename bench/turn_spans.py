@@ -13,20 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import secrets
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import redis
 from aiohttp.test_utils import TestServer
-from cryptography.fernet import Fernet
 
-from bench.channels import SCRIPT, free_port
+from bench.channels import SCRIPT, settings_on
 from bot.action_server import running_action_server
 from bot.app import GATEWAY, create_app
 from bot.engine import Engine
@@ -97,13 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=300)
     args = parser.parse_args()
-    settings = replace(
-        Settings.from_env(os.environ),
-        redis_url=REDIS_URL,
-        action_server_url=f"http://127.0.0.1:{free_port()}/webhook",
-        encryption_keys=(Fernet.generate_key().decode(),),
-        secret_key=secrets.token_hex(32),
-    )
+    settings = settings_on(REDIS_URL)
     db = redis.Redis.from_url(REDIS_URL)
     db.flushdb()
     try:
