@@ -135,7 +135,8 @@ class Gateway:
                 step = taken.step if taken is not None else await self.store.begin(conversation_id)
                 healthy = await self._steps(conversation_id, step, keeper)
             finally:
-                keeper.cancel()  # let go once Redis answers again, not a lease's time later
+                keeper.cancel()
+                # Let go once Redis answers again, not a lease's time later.
                 more = await outlasting_outages(partial(self.store.finish, conversation_id, token))
             if healthy and more:
                 self.schedule(conversation_id)  # arrived while we were letting go
