@@ -24,7 +24,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
 
+from bench.processes import free_port, http_ok, until
 from bot.action_server import running_action_server
 from bot.app import GATEWAY, connect_redis, create_app
 from bot.channels.twilio import TwilioChannel
@@ -109,12 +109,6 @@ def rest_say(session: aiohttp.ClientSession, url: str, metadata: dict[str, Any] 
     return say
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def settings_on(redis_url: str) -> Settings:
     """A benchmark's settings: the environment's, on `redis_url`, with fresh keys and an action server
     on a free port (the caller starts it)."""
@@ -174,16 +168,7 @@ class RasaRun:
         return self._process.pid
 
     async def ready(self) -> None:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(600):
-                try:
-                    async with session.get(f"http://127.0.0.1:{self.port}/") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError("rasa run did not start")
+        await until(lambda: http_ok(f"http://127.0.0.1:{self.port}/"), 120, "rasa run")
 
     def __exit__(self, *exc: object) -> None:
         if self._process is not None:

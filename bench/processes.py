@@ -1,4 +1,5 @@
-"""Our gateway as its own process (`python -m bot serve`), and the resident memory of a process.
+"""Our gateway as its own process (`python -m bot serve`), the resident memory of a process, and
+waiting for a process to answer.
 
 The gateway runs apart from the load generator so its RSS is its own, and so it is measured the way
 stock `rasa run` is: a separate process answering HTTP.
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +22,38 @@ import aiohttp
 from bot.settings import ROOT, Settings
 
 STARTUP_SECONDS = 300  # loading seven NLU models on a busy 2-vCPU machine
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> float:
+    """Wait for `check` to hold; the seconds it took. TimeoutError names `what` did not happen."""
+    started = time.monotonic()
+    while not await check():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
+        await asyncio.sleep(0.2)
+    return time.monotonic() - started
+
+
+async def http_get(url: str) -> str | None:
+    """The body of a 200 answer; None for any other answer or none at all."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
+            session.get(url) as response,
+        ):
+            return await response.text() if response.status == 200 else None
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return None
+
+
+async def http_ok(url: str) -> bool:
+    return await http_get(url) is not None
 
 
 def rss_mb(pid: int) -> float:
@@ -70,17 +106,14 @@ class GatewayProcess:
         return self._process.pid
 
     async def ready(self) -> None:
-        """Any HTTP answer means the models are loaded: the port opens only after `Engine.load`."""
-        async with aiohttp.ClientSession() as session:
-            for _ in range(STARTUP_SECONDS * 5):
-                if self._process is not None and self._process.poll() is not None:
-                    break
-                try:
-                    async with session.get(f"{self.url}/"):
-                        return
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.2)
-        raise RuntimeError(f"the gateway did not start; its log: {self._log.name}")
+        """The port opens only after `Engine.load`: an answer means the models are loaded."""
+
+        async def answering() -> bool:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"the gateway exited during start-up; its log: {self._log.name}")
+            return await http_ok(f"{self.url}/healthz")
+
+        await until(answering, STARTUP_SECONDS, f"the gateway (its log: {self._log.name})")
 
     def __exit__(self, error_type: type[BaseException] | None, *exc: object) -> None:
         if self._process is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -13,6 +12,7 @@ import pytest
 import redis
 from redis.asyncio import Redis as AsyncRedis
 
+from bench.processes import free_port
 from bot.action_server import running_action_server
 from bot.engine import Engine
 from bot.messages import OutboundMessage
@@ -21,12 +21,6 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"  # Rasa's trackers in the Redis-backed tests
 GATEWAY_REDIS_URL = "redis://127.0.0.1:6379/14"  # the gateway's inboxes, leases, outboxes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

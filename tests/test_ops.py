@@ -24,6 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
+from bench.processes import http_ok, until
 from bot.app import GATEWAY, create_app
 from bot.conversations import ConversationStore, Delivery
 from bot.engine import Engine
@@ -371,18 +372,11 @@ class SlowActions:
 
 
 async def wait_until_ready(base: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "the gateway exited during start-up"
-            try:
-                async with session.get(f"{base}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.3)
-    raise AssertionError(f"the gateway was not ready within {seconds} s")
+    async def ready() -> bool:
+        assert process.poll() is None, "the gateway exited during start-up"
+        return await http_ok(f"{base}/readyz")
+
+    await until(ready, seconds, "the gateway ready")
 
 
 async def refuses_connections(base: str) -> bool:

@@ -2,53 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
-import socket
 import subprocess
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-import aiohttp
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bench.processes import free_port, until
 from bot.settings import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> float:
-    """Wait for `check` to hold; the seconds it took. TimeoutError names `what` did not happen."""
-    started = time.monotonic()
-    while not await check():
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
-        await asyncio.sleep(0.2)
-    return time.monotonic() - started
-
-
-async def http_get(url: str) -> str | None:
-    """The body of a 200 answer; None for any other answer or none at all."""
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
-            session.get(url) as response,
-        ):
-            return await response.text() if response.status == 200 else None
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        return None
-
-
-async def http_ok(url: str) -> bool:
-    return await http_get(url) is not None
 
 
 class Child:

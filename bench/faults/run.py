@@ -37,8 +37,9 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 from redis.exceptions import RedisError
 
-from bench.faults.processes import Child, RedisServer, free_port, http_get, http_ok, nginx, until
+from bench.faults.processes import Child, RedisServer, nginx
 from bench.faults.walk import SCRIPT, Outcome, Walk, apology_text
+from bench.processes import free_port, http_get, http_ok, until
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.conversations import METRICS, PENDING
 from bot.outbox import FAILURES
