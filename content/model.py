@@ -61,9 +61,13 @@ class Step:
     generic: StepText
     caution: str | None = None
     variants: Mapping[str, StepText] = field(default_factory=dict)
+    minors: StepText | None = None  # the wording for someone under 18: never capture or keep an image
 
-    def for_platform(self, platform: str | None, *, show_unverified: bool) -> StepText:
-        """The platform's variant when there is one we may show, else the generic step."""
+    def for_platform(self, platform: str | None, *, show_unverified: bool, minor: bool = False) -> StepText:
+        """The minors' wording for a minor; else the platform's variant when there is one we may show,
+        else the generic step."""
+        if minor and self.minors is not None:
+            return self.minors
         variant = self.variants.get(platform or "")
         if variant is not None and (variant.source.verified or show_unverified):
             return variant
@@ -118,7 +122,17 @@ class Resource:
 
 # minors_ncii: image removal made for images taken before 18 (Take It Down), shown on the minors' route.
 RESOURCE_KINDS = frozenset(
-    {"emergency", "gbv_helpline", "cyber", "child", "ncii", "minors_ncii", "digital_helpline"}
+    {
+        "emergency",
+        "gbv_helpline",
+        "cyber",
+        "child",
+        "ncii",
+        "minors_ncii",
+        "digital_helpline",
+        "crisis",
+        "police_report",
+    }
 )
 CONTACT_TYPES = frozenset({"voice", "sms", "whatsapp", "ussd", "email", "web"})
 CAUTIONS = frozenset({"stalkerware"})
@@ -171,7 +185,14 @@ def _step(raw: Mapping[str, Any], where: str) -> Step:
         if platform not in PLATFORMS:
             raise ContentError(f"{where}: unknown platform {platform!r}")
         variants[platform] = _step_text(variant, f"{where} [{platform}]")
-    return Step(id=step_id, generic=_step_text(raw, where), caution=caution, variants=variants)
+    minors = raw.get("minors")
+    return Step(
+        id=step_id,
+        generic=_step_text(raw, where),
+        caution=caution,
+        variants=variants,
+        minors=_step_text(minors, f"{where} [minors]") if minors is not None else None,
+    )
 
 
 def parse_playbook(raw: Mapping[str, Any], where: str) -> Playbook:
@@ -285,6 +306,12 @@ def load_library(content_dir: Path = CONTENT_DIR) -> Library:
     resources = []
     for path in sorted((content_dir / "resources").glob("*.yml")):
         resources += parse_resources(_load_yaml(path), path.name)
+    unchecked = sorted(
+        {r.country for r in resources if r.country != "international"}
+        - {r.country for r in resources if r.kind == "emergency" and r.source.verified}
+    )
+    if unchecked:  # a person in danger there would get no number: never ship that
+        raise ContentError(f"no checked emergency number for: {', '.join(unchecked)}")
     ids = [r.id for r in resources]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

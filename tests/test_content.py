@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.content_report import items, status
 from content.model import ContentError, Source, Status, load_library, parse_playbook
@@ -150,3 +152,23 @@ def test_opening_hours_are_structured_data() -> None:
     ):
         with pytest.raises(ContentError):
             parse_hours(broken, "t")
+
+
+def test_every_country_has_a_checked_emergency_number() -> None:
+    library = load_library()
+    countries = {r.country for r in library.resources} - {"international"}
+    assert len(countries) >= 35
+    for country in countries:
+        checked = [r for r in library.resources if r.country == country and r.kind == "emergency"]
+        assert any(r.source.verified and r.source.checked for r in checked), country
+
+
+def test_a_country_without_a_checked_emergency_number_does_not_load(tmp_path: Path) -> None:
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "resources").mkdir()
+    unchecked = {"url": "https://example.org", "checked": None, "status": "unverified"}
+    item = {"id": "xx_police", "kind": "emergency", "name": "Police", "contacts": [{"type": "voice", "value": "1"}],
+            "source": unchecked}  # fmt: skip
+    (tmp_path / "resources" / "XX.yml").write_text(yaml.safe_dump({"country": "XX", "resources": [item]}))
+    with pytest.raises(ContentError, match="no checked emergency number for: XX"):
+        load_library.__wrapped__(tmp_path)
