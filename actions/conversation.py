@@ -48,7 +48,8 @@ class ShowMenu(Action):  # type: ignore[misc]  # rasa-sdk ships no types
 
 
 class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
-    """ "Yes" and "no" answer the question asked last."""
+    """ "Yes" and "no" answer the question the gateway says was asked last (the `question` entity);
+    with no question open, "ok" means done with the step on screen."""
 
     def name(self) -> str:
         return "action_answer"
@@ -57,46 +58,96 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         yes = tracker.latest_message["intent"]["name"] == "affirm"
+        entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
         progress = Progress.of(tracker)
-        match progress.awaiting, yes:
-            case Awaiting.SAFETY, True:
+        match entities.get("question"), yes:
+            case "safety", True:
                 dispatcher.utter_message(response="danger_cleared")
                 progress = replies.show_menu(dispatcher, progress)
-            case Awaiting.SAFETY, False:
+            case "safety", False:
                 progress = replies.emergency(dispatcher, progress)
-            case Awaiting.RESUME, True:
+            case "resume", True:
                 progress = replies.show_step(dispatcher, progress, returning=True)
-            case Awaiting.RESUME, False:
+            case "resume", False:
                 progress = replies.show_menu(dispatcher, progress)
-            case Awaiting.HANDOFF, True:
+            case "consent", True:
                 # The gateway takes it from here: queue, opening hours, the person's place in line.
-                share = {
-                    e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()
-                }
                 progress = replace(progress, awaiting=None)
-                summary = progress.handoff(transcript=share.get("share") == "chat")
+                summary = progress.handoff(transcript=entities.get("share") == "chat")
                 dispatcher.utter_message(json_message={"handoff": summary})
-            case Awaiting.MINOR, True:
-                progress = replies.minors_route(dispatcher, progress)
-            case Awaiting.MINOR, False:
-                progress = replies.show_step(dispatcher, progress)
-            case Awaiting.HANDOFF, False:
+            case "consent", False:
                 dispatcher.utter_message(response="handoff_declined")
                 dispatcher.utter_message(response="other_help")
-                progress = self._carry_on(dispatcher, progress)
-            case Awaiting.PLATFORM, False:
+                progress = replies.carry_on(dispatcher, progress)
+            case "age", True:
+                progress = replies.minors_route(dispatcher, progress)
+            case "age", False:
+                progress = replies.show_step(dispatcher, progress)
+            case "platform", False:
                 progress = replies.start(dispatcher, replace(progress, platform="other"))
-            case Awaiting.PLATFORM, True:
+            case "platform", True:
                 progress = replies.ask_platform(dispatcher, progress)
+            case _, True if progress.active:  # "ok", "sawa", "haan", "تمام" after a step: done
+                progress = replies.show_step(dispatcher, progress.finished_step(skipped=False))
+            case _, False if progress.active:
+                dispatcher.utter_message(response="step_options")
             case _:
-                progress = self._carry_on(dispatcher, progress)
+                progress = replies.show_menu(dispatcher, progress)
         return progress.events()
 
-    @staticmethod
-    def _carry_on(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+
+SIDE_ANSWERS = {
+    "ask_pay": "answer_pay",
+    "ask_police": "answer_police",
+    "ask_noticed": "caution_stalkerware",
+    "ask_share": "answer_share",
+    "cannot_call": "answer_cannot_call",
+}
+
+
+class InformAge(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """She said she is under 18 before anyone asked: the minors' routes now, the age question never,
+    and the steps in their minors' wording."""
+
+    def name(self) -> str:
+        return "action_inform_age"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        progress = Progress.of(tracker)
+        entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
+        age = str(entities.get("age") or "")
+        if not age.isdigit():  # the model's guess without a number: ask
+            dispatcher.utter_message(response="age_check")
+            return replace(progress, awaiting=Awaiting.MINOR).events()
+        if int(age) >= replies.ADULT_AGE:
+            return replies.carry_on(dispatcher, progress).events()
+        progress = progress.with_risk("minor")
+        dispatcher.utter_message(response="minors_route")
+        if progress.awaiting is Awaiting.PLATFORM:
+            return replies.ask_platform(dispatcher, progress).events()
+        return replies.carry_on(dispatcher, progress).events()
+
+
+class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """A question asked in the middle of the steps ("should I pay?", "how do I tell the police?"):
+    answered, and the place kept."""
+
+    def name(self) -> str:
+        return "action_side_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = tracker.latest_message["intent"]["name"]
+        progress = Progress.of(tracker)
+        dispatcher.utter_message(response=SIDE_ANSWERS[intent])
         if progress.active:
-            return replies.show_step(dispatcher, progress)
-        return replies.show_menu(dispatcher, progress)
+            dispatcher.utter_message(response="carry_on", **progress.step_params())
+        elif intent == "ask_pay":  # "should I just pay him": this is sextortion
+            progress = replies.start(dispatcher, progress.started("sextortion"))
+        return progress.events()
 
 
 class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
@@ -109,6 +160,7 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         progress = Progress.of(tracker)
+        replies.acknowledge_long(dispatcher, tracker)
         if consecutive_fallbacks(tracker) % 2 == 1:
             ranking = tracker.latest_message.get("intent_ranking") or []
             likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIBLE][:SUGGESTIONS]

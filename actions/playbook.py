@@ -27,7 +27,12 @@ class StartPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         situation = tracker.latest_message["intent"]["name"]
-        progress = replace(Progress.of(tracker), platform=platform_in_message(tracker))
+        progress = Progress.of(tracker)
+        replies.acknowledge_long(dispatcher, tracker)
+        if progress.active and progress.playbook == situation:  # she said it again: carry on
+            dispatcher.utter_message(response="carry_on", **progress.step_params())
+            return progress.events()
+        progress = replace(progress, platform=platform_in_message(tracker))
         progress = progress.started(situation)
         if progress.current.asks_platform and progress.platform is None:
             progress = replies.ask_platform(dispatcher, progress)

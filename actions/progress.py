@@ -119,4 +119,5 @@ class Progress:
             "platform": self.platform,
             "done": list(self.done),
             "skipped": list(self.skipped),
+            "minor": "minor" in self.risks,
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.progress import Awaiting, Progress
@@ -19,8 +20,25 @@ SITUATIONS = (
 )  # fmt: skip
 # Situations where the minors' route (Take It Down, a child helpline) may apply.
 ASKS_AGE = frozenset({"intimate_images", "sextortion"})
+ADULT_AGE = 18
 # Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway.
 MENU = (*SITUATIONS, "human_handoff", "change_language")
+
+
+# A message this long is a person telling her story: it is acknowledged before any step.
+LONG_MESSAGE = 200
+
+
+def acknowledge_long(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    if len(tracker.latest_message.get("text") or "") >= LONG_MESSAGE:
+        dispatcher.utter_message(response="acknowledge")
+
+
+def carry_on(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """Back to the step on screen, or the menu when no steps are under way."""
+    if progress.active:
+        return show_step(dispatcher, progress)
+    return show_menu(dispatcher, progress)
 
 
 def intent_choices(intents: tuple[str, ...] | list[str]) -> list[dict[str, object]]:
@@ -59,14 +77,15 @@ def show_step(dispatcher: CollectingDispatcher, progress: Progress, *, returning
 def start(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
     """The intro, then the first step; where images are involved, first whether a minor is."""
     dispatcher.utter_message(response="playbook_intro", **progress.step_params())
-    if progress.playbook in ASKS_AGE:
+    if progress.playbook in ASKS_AGE and "minor" not in progress.risks:
         dispatcher.utter_message(response="age_check")
         return replace(progress, awaiting=Awaiting.MINOR)
     return show_step(dispatcher, progress)
 
 
 def minors_route(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
-    """Under 18: the routes made for minors come before the general steps."""
+    """Under 18: the routes made for minors come before the general steps, which from now on are
+    shown in their minors' wording (never capture or keep an image)."""
     dispatcher.utter_message(response="minors_route")
     return show_step(dispatcher, progress.with_risk("minor"))
 
@@ -86,6 +105,12 @@ def emergency(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
     """Danger first: the emergency number, then a person. Playbook progress is kept for later."""
     dispatcher.utter_message(response="emergency")
     return offer_handoff(dispatcher, progress.with_risk("danger"))
+
+
+def self_harm(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """Thoughts of suicide or self-harm: care, a line that listens, and a person."""
+    dispatcher.utter_message(response="self_harm")
+    return offer_handoff(dispatcher, progress.with_risk("self_harm"))
 
 
 def offer_resume(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:

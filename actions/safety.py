@@ -29,3 +29,13 @@ class OfferHandoff(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         return replies.offer_handoff(dispatcher, Progress.of(tracker)).events()
+
+
+class SelfHarm(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    def name(self) -> str:
+        return "action_self_harm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return replies.self_harm(dispatcher, Progress.of(tracker)).events()

@@ -6,6 +6,8 @@ python -m bot chat                talk to the assistant in this terminal
 python -m bot parse [--lang L]    one text per line on stdin -> one JSON object per line
 python -m bot content report      every playbook step and resource with its source
 python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
+python -m bot evaluate --conversations [--lang L]   the conversation corpus through the gateway,
+                                  pass rates into reports/conversations.md
 python -m bot staff add NAME --role agent|supervisor [--display-name D]   password on stdin
 python -m bot staff list | remove NAME                                    helpline staff accounts (Redis)
 """
@@ -20,11 +22,13 @@ import os
 import sys
 import time
 import uuid
+from dataclasses import replace
 
 from aiohttp import web
 
+from bot import conversation_eval
 from bot.action_server import running_action_server
-from bot.app import connect_redis, create_app
+from bot.app import build_gateway, connect_redis, create_app
 from bot.channels.telegram import TelegramChannel
 from bot.content_report import report
 from bot.conversations import METRICS
@@ -33,7 +37,7 @@ from bot.handoff.hours import ScheduleError
 from bot.handoff.staff import Role, StaffError, StaffStore
 from bot.language import Detector
 from bot.logs import AccessLog, configure_logging
-from bot.messages import Choice, OutboundMessage
+from bot.messages import Choice, InboundKind, InboundMessage, OutboundMessage
 from bot.nlu_eval import evaluate, heldout_languages, write_report
 from bot.ops import SHUTDOWN_TIMEOUT_SECONDS
 from bot.outbox import FAILURES
@@ -83,8 +87,10 @@ def format_reply(reply: OutboundMessage) -> str:
     return "\n".join(lines)
 
 
-async def _chat(engine: Engine) -> None:
-    conversation = f"terminal-{uuid.uuid4().hex[:12]}"
+async def _chat(settings: Settings, engine: Engine) -> None:
+    """The terminal is one more channel: its messages take the same turn as everyone's."""
+    gateway = build_gateway(settings, engine, connect_redis(settings))
+    sender = uuid.uuid4().hex[:12]
     choices: tuple[Choice, ...] = ()
     print("Type a message (a number picks a button; Ctrl-D ends).")
     loop = asyncio.get_running_loop()
@@ -97,17 +103,19 @@ async def _chat(engine: Engine) -> None:
             continue
         if text.isdigit() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1].payload
-        turn = await engine.handle(conversation, text, channel="terminal")
-        for reply in turn.replies:
+        kind = InboundKind.CHOICE if text.startswith("/") else InboundKind.TEXT
+        message = InboundMessage(
+            channel="terminal", provider_id=uuid.uuid4().hex, sender=sender, kind=kind, text=text
+        )
+        replies = await gateway.turn(message)
+        for reply in replies:
             print(format_reply(reply), end="\n\n")
-        if turn.handoff is not None:
-            print("(Here the gateway would queue you for the helpline: try it with `make run` and /console.)")
-        choices = next((r.choices for r in reversed(turn.replies) if r.choices), ())
+        choices = next((r.choices for r in reversed(replies) if r.choices), ())
 
 
 def chat(settings: Settings) -> None:
     with running_action_server(settings.action_server_url):
-        asyncio.run(_chat(Engine.load(settings)))
+        asyncio.run(_chat(settings, Engine.load(settings)))
 
 
 async def _parse(engine: Engine, language: str | None) -> None:
@@ -207,6 +215,22 @@ async def _evaluate(engine: Engine, languages: list[str]) -> None:
         )
 
 
+async def _evaluate_conversations(settings: Settings, engine: Engine, languages: list[str] | None) -> None:
+    gateway = build_gateway(settings, engine, connect_redis(settings))
+    scripts = conversation_eval.load_scripts(languages)
+    outcomes = [await conversation_eval.run_script(gateway, engine, script) for script in scripts]
+    path = conversation_eval.write_report(outcomes)
+    summary = conversation_eval.rates(outcomes)
+    for language in sorted(summary.counts):
+        cells = [
+            f"{prop} {rate:.0%}"
+            for prop in conversation_eval.PROPERTIES
+            if (rate := summary.rate(language, prop)) is not None
+        ]
+        print(f"{language}: {', '.join(cells)}")
+    print(f"{len(outcomes)} conversations -> {path.relative_to(ROOT)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("deliveries", help="delivery counters and recent failed sends")
     evaluate_cmd = commands.add_parser("evaluate", help="held-out NLU report into reports/")
     evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
+    evaluate_cmd.add_argument(
+        "--conversations", action="store_true", help="the conversation corpus instead of held-out NLU"
+    )
     staff_cmd = commands.add_parser("staff", help="helpline staff accounts (in Redis)")
     staff_actions = staff_cmd.add_subparsers(dest="action", required=True)
     staff_add = staff_actions.add_parser("add", help="add a staff member; the password is read from stdin")
@@ -252,6 +279,13 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_deliveries(settings))
         case "staff":
             asyncio.run(_staff(settings, args))
+        case "evaluate" if args.conversations:
+            # Where she is comes from her channel and her words only, as on the web chat.
+            settings = replace(settings, default_country=None)
+            engine = Engine.load(settings)
+            languages = [args.lang] if args.lang else None
+            with running_action_server(settings.action_server_url):
+                asyncio.run(_evaluate_conversations(settings, engine, languages))
         case "evaluate":
             engine = Engine.load(settings)
             languages = [args.lang] if args.lang else heldout_languages()

@@ -48,22 +48,29 @@ def connect_redis(settings: Settings) -> Redis:
     return fakeredis.aioredis.FakeRedis()
 
 
-def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
-    redis = redis if redis is not None else connect_redis(settings)
+def build_gateway(
+    settings: Settings, engine: Engine, redis: Redis, channels: dict[str, Channel] | None = None
+) -> Gateway:
+    """The gateway and its stores: for the app, the terminal chat and the conversation corpus."""
     store = ConversationStore(
         redis, sealer=Sealer.from_settings(settings), retention_seconds=settings.retention_days * 24 * 3600
     )
-    channels: dict[str, Channel] = {c.name: c for c in configured_channels(settings, redis)}
     pseudonym = Pseudonymizer(hashlib.sha256(_secret_key(settings).encode()).digest())
     schedule = Schedule.load(settings.handoff_hours) if settings.handoff_hours else Schedule.always_open()
-    gateway = Gateway(
+    return Gateway(
         engine=engine,
         store=store,
-        channels=channels,
+        channels=channels or {},
         pseudonym=pseudonym,
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
     )
+
+
+def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
+    redis = redis if redis is not None else connect_redis(settings)
+    channels: dict[str, Channel] = {c.name: c for c in configured_channels(settings, redis)}
+    gateway = build_gateway(settings, engine, redis, channels)
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings

@@ -185,6 +185,8 @@ def replies_from_json(raw: str | bytes) -> list[OutboundMessage]:
             text=item["text"],
             key=item.get("key"),
             choices=tuple(Choice(**choice) for choice in item.get("choices") or ()),
+            asks=item.get("asks"),
+            language=item.get("language"),
         )
         for item in json.loads(raw)
     ]

@@ -31,9 +31,9 @@ from bot import rasa_speedups
 from bot.action_endpoint import ActionCallFailed, ActionEndpoint, ActionServerUnavailable
 from bot.history import HISTORY_TURNS, compacted
 from bot.i18n import Catalogs
-from bot.keywords import Keywords
+from bot.keywords import FORCED_INTENT, NOT_FORCED, Keywords
 from bot.messages import Choice, OutboundMessage
-from bot.nlg import CatalogNLG, Renderer, parse_payload
+from bot.nlg import CatalogNLG, Renderer
 from bot.normalize import words
 from bot.sealing import Sealer
 from bot.settings import ROOT, Settings
@@ -44,8 +44,11 @@ from content.texts import load_texts
 log = logging.getLogger(__name__)
 
 DIALOGUE_MODEL = "dialogue.tar.gz"
-SAFETY_COMMANDS = frozenset({"quick_exit", "erase_data"})
 NLU_MODEL_PREFIX = "nlu-"
+# Intents that end or redirect a conversation count from the model only when it is this sure; below
+# that, its next guess is taken (the gateway's safety stage uses the same thresholds). A keyword or a
+# button always counts.
+DECISIVE_CONFIDENCE = {"quick_exit": 0.6, "self_harm": 0.5}
 NLU_DATA = ROOT / "nlu_data"
 
 
@@ -249,24 +252,23 @@ class Engine:
         return list(self._nlu)
 
     @property
+    def intents(self) -> frozenset[str]:
+        """Every intent the dialogue model knows (a button payload naming another is stale or forged)."""
+        return frozenset(self._dialogue.domain.intents)
+
+    @property
     def vocabularies(self) -> dict[str, frozenset[str]]:
         return dict(self._vocabularies)
 
-    def asks_for_language_menu(self, text: str) -> bool:
-        """A language word of any language: someone lost in a language they can't read finds the way."""
-        return any(k.intent_for(text) == "change_language" for k in self._keywords.values())
-
-    def safety_command(self, text: str) -> str | None:
-        """quick_exit or erase_data, by button, command or a keyword of any language: leaving and
-        erasing must work whatever language the conversation is in and whatever state it is in."""
-        payload = parse_payload(text)
-        if payload is not None and payload[0] in SAFETY_COMMANDS:
-            return payload[0]
-        for keywords in self._keywords.values():
-            intent = keywords.intent_for(text)
-            if intent in SAFETY_COMMANDS:
-                return intent
-        return None
+    def meanings(self, text: str, language: str | None = None) -> list[str]:
+        """What keyword phrases say the message means: the conversation's language first, then every
+        other language's (danger, leaving and erasing must work whatever language she writes in)."""
+        first = self.language_or_default(language)
+        found = list(self._keywords[first].meanings(text))
+        for other, keywords in self._keywords.items():
+            if other != first:
+                found += [m for m in keywords.meanings(text) if m not in found]
+        return found
 
     async def erase(self, conversation_id: str) -> None:
         """Forget the conversation's tracker: slots, events, everything Rasa kept."""
@@ -282,13 +284,16 @@ class Engine:
     async def parse(self, text: str, language: str | None = None) -> Parse:
         language = self.language_or_default(language)
         data = await self._nlu[language].parse_message(text)
-        forced = self._keywords[language].intent_for(text)
+        forced = next((m for m in self.meanings(text, language) if m not in NOT_FORCED), None)
+        forced = FORCED_INTENT.get(forced, forced) if forced is not None else None
         if forced is not None:
             data["intent"] = {"name": forced, "confidence": 1.0}
         elif not text.startswith("/") and not (words(text) & self._vocabularies[language]):
             # Not one word the model was trained on: whatever it guesses is a guess. The
             # fallback still offers the likeliest intents ("did you mean ...").
             data["intent"] = {"name": "nlu_fallback", "confidence": 1.0}
+        elif not text.startswith("/"):
+            data["intent"] = _unless_unsure(data)
         intent = data.get("intent") or {}
         return Parse(
             text=text,
@@ -326,9 +331,11 @@ class Engine:
         channel: str = "rest",
         message_id: str | None = None,
         replay: bool = False,
+        parse: Parse | None = None,
     ) -> Turn:
         """Run one user turn through NLU and the dialogue model; return the replies in order.
 
+        `parse` is the NLU's reading of `text` when the turn already has one (the safety stage's).
         With `replay`, a message the tracker already holds (a turn that ran before its replica died)
         is not run again: its recorded replies are returned instead.
 
@@ -339,7 +346,8 @@ class Engine:
             recorded = await self._recorded_replies(conversation_id, message_id)
             if recorded is not None:
                 return recorded
-        parse = await self.parse(text, language)
+        if parse is None or parse.text != text:
+            parse = await self.parse(text, language)
         set_turn(
             TurnContext(
                 language=parse.language,
@@ -361,6 +369,11 @@ class Engine:
         except ActionCallFailed as failure:  # the tracker was not saved: the turn can run again
             raise ActionServerUnavailable(str(failure)) from failure
         return _turn(collector.messages)
+
+    async def slots(self, conversation_id: str) -> dict[str, Any]:
+        """The dialogue's memory of the conversation (where in which playbook, which risks)."""
+        tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
+        return dict(tracker.current_slot_values()) if tracker is not None else {}
 
     async def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
         """The conversation's latest turns (bot/history.py) as (person|bot, text), without button
@@ -391,6 +404,15 @@ class Engine:
         return None
 
 
+def _unless_unsure(data: dict[str, Any]) -> dict[str, Any]:
+    """The model's intent, or its best guess that is not a decisive intent it is unsure of."""
+    for candidate in [data.get("intent") or {}, *(data.get("intent_ranking") or ())]:
+        threshold = DECISIVE_CONFIDENCE.get(str(candidate.get("name")))
+        if threshold is None or float(candidate.get("confidence") or 0.0) >= threshold:
+            return dict(candidate)
+    return {"name": "nlu_fallback", "confidence": 1.0}
+
+
 def _turn(messages: list[dict[str, Any]]) -> Turn:
     """Replies in order; an action's handoff request (a custom message) is for the gateway, not the person."""
     handoff = None
@@ -406,4 +428,10 @@ def _turn(messages: list[dict[str, Any]]) -> Turn:
 
 def _outbound(message: dict[str, Any]) -> OutboundMessage:
     choices = tuple(Choice(title=b["title"], payload=b["payload"]) for b in message.get("buttons") or ())
-    return OutboundMessage(text=message.get("text") or "", choices=choices, key=message.get("utter_action"))
+    return OutboundMessage(
+        text=message.get("text") or "",
+        choices=choices,
+        key=message.get("utter_action"),
+        asks=message.get("asks"),
+        language=message.get("language"),
+    )

@@ -16,46 +16,38 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bot.action_endpoint import ActionServerUnavailable
 from bot.channels.base import Channel
-from bot.commands import Commands
 from bot.conversations import METRICS, Acceptance, ConversationStore, Delivery, Started, Step
-from bot.engine import Engine, StorageUnavailable
+from bot.engine import Engine
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
-from bot.handoff.model import Author, Risk, Summary
 from bot.language import Detector, decide
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
-from bot.nlg import parse_payload
 from bot.outages import outlasting_outages
 from bot.outbox import Outbox
+from bot.pipeline.blocked import Blocked
+from bot.pipeline.commands import Commands
+from bot.pipeline.dialogue import Dialogue
+from bot.pipeline.language import Language
+from bot.pipeline.media import Media
+from bot.pipeline.questions import OpenQuestion, QuestionMemory
+from bot.pipeline.relay import HandoffRelay
+from bot.pipeline.reply_cap import ReplyCap
+from bot.pipeline.safety import Safety
+from bot.pipeline.turn import Stage, TurnState, chain
 from bot.preferences import PreferenceStore
 from bot.privacy import Pseudonymizer
 
 log = logging.getLogger(__name__)
 
-# What a person gets for something the assistant cannot read. Media is never stored.
-KIND_REPLIES = {
-    InboundKind.IMAGE: "media_not_stored",
-    InboundKind.VIDEO: "media_not_stored",
-    InboundKind.AUDIO: "audio_not_understood",
-    InboundKind.DOCUMENT: "media_not_stored",
-    InboundKind.STICKER: "words_only",
-    InboundKind.REACTION: "words_only",
-    InboundKind.UNSUPPORTED: "words_only",
-    InboundKind.LOCATION: "location_not_stored",
-    InboundKind.CONTACT: "contact_not_stored",
-    InboundKind.EDITED: "edit_not_read",
-}
 MAX_TURN_ATTEMPTS = 3
 SWEEP_SECONDS = 10.0
 
 
-def is_wordless(text: str) -> bool:
-    """Empty, or only emoji and punctuation: nothing the NLU could read."""
-    return not any(ch.isalnum() for ch in text)
+async def _unanswered(turn: TurnState) -> list[OutboundMessage]:
+    raise AssertionError("the dialogue stage answers every message that reaches it")
 
 
 class Gateway:
@@ -75,7 +67,7 @@ class Gateway:
         self.channels = channels
         self.metrics = metrics or Metrics()
         self.outbox = Outbox(store=store, channels=channels, pseudonym=pseudonym, metrics=self.metrics)
-        self.preferences = PreferenceStore(store.redis, store.retention_seconds, store.sealer)
+        self.preferences = PreferenceStore(store.redis, store.retention_seconds)
         self.desk = Desk(
             store.redis,
             sealer=store.sealer,
@@ -93,10 +85,10 @@ class Gateway:
             sealer=store.sealer,
             pseudonym=pseudonym,
         )
-        self.commands = Commands(engine, self.preferences)
         self._detector = Detector(engine.vocabularies)
         self._pseudonym = pseudonym
         self._tasks: set[asyncio.Task[None]] = set()
+        self._chain = chain(self.stages(), _unanswered)
 
     async def accept(self, message: InboundMessage) -> bool:
         """Store a verified message and start its conversation; False for a re-delivery."""
@@ -187,18 +179,18 @@ class Gateway:
             return [self.engine.render("technical_problem", prefs.language)]
 
     async def turn(self, message: InboundMessage, *, recovering: bool = False) -> list[OutboundMessage]:
-        """One message in, the replies out: safety commands first, then a handoff in progress, then
-        language and commands; only words reach the NLU."""
+        """One message in, the replies out: through the stages, in order (`stages`)."""
+        return await self._chain(await self._turn_state(message, recovering))
+
+    async def _turn_state(self, message: InboundMessage, recovering: bool) -> TurnState:
+        """What the stages need to know about the conversation, read in one round trip."""
         conversation = message.conversation_id
-        async with self.store.redis.pipeline(transaction=False) as pipe:  # one round trip for all
+        async with self.store.redis.pipeline(transaction=False) as pipe:
             pipe.hexists(*self.desk.block_entry(conversation))
             pipe.hgetall(self.preferences.key(conversation))
             self.handoff.queue_state(pipe, conversation)
             blocked, stored_prefs, ticket_id, staged = await pipe.execute()
-        if blocked:
-            return []
         prefs = self.preferences.parse(stored_prefs)
-        country = prefs.country or message.country_hint
         readable = message.kind in {InboundKind.TEXT, InboundKind.CHOICE}
         decision = decide(
             available=self.engine.languages,
@@ -206,67 +198,42 @@ class Gateway:
             remembered=prefs.language,
             chosen=prefs.language_chosen,
             hint=message.language_hint,
-            country=country,
+            country=prefs.country or message.country_hint,
             text=message.text if readable and not message.text.startswith("/") else "",
             detector=self._detector,
         )
-        language = decision.language
-        if readable:
-            safety = await self._safety(message, language, country)
-            if safety is not None:
-                return safety
-        if decision.settled and prefs.language != language:
-            await self.preferences.update(conversation, language=language)
-        kind_reply = KIND_REPLIES.get(message.kind)
-        if kind_reply is None and is_wordless(message.text):
-            kind_reply = "words_only"
-        in_handoff = await self.handoff.intercept(message, kind_reply, ticket_id=ticket_id, staged=staged)
-        if in_handoff is not None:
-            return in_handoff
-        if readable:
-            command = await self.commands.handle(conversation, message.text, language)
-            if command is not None:
-                replies, switched_to = command
-                if switched_to is None:
-                    return replies
-                await self.preferences.update(conversation, pending_text=None)
-                held = prefs.pending_text or "/menu"
-                return replies + await self._run(message, held, switched_to, country, None)
-            if decision.offer is not None:
-                await self.preferences.update(conversation, pending_text=message.text)
-                return [self.commands.switch_offer(decision.offer, language)]
-        if kind_reply is not None:
-            return [self.engine.render(kind_reply, language, country)]
-        return await self._run(
-            message, message.text, language, country, message.provider_id, replay=recovering
+        return TurnState(
+            message=message,
+            prefs=prefs,
+            decision=decision,
+            ticket_id=ticket_id,
+            staged=staged,
+            blocked=bool(blocked),
+            recovering=recovering,
+            country=prefs.country or message.country_hint,
         )
 
-    async def _safety(
-        self, message: InboundMessage, language: str, country: str | None
-    ) -> list[OutboundMessage] | None:
-        """Quick exit and erase work in every state and language, handoff included."""
-        conversation = message.conversation_id
-        payload = parse_payload(message.text)
-        if payload is not None and payload[0] == "erase_cancelled":
-            return [self.engine.render("erase_cancelled", language, country)]
-        if payload is not None and payload[0] == "erase_confirmed":
-            await self.erase(conversation)
-            return [self.engine.render("erase_done", language, country)]
-        command = self.engine.safety_command(message.text)
-        if command == "erase_data":
-            return [self.engine.render("erase_confirm", language, country)]
-        if command != "quick_exit":
-            return None
-        await self.desk.cancel(conversation, "quick_exit")
-        await self.handoff.forget(conversation)
-        try:
-            await self.engine.handle(conversation, "/quick_exit", language=language, channel=message.channel)
-        except (ActionServerUnavailable, StorageUnavailable):  # leaving must not wait: the chat still goes
-            log.warning("gateway.quick_exit_without_rasa")
-        channel = self.channels.get(message.channel)
-        if channel is not None and await channel.wipe(message.sender):
-            return []  # the chat is gone from their phone: say nothing more
-        return [self.engine.render("quick_exit", language, country)]
+    def stages(self) -> list[Stage]:
+        """The turn, top to bottom. The first two wrap the rest: they see every stage's replies."""
+        return [
+            ReplyCap(self.metrics),  # at most a few replies, whatever happened below
+            QuestionMemory(self.preferences),  # which questions the replies asked, for the next message
+            Blocked(),  # a blocked sender gets nothing
+            Safety(  # danger, self-harm, quick exit, erase: every language, every state
+                engine=self.engine,
+                desk=self.desk,
+                handoff=self.handoff,
+                preferences=self.preferences,
+                channels=self.channels,
+                erase=self.erase,
+            ),
+            OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
+            HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
+            Language(self.engine, self.preferences),  # remember her language; switch when asked
+            Commands(self.engine, self.preferences),  # language and country menus, unknown commands
+            Media(self.engine),  # photos, voice notes, stickers: a kind reply, nothing stored
+            Dialogue(self.engine, self.handoff),  # NLU and the dialogue model; a yes becomes a handoff
+        ]
 
     async def erase(self, conversation_id: str) -> None:
         """Everything keyed to this person, gone; staff keep only the fact that it was erased."""
@@ -280,50 +247,6 @@ class Gateway:
             await channel.forget(sender)
         await self.outbox.forget(conversation_id)
         await self.store.erase(conversation_id)
-
-    async def _run(
-        self,
-        message: InboundMessage,
-        text: str,
-        language: str,
-        country: str | None,
-        message_id: str | None,
-        *,
-        replay: bool = False,
-    ) -> list[OutboundMessage]:
-        turn = await self.engine.handle(
-            message.conversation_id,
-            text,
-            language=language,
-            country=country,
-            channel=message.channel,
-            message_id=message_id,
-            replay=replay,
-        )
-        if turn.handoff is None:
-            return turn.replies
-        return turn.replies + await self._hand_off(message, turn.handoff, language, country)
-
-    async def _hand_off(
-        self, message: InboundMessage, shared: dict[str, Any], language: str, country: str | None
-    ) -> list[OutboundMessage]:
-        """The person agreed: the summary they agreed to, and the chat only if they said so."""
-        summary = Summary(
-            situation=shared.get("situation"),
-            platform=shared.get("platform"),
-            steps_done=tuple(shared.get("steps_done") or ()),
-            steps_skipped=tuple(shared.get("steps_skipped") or ()),
-            risks=tuple(Risk(r) for r in shared.get("risks") or () if r in Risk._value2member_map_),
-            language=language,
-            channel=message.channel,
-            country=country,
-            transcript_shared=bool(shared.get("transcript_shared")),
-        )
-        transcript: list[tuple[Author, str]] = []
-        if summary.transcript_shared:
-            lines = await self.engine.transcript(message.conversation_id)
-            transcript = [(Author(author), text) for author, text in lines]
-        return await self.handoff.request(message.conversation_id, summary, transcript)
 
     async def sweep_forever(self) -> None:
         """Pick up conversations whose replica died mid-turn (their lease has expired)."""

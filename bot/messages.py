@@ -71,3 +71,5 @@ class OutboundMessage:
     text: str
     choices: tuple[Choice, ...] = ()
     key: str | None = None  # the response key it was rendered from
+    asks: str | None = None  # the question it asks (consent, age, ...): the next message may answer it
+    language: str | None = None  # the language it is written in

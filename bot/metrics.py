@@ -27,6 +27,7 @@ class Metrics:
         "handoff_wait",
         "received",
         "registry",
+        "reply_cap_hits",
         "retried",
         "sent",
         "turn_seconds",
@@ -43,6 +44,7 @@ class Metrics:
         self.sent = per_channel("messages_sent", "Outbound provider requests sent.")
         self.retried = per_channel("send_retries", "Outbound sends retried after a transient error.")
         self.failed = per_channel("send_failures", "Outbound sends given up (kept in the failures list).")
+        self.reply_cap_hits = per_channel("reply_cap_hits", "Turns whose replies were cut to the cap.")
         self.turn_seconds = Histogram(
             "turn_seconds",
             "Time from taking a message off its inbox to having its replies.",

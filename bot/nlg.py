@@ -17,6 +17,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_day_names, get_timezone, get_timezone_location
+from babel.languages import get_territory_language_info
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 
 from bot.i18n import Catalogs
@@ -29,6 +30,12 @@ log = logging.getLogger(__name__)
 EMERGENCY_KINDS = ("emergency",)
 HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "ncii", "cyber")
 MINORS_KINDS = ("child", "minors_ncii")
+CRISIS_KINDS = ("crisis",)
+POLICE_KINDS = ("police_report",)
+# Where someone who cannot speak can still reach help: these kinds' text, chat and web contacts.
+SILENT_KINDS = ("emergency", "gbv_helpline", "crisis", "child")
+SILENT_CONTACTS = frozenset({"sms", "whatsapp", "web", "ussd"})
+COUNTRY_BUTTONS = 4  # likely countries offered when asking where she is; she can also type one
 
 
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
@@ -55,6 +62,25 @@ def isolate(value: str, language: str) -> str:
 
 class UnknownResponse(KeyError):
     """An action asked for a response key that responses.yml does not define."""
+
+
+class NeedsCountry(Exception):
+    """The reply depends on where she is and we don't know: ask, with this template instead."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__(template)
+        self.template = template
+
+
+@cache
+def likely_countries(language: str, countries: tuple[str, ...]) -> tuple[str, ...]:
+    """Countries with content where the language is spoken, by the share of people who speak it."""
+    shares = []
+    for country in countries:
+        info = get_territory_language_info(country).get(language)
+        if info is not None:
+            shares.append((float(info.get("population_percent") or 0), country))
+    return tuple(country for _, country in sorted(shares, reverse=True))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,15 +138,36 @@ class Renderer:
         if template is None:
             raise UnknownResponse(key)
         _ = self._translator(turn.language)
+        if template.quote is not None:
+            params = {**params, "quote": template.quote}
         fields: dict[str, Any] = {k: v for k, v in params.items() if k != "choices"}
         if "platform" in params:
             fields["platform_name"] = _(self._texts.label("platforms", params["platform"] or "other"))
-        for use in sorted(template.uses):
-            fields.update(getattr(self, f"_fill_{use}")(params, turn))
+        try:
+            for use in sorted(template.uses):
+                fields.update(getattr(self, f"_fill_{use}")(params, turn))
+        except NeedsCountry as needs:
+            return self._ask_country(needs.template, turn)
         text = _(template.wording(self._discreet)).format_map(fields)
         buttons = [self._button(b, turn) for b in template.buttons]
         buttons[:0] = [self._choice(choice, turn) for choice in params.get("choices") or ()]
-        return {"text": text, "buttons": buttons}
+        return {"text": text, "buttons": buttons, "asks": template.asks, "language": turn.language}
+
+    def _ask_country(self, key: str, turn: TurnContext) -> dict[str, Any]:
+        """Where are you? With the countries most likely for her language, and "another country"."""
+        template = self._texts.responses[key]
+        text = self._catalogs.gettext(turn.language, template.wording(self._discreet))
+        countries = tuple(sorted({r.country for r in self._library.resources} - {"international"}))
+        buttons = [
+            self._button(
+                Button(label=name, intent="set_country", entities={"country": code}), turn, translate=False
+            )
+            for code in likely_countries(turn.language, countries)[:COUNTRY_BUTTONS]
+            for name in [str(Locale.parse(turn.language).territories.get(code, code))]
+        ]
+        other = Button(label=self._texts.label("intents", "other_country"), intent="change_country")
+        buttons.append(self._button(other, turn))
+        return {"text": text, "buttons": buttons, "asks": "country", "language": turn.language}
 
     def label(self, group: str, name: str, language: str) -> str:
         return self._catalogs.gettext(language, self._texts.label(group, name))
@@ -128,8 +175,8 @@ class Renderer:
     def _translator(self, language: str) -> Any:
         return lambda message: self._catalogs.gettext(language, message)
 
-    def _button(self, button: Button, turn: TurnContext) -> dict[str, str]:
-        title = self._catalogs.gettext(turn.language, button.label)
+    def _button(self, button: Button, turn: TurnContext, *, translate: bool = True) -> dict[str, str]:
+        title = self._catalogs.gettext(turn.language, button.label) if translate else button.label
         return {"title": title, "payload": button_payload(button.intent, button.entities)}
 
     def _choice(self, choice: Mapping[str, Any], turn: TurnContext) -> dict[str, str]:
@@ -159,7 +206,7 @@ class Renderer:
         playbook = self._library.playbooks[params["playbook"]]
         index = int(params["step"])
         step = playbook.steps[index].for_platform(
-            params.get("platform"), show_unverified=self._show_unverified
+            params.get("platform"), show_unverified=self._show_unverified, minor=bool(params.get("minor"))
         )
         link_line = ""
         if step.link and (step.source.verified or self._show_unverified):
@@ -174,9 +221,47 @@ class Renderer:
         }
 
     def _fill_emergency(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        if turn.country is None:
+            raise NeedsCountry("emergency_where")
         lines = self._resource_lines(turn, EMERGENCY_KINDS, dated=False)
         fallback = self._texts.fallbacks["no_emergency_number"]
         return {"emergency_lines": lines or "- " + self._catalogs.gettext(turn.language, fallback)}
+
+    def _fill_crisis(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        """A line that listens to people thinking of suicide; else emergency and helplines."""
+        if turn.country is None:
+            raise NeedsCountry("self_harm_where")
+        lines = self._resource_lines(turn, CRISIS_KINDS, dated=True)
+        if not lines:
+            fallback = self._catalogs.gettext(turn.language, self._texts.fallbacks["no_crisis_line"])
+            emergency = self._fill_emergency(params, turn)["emergency_lines"]
+            lines = f"{fallback}\n{emergency}"
+        return {"crisis_lines": lines}
+
+    def _fill_police(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        if turn.country is None:
+            raise NeedsCountry("answer_police_where")
+        lines = self._resource_lines(turn, POLICE_KINDS, dated=True)
+        fallback = self._catalogs.gettext(turn.language, self._texts.fallbacks["no_police_route"])
+        return {"police_lines": lines or fallback}
+
+    def _fill_silent(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        """Text, chat and web ways to reach help, for someone who cannot speak right now."""
+        lines = self._resource_lines(
+            turn,
+            SILENT_KINDS,
+            dated=False,
+            only=lambda r: any(c.type in SILENT_CONTACTS for c in r.contacts),
+            contacts=SILENT_CONTACTS,
+        )
+        fallback = self._catalogs.gettext(turn.language, self._texts.fallbacks["no_silent_route"])
+        return {"silent_lines": lines or "- " + fallback}
+
+    def _fill_quote(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        """A playbook step's own sourced words, quoted in an answer ("should I pay?")."""
+        playbook, _, step_id = str(params["quote"]).partition(".")
+        step = next(s for s in self._library.playbooks[playbook].steps if s.id == step_id)
+        return {"quote_text": self._catalogs.gettext(turn.language, step.generic.text)}
 
     def _fill_helplines(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         lines = []
@@ -199,7 +284,12 @@ class Renderer:
         lines = self._resource_lines(
             turn, HELPLINE_KINDS, dated=True, only=lambda r: r.hours is not None and r.hours.always
         )
-        emergency = self._fill_emergency(params, turn)["emergency_lines"]
+        try:
+            emergency = self._fill_emergency(params, turn)["emergency_lines"]
+        except NeedsCountry:  # the helpline's closing reply asks nothing: say it plainly
+            emergency = "- " + self._catalogs.gettext(
+                turn.language, self._texts.fallbacks["no_emergency_number"]
+            )
         return {"around_the_clock_lines": "\n".join(filter(None, (emergency, lines)))}
 
     def _hours(self, hours: Hours, language: str) -> str:
@@ -233,6 +323,7 @@ class Renderer:
         dated: bool,
         include_international: bool = False,
         only: Callable[[Resource], bool] = lambda resource: True,
+        contacts: frozenset[str] | None = None,
     ) -> str:
         """One line per resource we may show; `dated` adds when its number was last checked."""
         resources = [
@@ -242,14 +333,17 @@ class Renderer:
             )
             if (r.source.verified or self._show_unverified) and only(r)
         ]
-        return "\n".join(self._resource_line(r, turn, dated) for r in resources)
+        return "\n".join(self._resource_line(r, turn, dated, contacts) for r in resources)
 
-    def _resource_line(self, resource: Resource, turn: TurnContext, dated: bool) -> str:
+    def _resource_line(
+        self, resource: Resource, turn: TurnContext, dated: bool, types: frozenset[str] | None = None
+    ) -> str:
         language = turn.language
         contacts = ", ".join(
             f"{self._catalogs.gettext(language, self._texts.label('contact_types', c.type))} "
             f"{isolate(c.value, language)}"
             for c in resource.contacts
+            if types is None or c.type in types
         )
         hours = f" ({isolate(self._hours(resource.hours, language), language)})" if resource.hours else ""
         line = f"- {isolate(resource.name, language)}: {contacts}{hours}"

@@ -12,7 +12,21 @@ import yaml
 
 from content.model import CONTENT_DIR, ContentError
 
-USES = frozenset({"playbook", "step", "emergency", "helplines", "minors", "around_the_clock"})
+USES = frozenset(
+    {
+        "playbook",
+        "step",
+        "emergency",
+        "helplines",
+        "minors",
+        "around_the_clock",
+        "crisis",
+        "police",
+        "silent",
+        "quote",
+    }
+)
+QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +42,8 @@ class Template:
     discreet: str | None = None  # the wording for discreet mode: nothing alarming in a preview
     uses: frozenset[str] = frozenset()
     buttons: Sequence[Button] = ()
+    asks: str | None = None  # the question this reply asks: the next message may answer it
+    quote: str | None = None  # "playbook.step": a step whose sourced words the reply quotes
 
     def wording(self, discreet: bool) -> str:
         return self.discreet if discreet and self.discreet is not None else self.text
@@ -56,7 +72,17 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
     )
     # Stripped as the extractor strips it, so the text is the catalog's msgid exactly.
     discreet = str(raw["discreet"]).strip() if "discreet" in raw else None
-    return Template(text=str(raw["text"]).strip(), discreet=discreet, uses=uses, buttons=buttons)
+    asks = raw.get("asks")
+    if asks is not None and asks not in QUESTIONS:
+        raise ContentError(f"response {key}: unknown question {asks!r}")
+    return Template(
+        text=str(raw["text"]).strip(),
+        discreet=discreet,
+        uses=uses,
+        buttons=buttons,
+        asks=asks,
+        quote=raw.get("quote"),
+    )
 
 
 @cache

@@ -62,20 +62,36 @@ async def test_the_last_step_ends_with_a_recap_and_the_helpline_offer() -> None:
     assert after["playbook"] is None and after["awaiting"] == "handoff"
 
 
-async def test_yes_means_what_was_asked_last() -> None:
-    messages, _ = await run(Answer(), tracker("affirm", {"awaiting": "safety"}))
+def about(question: str, **more: str) -> list[dict[str, str]]:
+    """The entities the gateway puts on a yes or no: which question it answers."""
+    return [{"entity": name, "value": value} for name, value in {"question": question, **more}.items()]
+
+
+async def test_yes_means_the_question_the_gateway_says_was_asked_last() -> None:
+    messages, _ = await run(Answer(), tracker("affirm", entities=about("safety")))
     assert keys(messages) == ["danger_cleared", "menu"]
-    messages, _ = await run(Answer(), tracker("deny", {"awaiting": "safety"}))
+    messages, _ = await run(Answer(), tracker("deny", entities=about("safety")))
     assert keys(messages) == ["emergency", "handoff_offer"]
-    messages, slots = await run(Answer(), tracker("affirm", {"awaiting": "minor", "playbook": "sextortion"}))
+    sextortion = {"playbook": "sextortion", "awaiting": "handoff"}  # a stale slot changes nothing
+    messages, slots = await run(Answer(), tracker("affirm", sextortion, entities=about("age")))
     assert keys(messages) == ["minors_route", "step"] and "minor" in slots["risks"]
-    messages, slots = await run(Answer(), tracker("deny", {"awaiting": "minor", "playbook": "sextortion"}))
+    messages, slots = await run(Answer(), tracker("deny", sextortion, entities=about("age")))
     assert keys(messages) == ["step"] and "minor" not in slots["risks"]
+
+
+async def test_with_no_question_open_ok_finishes_the_step_and_no_offers_the_ways_on() -> None:
+    doxxing = {"playbook": "doxxing", "step": 1.0, "awaiting": "minor"}
+    messages, slots = await run(Answer(), tracker("affirm", doxxing))
+    assert keys(messages) == ["step"] and slots["step"] == 2.0
+    messages, slots = await run(Answer(), tracker("deny", doxxing))
+    assert keys(messages) == ["step_options"] and slots["step"] == 1.0
+    messages, _ = await run(Answer(), tracker("affirm"))
+    assert keys(messages) == ["menu"]
 
 
 async def test_yes_to_a_person_hands_the_gateway_only_what_was_agreed() -> None:
     slots = {"awaiting": "handoff", "situation": "doxxing", "steps_done": ["save_proof"], "risks": ["danger"]}
-    messages, after = await run(Answer(), tracker("affirm", slots))
+    messages, after = await run(Answer(), tracker("affirm", slots, entities=about("consent")))
     [request] = messages
     assert request["response"] is None and after["awaiting"] is None
     assert request["custom"]["handoff"] == {
@@ -86,8 +102,7 @@ async def test_yes_to_a_person_hands_the_gateway_only_what_was_agreed() -> None:
         "risks": ["danger"],
         "transcript_shared": False,
     }
-    share = [{"entity": "share", "value": "chat"}]
-    messages, _ = await run(Answer(), tracker("affirm", slots, entities=share))
+    messages, _ = await run(Answer(), tracker("affirm", slots, entities=about("consent", share="chat")))
     assert messages[0]["custom"]["handoff"]["transcript_shared"] is True
 
 

@@ -114,25 +114,30 @@ async def test_the_language_menu_names_each_language_in_its_own_name(
     assert {"English", "Español", "Français", "Kiswahili", "Português", "हिन्दी", "العربية"} <= set(titles)
     chosen = next(b["payload"] for b in replies[0]["buttons"] if b["title"] == "Français")
     after = await say(client, conversation_id, chosen)
-    assert "Français" in after[0]["text"]
+    assert "français" in after[0]["text"]  # as French writes it mid-sentence
     assert len(after) >= 2  # then the menu, in French
 
 
-async def test_a_confident_other_language_is_offered_not_switched_silently(
+async def test_a_sentence_in_another_language_is_answered_in_it_at_once(
     client: TestClient, engine: Engine, conversation_id: str
 ) -> None:
     await say(client, conversation_id, "hello", language="en")  # settles English
-    offer = await say(
+    replies = await say(
         client, conversation_id, "me hackearon la cuenta de instagram y cambiaron la contraseña"
     )
-    assert [b["title"] for b in offer[0]["buttons"]] == ["Español", "English"]
-    switched = await say(client, conversation_id, offer[0]["buttons"][0]["payload"])
-    # The held message is then answered in Spanish: the playbook starts.
-    assert switched[-1]["text"].startswith("1/8. ")
-    assert (
-        switched[-1]["buttons"][0]["title"]
-        == engine.render("step", "es", params={"playbook": "secure_account", "step": 0}).choices[0].title
-    )
+    assert replies[-1]["text"].startswith("1/8. ")
+    step = engine.render("step", "es", params={"playbook": "secure_account", "step": 0})
+    assert replies[-1]["buttons"][0]["title"] == step.choices[0].title
+
+
+async def test_asking_for_a_language_switches_at_once(
+    client: TestClient, engine: Engine, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "hola", country="MX")
+    replies = await say(client, conversation_id, "reply in english please")
+    assert replies[0]["text"] == engine.render("language_set", "en", params={"language_name": "English"}).text
+    arabic = await say(client, conversation_id, "بالعربي")
+    assert arabic[0]["text"] == engine.render("language_set", "ar", params={"language_name": "العربية"}).text
 
 
 async def test_a_telegram_style_language_hint_is_used(
@@ -165,7 +170,7 @@ class CountingPipeline(Pipeline):
         return list(await super().execute(raise_on_error))
 
 
-async def test_a_turn_costs_the_gateway_seven_redis_round_trips(
+async def test_a_turn_costs_the_gateway_eight_redis_round_trips(
     aiohttp_client: Any, settings: Settings, engine: Engine, conversation_id: str
 ) -> None:
     """Each step of a drain is one script that also says what comes next, and a turn reads what it
@@ -185,6 +190,7 @@ async def test_a_turn_costs_the_gateway_seven_redis_round_trips(
     assert Counter(redis.round_trips) == {
         "EVALSHA": 4,  # accept (and take the lease), complete, delivered, finish (let go)
         "pipeline HEXISTS HGETALL GET HGETALL": 1,  # blocked? preferences, open ticket, half-written message
+        "pipeline HDEL EXPIRE": 1,  # "are you safe?" was asked last: it is no longer the open question
         "pipeline RPUSH EXPIRE": 1,  # the REST channel's "send": the reply for the waiting request
         "BLPOP": 1,  # the waiting request takes it
     }

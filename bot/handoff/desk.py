@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 
 from bot.conversations import PREFIX
-from bot.handoff.model import OUTCOMES, Author, LogEntry, Summary, Ticket, TicketState
+from bot.handoff.model import OUTCOMES, Author, LogEntry, Risk, Summary, Ticket, TicketState
 from bot.handoff.staff import Role, Staff
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
@@ -192,6 +192,17 @@ class Desk:
     async def from_person(self, ticket: Ticket, text: str) -> None:
         await self._append(ticket.id, LogEntry(at=time.time(), author=Author.PERSON, text=text))
         await self._publish("message", ticket.id)
+
+    async def raise_risk(self, ticket: Ticket, risk: Risk) -> None:
+        """Something she wrote while waiting or with staff (danger, self-harm) makes the ticket more
+        urgent: the summary carries the risk, a queued ticket moves up, and the console is alerted."""
+        summary = ticket.summary.with_risk(risk)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(_ticket_key(ticket.id), "summary", self._sealer.seal(summary.to_json()))
+            if ticket.state is TicketState.QUEUED:
+                pipe.zadd(QUEUE, {ticket.id: summary.priority * PRIORITY_SPAN + ticket.created_at}, xx=True)
+            await pipe.execute()
+        await self._publish("risk", ticket.id)
 
     async def cancel(self, conversation_id: str, reason: str) -> Ticket | None:
         """The person left the queue or the chat (cancel, leave a message instead, quick exit)."""

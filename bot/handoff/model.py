@@ -15,13 +15,14 @@ class Risk(str, Enum):
     """What makes a handoff urgent, most urgent first."""
 
     DANGER = "danger"
+    SELF_HARM = "self_harm"  # thoughts of suicide or self-harm
     MINOR = "minor"
     NCII = "ncii"  # intimate images shared or threatened
     STALKERWARE = "stalkerware"
 
 
 # Queue priority: 0 is served first. Anything unflagged waits behind every flagged risk.
-PRIORITY = {Risk.DANGER: 0, Risk.MINOR: 1, Risk.NCII: 2, Risk.STALKERWARE: 2}
+PRIORITY = {Risk.DANGER: 0, Risk.SELF_HARM: 0, Risk.MINOR: 1, Risk.NCII: 2, Risk.STALKERWARE: 2}
 UNFLAGGED = 3
 
 

@@ -1,23 +1,24 @@
-"""Language and country choices, handled by the gateway whatever state the conversation is in."""
+"""Language and country choices, and commands nobody knows: answered by the gateway in any state.
+
+An unknown command or button payload ("/help", "/foo", a stale button) gets one short reply; handed
+to the dialogue model it made the fallback and the handoff offer alternate about twenty times.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from babel import Locale
-
+from bot.countries import country_name
 from bot.engine import Engine
-from bot.language import display_name
+from bot.language import display_name, language_name
 from bot.messages import Choice, OutboundMessage
 from bot.nlg import button_payload, parse_payload
+from bot.pipeline.turn import Proceed, Replies, TurnState
 from bot.preferences import PreferenceStore
 from content.model import load_library
 
 LANGUAGE_MENU = frozenset({"language", "change_language"})
-
-
-def country_name(country: str, language: str) -> str:
-    return str(Locale.parse(language).territories.get(country, country))
+GATEWAY_COMMANDS = frozenset({*LANGUAGE_MENU, "change_country", "set_language", "set_country"})
 
 
 class Commands:
@@ -27,6 +28,41 @@ class Commands:
         self._countries = sorted(
             {r.country for r in load_library().resources if r.country != "international"}
         )
+
+    async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
+        if not turn.readable:
+            return await proceed(turn)
+        if "change_language" in self._engine.meanings(turn.text, turn.language):
+            return [self.language_menu(turn.language)]
+        parsed = parse_payload(turn.text)
+        if parsed is None:
+            if turn.text.lstrip().startswith("/"):
+                return [self._engine.render("unknown_command", turn.language, turn.country)]
+            return await proceed(turn)
+        intent, entities = parsed
+        if intent not in GATEWAY_COMMANDS:
+            if intent in self._engine.intents:
+                return await proceed(turn)
+            return [self._engine.render("unknown_command", turn.language, turn.country)]
+        if intent in LANGUAGE_MENU:
+            return [self.language_menu(turn.language)]
+        if intent == "change_country":
+            return [self.country_menu(turn.language)]
+        if intent == "set_language" and entities.get("language") in self._engine.languages:
+            chosen = entities["language"]
+            await self._preferences.update(turn.conversation, language=chosen, language_chosen="1")
+            turn.decision = replace(turn.decision, language=chosen, settled=True)
+            name = language_name(chosen)
+            confirmed = self._engine.render("language_set", chosen, params={"language_name": name})
+            turn.text, turn.parse = "/menu", None  # carry on where she was, in her language
+            return [confirmed, *await proceed(turn)]
+        if intent == "set_country" and entities.get("country") in self._countries:
+            country = entities["country"]
+            turn.country = country
+            await self._preferences.update(turn.conversation, country=country)
+            name = country_name(country, turn.language)
+            return [self._engine.render("country_set", turn.language, country, {"country_name": name})]
+        return [self._engine.render("unknown_command", turn.language, turn.country)]
 
     def language_menu(self, language: str) -> OutboundMessage:
         choices = tuple(
@@ -40,17 +76,6 @@ class Commands:
         menu = self._engine.render("choose_language", language)
         return replace(menu, choices=(*choices, country))
 
-    def switch_offer(self, offered: str, current: str) -> OutboundMessage:
-        """Asked in the language we think the person is writing; both answers in their own names."""
-        offer = self._engine.render(
-            "language_offer", offered, params={"language_name": display_name(offered)}
-        )
-        choices = tuple(
-            Choice(title=display_name(lang), payload=button_payload("set_language", {"language": lang}))
-            for lang in (offered, current)
-        )
-        return replace(offer, choices=choices)
-
     def country_menu(self, language: str) -> OutboundMessage:
         choices = tuple(
             Choice(
@@ -60,29 +85,3 @@ class Commands:
             for code in sorted(self._countries, key=lambda code: country_name(code, language))
         )
         return replace(self._engine.render("choose_country", language), choices=choices)
-
-    async def handle(
-        self, conversation_id: str, text: str, language: str
-    ) -> tuple[list[OutboundMessage], str | None] | None:
-        """Replies for a language or country command, and the language to carry on in; else None."""
-        if self._engine.asks_for_language_menu(text):
-            return [self.language_menu(language)], None
-        parsed = parse_payload(text)
-        if parsed is None:
-            return None
-        intent, entities = parsed
-        if intent in LANGUAGE_MENU:
-            return [self.language_menu(language)], None
-        if intent == "change_country":
-            return [self.country_menu(language)], None
-        if intent == "set_language" and entities.get("language") in self._engine.languages:
-            chosen = entities["language"]
-            await self._preferences.update(conversation_id, language=chosen, language_chosen="1")
-            name = display_name(chosen)
-            return [self._engine.render("language_set", chosen, params={"language_name": name})], chosen
-        if intent == "set_country" and entities.get("country") in self._countries:
-            country = entities["country"]
-            await self._preferences.update(conversation_id, country=country)
-            name = country_name(country, language)
-            return [self._engine.render("country_set", language, params={"country_name": name})], None
-        return None

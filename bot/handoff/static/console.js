@@ -5,8 +5,8 @@
 
 const $ = (id) => document.getElementById(id);
 const TITLE = "SafeSpaces console";
-const RISKS = ["danger", "minor", "ncii", "stalkerware"]; // most urgent first
-const RISK_LABELS = { danger: "Danger", minor: "Minor", ncii: "Intimate images", stalkerware: "Stalkerware" };
+const RISKS = ["danger", "self_harm", "minor", "ncii", "stalkerware"]; // most urgent first
+const RISK_LABELS = { danger: "Danger", self_harm: "Self-harm", minor: "Minor", ncii: "Intimate images", stalkerware: "Stalkerware" };
 const CANNED_LABELS = {
   greeting: "Greeting", safe_now: "Are you safe now?", evidence: "Keeping evidence",
   report: "Reporting", follow_up: "Following up", goodbye: "Goodbye",
@@ -466,7 +466,7 @@ function setConnection(text, live) {
 }
 
 function onEvent(event) {
-  if (event.type === "queued") beep();
+  if (event.type === "queued" || event.type === "risk") beep();
   scheduleBoard();
   if (event.ticket === state.open) scheduleTicket();
 }
