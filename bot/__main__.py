@@ -35,6 +35,7 @@ from bot.conversations import METRICS
 from bot.engine import Engine
 from bot.handoff.hours import ScheduleError
 from bot.handoff.staff import Role, StaffError, StaffStore
+from bot.hardening import server_options
 from bot.language import Detector
 from bot.logs import AccessLog, configure_logging
 from bot.messages import Choice, InboundKind, InboundMessage, OutboundMessage
@@ -58,7 +59,8 @@ def serve(settings: Settings) -> None:
     except (ScheduleError, SettingsError) as error:
         sys.exit(str(error))
     print(f"SafeSpaces is listening on http://{settings.host}:{settings.port}")
-    print(f"  REST channel: POST http://{settings.host}:{settings.port}/webhooks/rest/webhook")
+    rest_auth = "bearer token required" if settings.rest_token else "open: set REST_TOKEN outside development"
+    print(f"  REST channel: POST http://{settings.host}:{settings.port}/webhooks/rest/webhook ({rest_auth})")
     if settings.web_chat:
         print(f"  web chat: http://{settings.host}:{settings.port}/")
     channels = [name for name in ("telegram", "whatsapp", "twilio") if getattr(settings, name)]
@@ -73,6 +75,7 @@ def serve(settings: Settings) -> None:
         print=None,
         access_log_class=AccessLog,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        **server_options(settings),
     )
 
 

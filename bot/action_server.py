@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +15,8 @@ from urllib.parse import urlparse
 from bot.settings import ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60.0
+# rasa-sdk 3.6 has no --interface option; it binds to $SANIC_HOST, else to every interface.
+INTERFACE = "127.0.0.1"
 
 
 def health_url(action_server_url: str) -> str:
@@ -39,6 +42,7 @@ def running_action_server(action_server_url: str) -> Iterator[subprocess.Popen[b
     process = subprocess.Popen(  # noqa: S603  # fixed argv, no shell
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
         cwd=ROOT,
+        env={**os.environ, "SANIC_HOST": INTERFACE},  # only the gateway beside it calls it
     )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS

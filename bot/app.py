@@ -16,7 +16,6 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot import webchat
 from bot.channels.base import Channel
 from bot.channels.registry import configured_channels
 from bot.conversations import ConversationStore
@@ -26,6 +25,7 @@ from bot.handoff.console import setup_console
 from bot.handoff.hours import Schedule
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import StaffStore
+from bot.hardening import setup_hardening
 from bot.ops import setup_ops
 from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
@@ -69,12 +69,15 @@ def build_gateway(
 
 def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
     redis = redis if redis is not None else connect_redis(settings)
-    channels: dict[str, Channel] = {c.name: c for c in configured_channels(settings, redis)}
+    channels: dict[str, Channel] = {
+        c.name: c for c in configured_channels(settings, redis, _secret_key(settings))
+    }
     gateway = build_gateway(settings, engine, redis, channels)
 
     app = web.Application(client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[GATEWAY] = gateway
+    setup_hardening(app, settings)
     setup_ops(
         app,
         engine=engine,
@@ -84,8 +87,6 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     )
     for channel in channels.values():
         app.router.add_routes(channel.routes(gateway.accept))
-    if settings.web_chat:
-        app.router.add_routes(webchat.routes())
     staff = StaffStore(redis)
     sessions = SessionStore(redis)
     setup_console(

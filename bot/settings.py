@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{32,512}")  # RFC 6750's token68, long enough to guess never
 
 
 class SettingsError(ValueError):
@@ -78,11 +80,19 @@ class Settings:
     discreet: bool = False  # neutral first lines, so a notification preview reveals nothing
     log_format: str = "text"  # text for people, json (one object per line) for a log pipeline
     log_level: str = "INFO"
+    rest_token: str | None = None  # required as a bearer token on the REST channel when set
+    http_keepalive_seconds: float = 75.0  # an idle keep-alive connection is closed after this
+    http_read_timeout_seconds: float = 30.0  # a request's body must arrive within this
 
     @property
     def cookie_secure(self) -> bool:
-        """Staff cookies are Secure whenever the public address is HTTPS."""
-        return (self.public_url or "").startswith("https://")
+        """Cookies (staff console, web chat) are Secure unless the app explicitly runs on plain-HTTP
+        localhost: a PUBLIC_URL of http://localhost…, or no PUBLIC_URL and a loopback HOST (`make run`).
+        A PUBLIC_URL of plain HTTP elsewhere gets Secure cookies too: sign-in there is meant to fail."""
+        if self.public_url is None:
+            return not _is_loopback(self.host)
+        parsed = urlparse(self.public_url)
+        return not (parsed.scheme == "http" and _is_loopback(parsed.hostname or ""))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -143,6 +153,12 @@ class Settings:
         for index, key in enumerate(keys, start=1):
             if not _is_fernet_key(key):
                 problems.append(f"ENCRYPTION_KEYS: key {index} is not a Fernet key (32 urlsafe-base64 bytes)")
+        rest_token = env.get("REST_TOKEN", "").strip() or None
+        if rest_token is not None and not BEARER_TOKEN.fullmatch(rest_token):
+            problems.append(
+                "REST_TOKEN must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / = - "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         settings = cls(
             host=env.get("HOST", "").strip() or defaults.host,
             port=integer("PORT", defaults.port, 1, 65535),
@@ -166,10 +182,22 @@ class Settings:
             discreet=flag("DISCREET_MODE"),
             log_format=log_format,
             log_level=log_level,
+            rest_token=rest_token,
+            http_keepalive_seconds=integer("HTTP_KEEPALIVE_SECONDS", 75, 1, 3600),
+            http_read_timeout_seconds=integer("HTTP_READ_TIMEOUT_SECONDS", 30, 1, 3600),
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))
         return settings
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_fernet_key(key: str) -> bool:

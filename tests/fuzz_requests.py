@@ -9,6 +9,7 @@ gets fuzzed; a forged one carries none, a near miss, or anything else.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -57,7 +58,7 @@ VERIFY_TOKEN = "fuzz-verify-token"
 ACCOUNT_SID = "AC00000000000000000000000000000001"
 AUTH_TOKEN = "fuzz-auth-token-for-the-fake-server-only"
 STAFF_NAME, STAFF_PASSWORD = "fuzz", "a long fuzzing staff password"
-REST_PATH, WEB_PATH = "/webhooks/rest/webhook", "/webhooks/web/webhook"
+REST_PATH, WEB_PATH = "/webhooks/rest/webhook", "/chat/messages"
 PREVIEW_PATH, LOGIN_PATH = "/webchat/preview", "/console/login"
 CONSOLE_POSTS = (
     "/console/logout",
@@ -116,7 +117,7 @@ def telegram_requests(draw: st.DrawFn) -> Request:
         headers = draw(st.sampled_from([(), ((TELEGRAM_SECRET_HEADER.encode(), draw(forged)),)]))
     headers += body_headers(content_type)
     return post(
-        TELEGRAM_PATH, *headers, body=body, signed=signed, expect={200, 400, 413} if signed else {401}
+        TELEGRAM_PATH, *headers, body=body, signed=signed, expect={200, 400, 413} if signed else {401, 403}
     )
 
 
@@ -324,6 +325,13 @@ def rest_requests(draw: st.DrawFn, path: str) -> Request:
     well_formed = rest_well_formed(value)
     expect = {200} if well_formed else {400}
     return post(path, JSON_TYPE, body=as_json(value), signed=well_formed, expect=expect)
+
+
+@st.composite
+def web_chat_requests(draw: st.DrawFn) -> Request:
+    """The web chat's messages, with no chat cookie: whatever the body, a 401 that stores nothing."""
+    request = draw(rest_requests(WEB_PATH))
+    return dataclasses.replace(request, signed=False, expect=frozenset({401, 413}))
 
 
 BUTTON_PAYLOADS = st.text(max_size=30) | st.sampled_from(

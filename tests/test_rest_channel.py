@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -195,3 +196,44 @@ async def test_a_turn_costs_the_gateway_eight_redis_round_trips(
         "BLPOP": 1,  # the waiting request takes it
     }
     await redis.flushdb()
+
+
+REST_TOKEN = "test-rest-token-0123456789abcdefghijklmnop"
+
+
+@pytest.fixture
+async def guarded(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis
+) -> TestClient:
+    """The REST channel with REST_TOKEN set."""
+    return await aiohttp_client(create_app(replace(settings, rest_token=REST_TOKEN), engine, gateway_redis))
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Bearer", "Bearer wrong", f"Basic {REST_TOKEN}", f"Bearer {REST_TOKEN}x", "Bearer é"],
+)
+async def test_with_a_rest_token_a_request_without_it_is_refused_and_stores_nothing(
+    guarded: TestClient, gateway_redis: Redis, conversation_id: str, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    body = {"sender": conversation_id, "message": "/immediate_danger"}
+    posted = await guarded.post(WEBHOOK, json=body, headers=headers)
+    polled = await guarded.get(f"{WEBHOOK}/updates", params={"sender": conversation_id}, headers=headers)
+    for response in (posted, polled):
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "error" in await response.json()
+    assert await gateway_redis.keys("*inbox*") == []
+    assert await gateway_redis.keys("*seen*") == []
+
+
+async def test_with_a_rest_token_the_bearer_token_is_answered(
+    guarded: TestClient, conversation_id: str
+) -> None:
+    headers = {"Authorization": f"Bearer {REST_TOKEN}"}
+    response = await guarded.post(
+        WEBHOOK, json={"sender": conversation_id, "message": "hello"}, headers=headers
+    )
+    assert response.status == 200
+    assert (await response.json())[-1]["text"] == "Are you safe right now?"

@@ -50,3 +50,32 @@ def test_every_problem_is_named_at_once() -> None:
         "CONTENT_SHOW_UNVERIFIED",
     ):
         assert name in message
+
+
+def test_rest_token_and_http_limits_are_read_and_checked() -> None:
+    token = "a" * 43
+    env = {"REST_TOKEN": token, "HTTP_KEEPALIVE_SECONDS": "20", "HTTP_READ_TIMEOUT_SECONDS": "10"}
+    settings = Settings.from_env(env)
+    assert settings.rest_token == token
+    assert (settings.http_keepalive_seconds, settings.http_read_timeout_seconds) == (20, 10)
+    assert Settings.from_env({}).rest_token is None  # `make run`: the REST channel stays open
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"REST_TOKEN": "short", "HTTP_KEEPALIVE_SECONDS": "0"})
+    assert "REST_TOKEN" in str(raised.value) and "HTTP_KEEPALIVE_SECONDS" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "secure"),
+    [
+        ({}, False),  # make run: http://127.0.0.1:5005
+        ({"HOST": "::1"}, False),
+        ({"PUBLIC_URL": "http://localhost:5005"}, False),
+        ({"HOST": "0.0.0.0"}, True),  # behind a proxy, without PUBLIC_URL
+        ({"PUBLIC_URL": "http://helpline.example.org"}, True),
+        ({"PUBLIC_URL": "https://helpline.example.org"}, True),
+    ],
+)
+def test_cookies_are_secure_unless_explicitly_on_plain_http_localhost(
+    env: dict[str, str], secure: bool
+) -> None:
+    assert Settings.from_env(env).cookie_secure is secure

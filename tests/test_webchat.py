@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, async_playwright
 from redis.asyncio import Redis
 
-from bot.app import create_app
+from bot.app import GATEWAY, create_app
 from bot.engine import Engine
+from bot.messages import OutboundMessage
 from bot.settings import Settings
+from bot.webchat import COOKIE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -85,3 +87,79 @@ async def test_the_page_is_served_with_a_strict_content_security_policy(server: 
         policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, server: TestServer) -> TestClient:
+    """A browser-like client of the same server, with its own cookie jar."""
+    return await aiohttp_client(server)
+
+
+async def chat_client(aiohttp_client: Any, server: TestServer) -> TestClient:
+    """Another browser: a client with its own cookie jar that has opened the page."""
+    other: TestClient = await aiohttp_client(server)
+    assert (await other.get("/")).status == 200
+    return other
+
+
+async def chat_say(browser: TestClient, text: str) -> list[dict[str, Any]]:
+    response = await browser.post("/chat/messages", json={"message": text})
+    assert response.status == 200
+    return list(await response.json())
+
+
+async def test_the_first_visit_gets_an_httponly_strict_cookie_and_keeps_it(client: TestClient) -> None:
+    first = await client.get("/")
+    issued = first.cookies[COOKIE]
+    assert issued["httponly"] and issued["samesite"] == "Strict" and issued["path"] == "/"
+    assert not issued["secure"]  # plain-HTTP localhost, as `make run`
+    again = await client.get("/")
+    assert COOKIE not in again.cookies  # the chat outlives a reload
+
+
+async def test_without_the_cookie_the_chat_endpoints_refuse(client: TestClient) -> None:
+    for response in (
+        await client.post("/chat/messages", json={"message": "hello"}),
+        await client.get("/chat/updates"),
+        await client.post("/chat/restart"),
+    ):
+        assert response.status == 401
+        assert "error" in await response.json()
+    assert (await client.post("/webhooks/web/webhook", json={"sender": "x", "message": "hi"})).status == 404
+
+
+async def test_the_sender_is_the_cookies_never_the_bodys(
+    aiohttp_client: Any, server: TestServer, gateway_redis: Redis
+) -> None:
+    browser = await chat_client(aiohttp_client, server)
+    token = next(c.value for c in browser.session.cookie_jar if c.key == COOKIE)
+    response = await browser.post("/chat/messages", json={"sender": "victim", "message": "hello"})
+    assert response.status == 200
+    replies = await response.json()
+    recipient = replies[-1]["recipient_id"]
+    assert replies[-1]["text"] == "Are you safe right now?"
+    assert recipient.startswith("web-") and recipient != "victim" and token not in recipient
+    keys = b" ".join(await gateway_redis.keys("*"))
+    assert token.encode() not in keys and b"victim" not in keys
+
+
+async def test_a_helpline_message_reaches_only_the_browser_it_was_written_to(
+    aiohttp_client: Any, server: TestServer
+) -> None:
+    """Nobody can name another browser's conversation: each poll is of its own cookie's."""
+    browsers = [await chat_client(aiohttp_client, server) for _ in range(2)]
+    channel = server.app[GATEWAY].channels["web"]
+    for n, browser in enumerate(browsers):
+        sender = (await chat_say(browser, "hi"))[0]["recipient_id"]
+        await channel.send(sender, channel.render([OutboundMessage(text=f"to browser {n}")])[0], "")
+    for n, browser in enumerate(browsers):
+        polled = await browser.get("/chat/updates", params={"sender": "anyone"})
+        assert [reply["text"] for reply in await polled.json()] == [f"to browser {n}"]
+
+
+async def test_restart_gives_the_browser_a_new_conversation(aiohttp_client: Any, server: TestServer) -> None:
+    browser = await chat_client(aiohttp_client, server)
+    before = (await chat_say(browser, "hi"))[0]["recipient_id"]
+    assert (await browser.post("/chat/restart")).status == 204
+    after = (await chat_say(browser, "hi"))[0]["recipient_id"]
+    assert after != before

@@ -38,7 +38,7 @@ class Channel(Protocol):
     per_recipient_rate: float
     overall_rate: float
 
-    def routes(self, accept: Accept) -> list[web.RouteDef]:
+    def routes(self, accept: Accept) -> Sequence[web.AbstractRouteDef]:
         """Webhook routes; each verifies, parses and hands messages to `accept`."""
         ...
 

@@ -1,4 +1,5 @@
-"""Which channels run: REST always; each provider when its credentials are configured."""
+"""Which channels run: REST always, the web chat unless turned off; each provider when its credentials
+are configured."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.settings import Settings
+from bot.webchat import WebChatChannel
 
 
-def configured_channels(settings: Settings, redis: Redis) -> list[Channel]:
-    channels: list[Channel] = [RestChannel(redis)]
+def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[Channel]:
+    """`secret` keys the web chat's sender ids: the same on every replica (SECRET_KEY with Redis)."""
+    channels: list[Channel] = [RestChannel(redis, token=settings.rest_token)]
     if settings.web_chat:
-        channels.append(RestChannel(redis, name="web", path="/webhooks/web/webhook"))
+        channels.append(WebChatChannel(redis, secret, cookie_secure=settings.cookie_secure))
     if settings.telegram is not None:
         channels.append(
             TelegramChannel(

@@ -1,30 +1,28 @@
 """The Rasa-compatible REST channel: `POST /webhooks/rest/webhook`, replies in the HTTP response.
 
-It runs through the same gateway as every provider (dedupe, order, outbox); its "send" puts the
-turn's replies on a Redis list that the waiting request pops, so the answer reaches the caller
-whichever replica ran the turn.
+It runs through the same gateway as every provider (dedupe, order, outbox) and delivers through the
+mailbox it shares with the web chat (bot/channels/mailbox.py). The sender id in the body is the
+caller's to choose, so with `REST_TOKEN` set every request must carry it as a bearer token: the
+channel is then for a helpline's own trusted front end, not for anyone who finds the URL.
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept
-from bot.conversations import PREFIX, replies_from_json, replies_to_json
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.channels.mailbox import MailboxChannel, rasa_format
+from bot.messages import InboundKind, InboundMessage
 from bot.request_body import read_json
 
 MAX_SENDER_LENGTH = 128
 MAX_TEXT_LENGTH = 4096
-REPLY_TIMEOUT_SECONDS = 30
-UPDATES_WAIT_SECONDS = 20
-PUSH_SECONDS = 24 * 3600  # a helpline message waits a day for the page to fetch it
+PATH = "/webhooks/rest/webhook"
 
 
 class BadRequest(ValueError):
@@ -38,11 +36,16 @@ def parse_body(body: Any) -> tuple[str, str, dict[str, Any]]:
     sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
         raise BadRequest(f"'sender' must be a non-empty string of at most {MAX_SENDER_LENGTH}")
+    return (sender, *parse_message(text, metadata))
+
+
+def parse_message(text: Any, metadata: Any) -> tuple[str, dict[str, Any]]:
+    """Check a message's text and metadata (the web chat sends these two without a sender)."""
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("'message' must be a non-empty string")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("'metadata' must be an object when given")
-    return sender, text[:MAX_TEXT_LENGTH], metadata or {}
+    return text[:MAX_TEXT_LENGTH], metadata or {}
 
 
 def inbound(sender: str, text: str, metadata: dict[str, Any], channel: str) -> InboundMessage:
@@ -58,90 +61,64 @@ def inbound(sender: str, text: str, metadata: dict[str, Any], channel: str) -> I
     )
 
 
-def rasa_format(recipient: str, replies: Sequence[OutboundMessage]) -> list[dict[str, Any]]:
-    return [
-        {
-            "recipient_id": recipient,
-            "text": reply.text,
-            "buttons": [{"title": c.title, "payload": c.payload} for c in reply.choices],
-        }
-        for reply in replies
-    ]
+def bearer_matches(header: str | None, token: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time; of bytes, since a header may hold
+    any byte (aiohttp decodes it with surrogateescape) and compare_digest takes only ASCII text."""
+    scheme, _, given = (header or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return secrets.compare_digest(given.strip().encode(errors="surrogateescape"), token.encode())
 
 
-def reply_key(message_id: str) -> str:
-    return f"{PREFIX}:rest:reply:{message_id}"
+def unauthorized() -> web.Response:
+    response = web.json_response({"error": "missing or wrong bearer token"}, status=401)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="safespaces-rest"'
+    return response
 
 
-def push_key(recipient: str) -> str:
-    """Messages nobody's request is waiting for (a helpline person wrote), fetched from /updates."""
-    return f"{PREFIX}:rest:push:{hashlib.sha256(recipient.encode()).hexdigest()}"
+async def answer(
+    channel: MailboxChannel, accept: Accept, message: InboundMessage, recipient: str
+) -> web.Response:
+    """The turn's replies in Rasa's format, or a 504 when none came in time."""
+    replies = await channel.mailbox.exchange(accept, message)
+    if replies is None:
+        return web.json_response({"error": "no reply in time; try again"}, status=504)
+    return web.json_response(rasa_format(recipient, replies))
 
 
-class RestChannel:
-    """Also serves the local web chat (channel name "web"), which speaks the same format."""
+async def pending(channel: MailboxChannel, recipient: str) -> web.Response:
+    """What a helpline person sent this recipient since the last poll."""
+    return web.json_response(rasa_format(recipient, await channel.mailbox.updates(recipient)))
 
-    per_recipient_rate = 0.0
-    overall_rate = 0.0
 
-    def __init__(self, redis: Redis, name: str = "rest", path: str = "/webhooks/rest/webhook") -> None:
-        self.name = name
-        self._path = path
-        self._redis = redis
+class RestChannel(MailboxChannel):
+    def __init__(self, redis: Redis, token: str | None = None) -> None:
+        super().__init__(redis, "rest")
+        self._token = token
+
+    def _refused(self, request: web.Request) -> web.Response | None:
+        """401 unless the request carries the token (when one is configured)."""
+        if self._token is None or bearer_matches(request.headers.get("Authorization"), self._token):
+            return None
+        return unauthorized()
 
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         async def webhook(request: web.Request) -> web.Response:
+            if (refused := self._refused(request)) is not None:
+                return refused
             try:
                 sender, text, metadata = parse_body(await read_json(request))
             except ValueError as error:  # BadRequest, or a body that is not JSON
                 return web.json_response({"error": str(error)}, status=400)
-            message = inbound(sender, text, metadata, self.name)
-            await accept(message)
-            popped = await self._redis.blpop([reply_key(message.provider_id)], timeout=REPLY_TIMEOUT_SECONDS)
-            if popped is None:
-                return web.json_response({"error": "no reply in time; try again"}, status=504)
-            return web.json_response(rasa_format(sender, replies_from_json(popped[1])))
+            return await answer(self, accept, inbound(sender, text, metadata, self.name), sender)
 
         async def updates(request: web.Request) -> web.Response:
             """Long poll: what a helpline person sent since the last call, waiting up to 20 s for it."""
+            if (refused := self._refused(request)) is not None:
+                return refused
             sender = request.query.get("sender", "")
             if not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
                 return web.json_response({"error": "'sender' is required"}, status=400)
-            popped = await self._redis.blpop([push_key(sender)], timeout=UPDATES_WAIT_SECONDS)
-            batches = [popped[1]] if popped is not None else []
-            while (more := await self._redis.lpop(push_key(sender))) is not None:
-                batches.append(more)
-            replies = [reply for batch in batches for reply in replies_from_json(batch)]
-            return web.json_response(rasa_format(sender, replies))
+            return await pending(self, sender)
 
-        return [web.post(self._path, webhook), web.get(f"{self._path}/updates", updates)]
-
-    def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
-        return [replies_to_json(replies)]
-
-    async def send(self, recipient: str, request: str, reply_to: str) -> str | None:
-        """A turn's replies go to the request waiting for them; anything else waits for /updates."""
-        key, ttl = (
-            (reply_key(reply_to), REPLY_TIMEOUT_SECONDS * 2)
-            if reply_to
-            else (push_key(recipient), PUSH_SECONDS)
-        )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, request)
-            pipe.expire(key, ttl)
-            await pipe.execute()
-        return None
-
-    async def wipe(self, recipient: str) -> bool:
-        """Whatever the caller shows (the web chat's page, too) is out of our reach."""
-        return False
-
-    async def forget(self, recipient: str) -> None:
-        """Replies wait under their message id for a minute; only unfetched pushes are the person's."""
-        await self._redis.delete(push_key(recipient))
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
+        return [web.post(PATH, webhook), web.get(f"{PATH}/updates", updates)]

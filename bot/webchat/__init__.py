@@ -1,15 +1,30 @@
 """The local web chat at `/`: try the assistant without any messaging account, and see how each
 reply would look on Telegram, WhatsApp and SMS (with SMS segments counted). For demos and training.
+
+Who is writing is not the page's to say: the first visit gets a random token in an HttpOnly,
+SameSite=Strict cookie, and the conversation's sender id is an HMAC of it under the app's secret. So a
+sender id seen anywhere (a log, a Redis key) cannot be turned back into the cookie, and nobody without
+the cookie can write into or read from that conversation. Messages take the same gateway path and the
+same reply delivery as the REST channel (bot/channels/mailbox.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from redis.asyncio import Redis
 
+from bot.channels.base import Accept
+from bot.channels.mailbox import MailboxChannel
 from bot.channels.preview import preview
+from bot.channels.rest import answer, inbound, parse_message, pending
+from bot.handoff.console_auth import cookie
 from bot.messages import Choice, OutboundMessage
 from bot.request_body import read_json
 
@@ -18,6 +33,9 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+COOKIE = "webchat"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+SENDER_CONTEXT = b"safespaces web chat sender\x00"
 
 
 def _replies(body: Any) -> list[OutboundMessage]:
@@ -39,14 +57,6 @@ def _replies(body: Any) -> list[OutboundMessage]:
     return replies
 
 
-async def page(request: web.Request) -> web.FileResponse:
-    response = web.FileResponse(STATIC / "index.html")
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 async def render_preview(request: web.Request) -> web.Response:
     try:
         return web.json_response(preview(_replies(await read_json(request))))
@@ -54,9 +64,77 @@ async def render_preview(request: web.Request) -> web.Response:
         return web.json_response({"error": str(error)}, status=400)
 
 
-def routes() -> list[web.AbstractRouteDef]:
-    return [
-        web.get("/", page),
-        web.post("/webchat/preview", render_preview),
-        web.static("/webchat/static", STATIC),
-    ]
+def no_chat() -> web.Response:
+    return web.json_response({"error": "no chat in this browser yet: reload the page"}, status=401)
+
+
+class WebChatChannel(MailboxChannel):
+    """The page, its preview and its chat endpoints; a browser's cookie is its only credential."""
+
+    def __init__(self, redis: Redis, secret: str, *, cookie_secure: bool) -> None:
+        super().__init__(redis, "web")
+        self._key = hashlib.sha256(SENDER_CONTEXT + secret.encode()).digest()
+        self._cookie_secure = cookie_secure
+
+    def sender_of(self, request: web.Request) -> str | None:
+        """This browser's sender id, or None without a cookie we could have issued."""
+        token = cookie(request, COOKIE)
+        if token is None or not TOKEN.fullmatch(token):
+            return None
+        return "web-" + hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
+
+    def _issue(self, response: web.StreamResponse) -> None:
+        """A new chat for this browser: a fresh token, for this browser session only."""
+        response.set_cookie(
+            COOKIE,
+            secrets.token_urlsafe(32),
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=self._cookie_secure,
+        )
+
+    async def page(self, request: web.Request) -> web.FileResponse:
+        response = web.FileResponse(STATIC / "index.html")
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if self.sender_of(request) is None:
+            self._issue(response)
+        return response
+
+    def routes(self, accept: Accept) -> list[web.AbstractRouteDef]:
+        async def messages(request: web.Request) -> web.Response:
+            if (sender := self.sender_of(request)) is None:
+                return no_chat()
+            try:
+                body = await read_json(request)
+                if not isinstance(body, dict):
+                    raise ValueError("body must be a JSON object")
+                text, metadata = parse_message(body.get("message"), body.get("metadata"))
+            except ValueError as error:
+                return web.json_response({"error": str(error)}, status=400)
+            return await answer(self, accept, inbound(sender, text, metadata, self.name), sender)
+
+        async def updates(request: web.Request) -> web.Response:
+            """Long poll for what a helpline person wrote to this browser's chat."""
+            if (sender := self.sender_of(request)) is None:
+                return no_chat()
+            return await pending(self, sender)
+
+        async def restart(request: web.Request) -> web.Response:
+            """A new conversation: the old one stays with the old token, which the browser forgets."""
+            if self.sender_of(request) is None:
+                return no_chat()
+            response = web.Response(status=204)
+            self._issue(response)
+            return response
+
+        return [
+            web.get("/", self.page),
+            web.post("/chat/messages", messages),
+            web.get("/chat/updates", updates),
+            web.post("/chat/restart", restart),
+            web.post("/webchat/preview", render_preview),
+            web.static("/webchat/static", STATIC),
+        ]

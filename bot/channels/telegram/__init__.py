@@ -71,10 +71,13 @@ class TelegramChannel:
         self._accept = accept
 
         async def webhook(request: web.Request) -> web.Response:
+            header = request.headers.get(SECRET_HEADER)
+            if header is None:
+                return web.json_response({"error": "missing secret token"}, status=401)
             # As bytes: compare_digest refuses non-ASCII text, and the header may hold any byte.
-            given = request.headers.get(SECRET_HEADER, "").encode(errors="surrogateescape")
+            given = header.encode(errors="surrogateescape")
             if self._secret is None or not secrets.compare_digest(given, self._secret.encode()):
-                return web.json_response({"error": "bad or missing secret token"}, status=401)
+                return web.json_response({"error": "wrong secret token"}, status=403)
             try:
                 data = loads(await request.read())
                 if not isinstance(data, dict):

@@ -1,16 +1,11 @@
 // The web chat: every text from the server is shown with textContent, never as HTML.
+// Who is writing is this browser's HttpOnly cookie, set with the page: the script never sees it.
 "use strict";
 
 const log = document.getElementById("log");
 const form = document.getElementById("composer");
 const input = document.getElementById("text");
-let sender = newSender();
-
-function newSender() {
-  const random = new Uint8Array(8);
-  crypto.getRandomValues(random);
-  return "web-" + Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+let chat = 0;  // which conversation the page shows; "restart" starts the next one
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -38,10 +33,10 @@ function show(role, text, buttons) {
 
 async function send(message, shown) {
   show("user", shown || message);
-  const response = await fetch("/webhooks/web/webhook", {
+  const response = await fetch("/chat/messages", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sender, message }),
+    body: JSON.stringify({ message }),
   });
   if (!response.ok) {
     show("bot", "(" + response.status + ") " + ((await response.json()).error || "error"));
@@ -87,12 +82,12 @@ form.addEventListener("submit", (event) => {
 // What a helpline person writes arrives without a request of ours: fetch it by long polling.
 async function pollUpdates() {
   for (;;) {
-    const polled = sender;
+    const polled = chat;
     try {
-      const response = await fetch("/webhooks/web/webhook/updates?sender=" + encodeURIComponent(polled));
+      const response = await fetch("/chat/updates");
       if (!response.ok) throw new Error(String(response.status));
       const replies = await response.json();
-      if (polled !== sender) continue;  // restarted while waiting: these belong to the old chat
+      if (polled !== chat) continue;  // restarted while waiting: these belong to the old chat
       for (const reply of replies) show("bot", reply.text, reply.buttons);
       if (replies.length) await renderPreview(replies);
     } catch (error) {
@@ -102,8 +97,9 @@ async function pollUpdates() {
 }
 pollUpdates();
 
-document.getElementById("restart").addEventListener("click", () => {
-  sender = newSender();
+document.getElementById("restart").addEventListener("click", async () => {
+  chat += 1;
+  await fetch("/chat/restart", { method: "POST" });  // a new cookie: a new conversation
   log.replaceChildren();
   for (const id of ["preview-telegram", "preview-whatsapp", "preview-sms"]) document.getElementById(id).replaceChildren();
 });

@@ -1,0 +1,111 @@
+"""Replies for callers that fetch them over HTTP: the REST channel and the web chat.
+
+The channel's "send" puts a turn's replies on a Redis list that the waiting request pops, so the answer
+reaches the caller whichever replica ran the turn; anything nobody's request is waiting for (a helpline
+person wrote) waits on another list for the caller's long poll. Both channels share this, so they take
+the same gateway path (`accept`) and the same delivery, and differ only in who the sender is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.channels.base import Accept
+from bot.conversations import PREFIX, replies_from_json, replies_to_json
+from bot.messages import InboundMessage, OutboundMessage
+
+REPLY_TIMEOUT_SECONDS = 30
+UPDATES_WAIT_SECONDS = 20
+PUSH_SECONDS = 24 * 3600  # a helpline message waits a day for the page to fetch it
+
+
+def rasa_format(recipient: str, replies: Sequence[OutboundMessage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "recipient_id": recipient,
+            "text": reply.text,
+            "buttons": [{"title": c.title, "payload": c.payload} for c in reply.choices],
+        }
+        for reply in replies
+    ]
+
+
+class Mailbox:
+    """One channel's reply lists in Redis, keyed by message id (replies) and by recipient (pushes)."""
+
+    def __init__(self, redis: Redis, channel: str) -> None:
+        self._redis = redis
+        self._channel = channel
+
+    def reply_key(self, message_id: str) -> str:
+        return f"{PREFIX}:{self._channel}:reply:{message_id}"
+
+    def push_key(self, recipient: str) -> str:
+        """Hashed: a sender id can be a phone number, and the key names are not sealed."""
+        return f"{PREFIX}:{self._channel}:push:{hashlib.sha256(recipient.encode()).hexdigest()}"
+
+    async def exchange(self, accept: Accept, message: InboundMessage) -> list[OutboundMessage] | None:
+        """Hand the message to the gateway and wait for its turn's replies; None if none came in time."""
+        await accept(message)
+        popped = await self._redis.blpop([self.reply_key(message.provider_id)], timeout=REPLY_TIMEOUT_SECONDS)
+        return None if popped is None else replies_from_json(popped[1])
+
+    async def updates(self, recipient: str) -> list[OutboundMessage]:
+        """Long poll: what a helpline person sent since the last call, waiting up to 20 s for it."""
+        key = self.push_key(recipient)
+        popped = await self._redis.blpop([key], timeout=UPDATES_WAIT_SECONDS)
+        batches = [popped[1]] if popped is not None else []
+        while (more := await self._redis.lpop(key)) is not None:
+            batches.append(more)
+        return [reply for batch in batches for reply in replies_from_json(batch)]
+
+    async def put(self, recipient: str, request: str, reply_to: str) -> None:
+        """A turn's replies go to the request waiting for them; anything else waits for the poll."""
+        key, ttl = (
+            (self.reply_key(reply_to), REPLY_TIMEOUT_SECONDS * 2)
+            if reply_to
+            else (self.push_key(recipient), PUSH_SECONDS)
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, request)
+            pipe.expire(key, ttl)
+            await pipe.execute()
+
+    async def forget(self, recipient: str) -> None:
+        """Replies wait under their message id for a minute; only unfetched pushes are the person's."""
+        await self._redis.delete(self.push_key(recipient))
+
+
+class MailboxChannel:
+    """What the REST channel and the web chat share: everything but their routes."""
+
+    per_recipient_rate = 0.0
+    overall_rate = 0.0
+
+    def __init__(self, redis: Redis, name: str) -> None:
+        self.name = name
+        self.mailbox = Mailbox(redis, name)
+
+    def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
+        return [replies_to_json(replies)]
+
+    async def send(self, recipient: str, request: str, reply_to: str) -> str | None:
+        await self.mailbox.put(recipient, request, reply_to)
+        return None
+
+    async def wipe(self, recipient: str) -> bool:
+        """Whatever the caller shows (the web chat's page, too) is out of our reach."""
+        return False
+
+    async def forget(self, recipient: str) -> None:
+        await self.mailbox.forget(recipient)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
