@@ -142,6 +142,8 @@ class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
     ) -> list[dict[str, Any]]:
         intent = tracker.latest_message["intent"]["name"]
         progress = Progress.of(tracker)
+        if intent == "cannot_call":  # often said in danger: the numbers first, some take texts
+            dispatcher.utter_message(response="emergency")
         dispatcher.utter_message(response=SIDE_ANSWERS[intent])
         if progress.active:
             dispatcher.utter_message(response="carry_on", **progress.step_params())

@@ -19,6 +19,10 @@ def platform_in_message(tracker: Tracker) -> str | None:
     return None
 
 
+# Leaving steps under way for another situation takes a model this sure (or a button, at 1.0).
+SWITCH_CONFIDENCE = 0.6
+
+
 class StartPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
     def name(self) -> str:
         return "action_start_playbook"
@@ -29,7 +33,9 @@ class StartPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         situation = tracker.latest_message["intent"]["name"]
         progress = Progress.of(tracker)
         replies.acknowledge_long(dispatcher, tracker)
-        if progress.active and progress.playbook == situation:  # she said it again: carry on
+        confidence = float(tracker.latest_message["intent"].get("confidence") or 0.0)
+        if progress.active and (progress.playbook == situation or confidence < SWITCH_CONFIDENCE):
+            # She said it again, or the model only half thinks it is something else: carry on.
             dispatcher.utter_message(response="carry_on", **progress.step_params())
             return progress.events()
         progress = replace(progress, platform=platform_in_message(tracker))

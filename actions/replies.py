@@ -102,8 +102,11 @@ def offer_handoff(dispatcher: CollectingDispatcher, progress: Progress) -> Progr
 
 
 def emergency(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
-    """Danger first: the emergency number, then a person. Playbook progress is kept for later."""
+    """Danger first: the emergency number, then a person (unless that was just offered and is still
+    open: asking again every message is noise). Playbook progress is kept for later."""
     dispatcher.utter_message(response="emergency")
+    if progress.awaiting is Awaiting.HANDOFF:
+        return progress.with_risk("danger")
     return offer_handoff(dispatcher, progress.with_risk("danger"))
 
 

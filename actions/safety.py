@@ -39,3 +39,17 @@ class SelfHarm(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         return replies.self_harm(dispatcher, Progress.of(tracker)).events()
+
+
+class EraseRequest(Action):  # type: ignore[misc]  # rasa-sdk ships no types
+    """ "Delete my data", when the model read it so: the gateway's own question, asked the same way
+    (its next message is read as the answer by the gateway, which erases)."""
+
+    def name(self) -> str:
+        return "action_erase_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="erase_confirm")
+        return []

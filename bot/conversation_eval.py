@@ -145,11 +145,11 @@ def _check(outcome: Outcome, slots: list[dict[str, Any]], engine: Engine, librar
         )
     consent = set(script.turns_marked("consent"))
     refused = set(script.turns_marked("no_consent"))
-    first_yes = min(consent) if consent else None
     for turn, turn_replies in enumerate(replies):
         started = any(r.key in HANDOFF_STARTED for r in turn_replies)
         if started:
-            ok = turn not in refused and first_yes is not None and turn >= first_yes
+            said_yes = turn in consent or _plain_yes(engine, script.turns[turn], script.language_at(turn))
+            ok = turn not in refused and said_yes
             outcome.check("consent", ok, f"turn {turn}: a handoff started without a yes")
         elif turn in consent or turn in refused:
             outcome.check("consent", True, "")
@@ -165,6 +165,12 @@ def _check(outcome: Outcome, slots: list[dict[str, Any]], engine: Engine, librar
     for turn in script.turns_marked("erase"):
         asks = [r.asks for r in replies[turn]]
         outcome.check("erase", "erase" in asks, f"turn {turn}: {[r.key for r in replies[turn]]}")
+
+
+def _plain_yes(engine: Engine, text: str, language: str) -> bool:
+    """A whole message that is a yes ("yes", "si", "ndio", "हाँ", "نعم"), as the writer answered a
+    question she could not foresee: it consents to the question asked last."""
+    return "affirm" in engine.meanings(text, language) and "negation" not in engine.meanings(text, language)
 
 
 def _recognised(outcome: Outcome, slots: list[dict[str, Any]]) -> None:

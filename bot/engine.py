@@ -31,7 +31,7 @@ from bot import rasa_speedups
 from bot.action_endpoint import ActionCallFailed, ActionEndpoint, ActionServerUnavailable
 from bot.history import HISTORY_TURNS, compacted
 from bot.i18n import Catalogs
-from bot.keywords import FORCED_INTENT, NOT_FORCED, Keywords
+from bot.keywords import FORCED_INTENT, NOT_FORCED, OWN_LANGUAGE_ONLY, Keywords, with_digits
 from bot.messages import Choice, OutboundMessage
 from bot.nlg import CatalogNLG, Renderer
 from bot.normalize import words
@@ -48,7 +48,7 @@ NLU_MODEL_PREFIX = "nlu-"
 # Intents that end or redirect a conversation count from the model only when it is this sure; below
 # that, its next guess is taken (the gateway's safety stage uses the same thresholds). A keyword or a
 # button always counts.
-DECISIVE_CONFIDENCE = {"quick_exit": 0.6, "self_harm": 0.5}
+DECISIVE_CONFIDENCE = {"quick_exit": 0.6, "self_harm": 0.5, "erase_data": 0.5}
 NLU_DATA = ROOT / "nlu_data"
 
 
@@ -67,6 +67,11 @@ class Parse:
     intent: str
     confidence: float
     data: dict[str, Any]
+
+    def forced(self, intent: str) -> Parse:
+        """The same reading with the intent the gateway decided on (danger when it is happening now)."""
+        data = {**self.data, "intent": {"name": intent, "confidence": 1.0}}
+        return Parse(text=self.text, language=self.language, intent=intent, confidence=1.0, data=data)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,14 +265,22 @@ class Engine:
     def vocabularies(self) -> dict[str, frozenset[str]]:
         return dict(self._vocabularies)
 
+    def with_digits(self, text: str) -> str:
+        """Numbers written as words in any language read as digits ("i'm fourteen" -> "im 14")."""
+        numbers: dict[str, int] = {}
+        for keywords in self._keywords.values():
+            numbers.update(keywords.numbers)
+        return with_digits(text, numbers)
+
     def meanings(self, text: str, language: str | None = None) -> list[str]:
         """What keyword phrases say the message means: the conversation's language first, then every
-        other language's (danger, leaving and erasing must work whatever language she writes in)."""
+        other language's (danger, leaving and erasing must work whatever language she writes in),
+        except the soft signals that only mean something in her own language."""
         first = self.language_or_default(language)
         found = list(self._keywords[first].meanings(text))
         for other, keywords in self._keywords.items():
             if other != first:
-                found += [m for m in keywords.meanings(text) if m not in found]
+                found += [m for m in keywords.meanings(text) if m not in found and m not in OWN_LANGUAGE_ONLY]
         return found
 
     async def erase(self, conversation_id: str) -> None:

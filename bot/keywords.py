@@ -45,11 +45,18 @@ KEYWORD_GROUPS = {
     "ok": ("ok", Scope.WHOLE),
     "switch": ("language_request", Scope.SHORT),
     "age": ("age_words", Scope.SHORT),
+    "urgency": ("urgency", Scope.ANYWHERE),
+    "negation": ("negation", Scope.ANYWHERE),
+    "arriving": ("arriving", Scope.ANYWHERE),
+    "leaving": ("leaving", Scope.ANYWHERE),
 }
 SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"})
 ANSWERS = frozenset({"affirm", "deny", "ok"})
 # Read by the gateway's stages, never forced on the NLU.
-NOT_FORCED = frozenset({"language_request", "age_words"})
+NOT_FORCED = frozenset({"language_request", "age_words", "urgency", "negation", "arriving", "leaving"})
+# Soft signals that only count in the language the conversation is in: a short word of one language is
+# an ordinary word of another (Hindi "na", no; Swahili "na", with).
+OWN_LANGUAGE_ONLY = frozenset({"negation", "urgency", "arriving", "leaving", "age_words", "language_request"})
 # What the dialogue model is told a keyword means ("ok", "sawa", "تمام" alone: yes, carry on).
 FORCED_INTENT = {"ok": "affirm"}
 
@@ -57,10 +64,12 @@ FORCED_INTENT = {"ok": "affirm"}
 @dataclass(frozen=True, slots=True)
 class Keywords:
     patterns: dict[str, tuple[regex.Pattern[str], Scope]]
+    numbers: dict[str, int]  # numbers written as words, folded ("fourteen", "kumi na sita")
 
     @classmethod
     def load(cls, path: Path) -> Keywords:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        numbers = {_fold(str(word)): int(value) for word, value in ((raw or {}).get("numbers") or {}).items()}
         patterns = {}
         for group, (meaning, scope) in KEYWORD_GROUPS.items():
             phrases = [_fold(p) for p in (raw or {}).get(group) or () if str(p).strip()]
@@ -69,7 +78,7 @@ class Keywords:
                 alternatives = "|".join(regex.escape(p) for p in by_length)
                 bounds = (r"^\W*", r"\W*$") if scope is Scope.WHOLE else (_BEFORE, _AFTER)
                 patterns[meaning] = (regex.compile(f"{bounds[0]}(?:{alternatives}){bounds[1]}"), scope)
-        return cls(patterns)
+        return cls(patterns, numbers)
 
     def meanings(self, text: str) -> list[str]:
         """Every meaning a phrase gives the message, in KEYWORD_GROUPS order (danger first)."""
@@ -91,3 +100,11 @@ def _fold(text: str) -> str:
     """Lowercase, normalised, apostrophes dropped, spaces collapsed: how phrases are compared."""
     text = normalize(text).lower().replace("'", "").replace("’", "")
     return " ".join(text.split())
+
+
+def with_digits(text: str, numbers: dict[str, int]) -> str:
+    """The text with numbers written as words replaced by digits, longest words first."""
+    folded = _fold(text)
+    for word in sorted(numbers, key=len, reverse=True):
+        folded = regex.sub(f"{_BEFORE}{regex.escape(word)}{_AFTER}", str(numbers[word]), folded)
+    return folded

@@ -49,6 +49,17 @@ def redis_client() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(scope="session")
+def placeless_settings(settings: Settings) -> Settings:
+    """No default country: where she is comes only from her channel and her words (the web chat)."""
+    return replace(settings, default_country=None)
+
+
+@pytest.fixture(scope="session")
+def placeless_engine(placeless_settings: Settings) -> Engine:
+    return Engine.load(placeless_settings)
+
+
+@pytest.fixture(scope="session")
 def redis_engine(settings: Settings) -> Engine:
     return Engine.load(replace(settings, redis_url=TEST_REDIS_URL))
 

@@ -167,8 +167,15 @@ def test_a_country_without_a_checked_emergency_number_does_not_load(tmp_path: Pa
     (tmp_path / "playbooks").mkdir()
     (tmp_path / "resources").mkdir()
     unchecked = {"url": "https://example.org", "checked": None, "status": "unverified"}
-    item = {"id": "xx_police", "kind": "emergency", "name": "Police", "contacts": [{"type": "voice", "value": "1"}],
-            "source": unchecked}  # fmt: skip
-    (tmp_path / "resources" / "XX.yml").write_text(yaml.safe_dump({"country": "XX", "resources": [item]}))
+    contacts = [{"type": "voice", "value": "1"}]
+    item = {
+        "id": "xx_police",
+        "kind": "emergency",
+        "name": "Police",
+        "contacts": contacts,
+        "source": unchecked,
+    }
+    country = {"country": "XX", "resources": [item]}
+    (tmp_path / "resources" / "XX.yml").write_text(yaml.safe_dump(country))
     with pytest.raises(ContentError, match="no checked emergency number for: XX"):
         load_library.__wrapped__(tmp_path)

@@ -95,7 +95,7 @@ async def test_a_long_conversation_stays_bounded_and_resumes_its_playbook(
     assert slots["steps_done"] == ["danger_now"] and slots["steps_skipped"] == ["safe_place"]
 
     assert await person.say("/greet") == ["resume_offer"]
-    assert (await person.say("/affirm"))[-1] == "step"
+    assert (await person.say('/affirm{"question":"resume"}'))[-1] == "step"
     fresh = Conversation(long_engine, f"{conversation_id}-fresh")
     for text in ("/doxxing", "/step_done", "/step_skip"):
         await fresh.say(text)

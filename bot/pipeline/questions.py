@@ -21,11 +21,31 @@ from bot.preferences import Asked, PreferenceStore
 
 ADULT_AGE = 18
 ASKED_AGAIN = frozenset({"consent", "age"})  # worth asking again after answering something else
+# "ok" answers neither "would you like a person?" nor "are you under 18?": asked again, plainly.
+UNCLEAR = {"consent": "consent_unclear", "age": "age_unclear"}
 MAX_ASKS = 2
 SHORT_MESSAGE_WORDS = 6  # a country or an age in a message this short is about her
+MENTION_WORDS = 12  # while we don't know where she is, a country named in a message this short counts
 NEW_DIRECTION = frozenset({"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit"})
-DIALOGUE_QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform"})
 _NUMBER = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
+
+
+async def note_country(turn: TurnState, engine: Engine, preferences: PreferenceStore) -> str | None:
+    """The country she says she is in, remembered: when she was asked, or named in a short message
+    while we don't know where she is ("im in kenya", "estoy en bogota colombia")."""
+    asked = any(a.question == "country" for a in turn.prefs.asked)
+    if turn.prefs.country is None and turn.message.country_hint is not None:
+        # What the channel said (a phone number's country) holds until she says otherwise.
+        await preferences.update(turn.conversation, country=turn.message.country_hint)
+    if parse_payload(turn.text) is not None:
+        return None
+    if not asked and (turn.country is not None or len(turn.text.split()) > MENTION_WORDS):
+        return None
+    country = country_in(turn.text, engine.languages)
+    if country is not None and country != turn.country:
+        turn.country = country
+        await preferences.update(turn.conversation, country=country)
+    return country
 
 
 class QuestionMemory:
@@ -37,6 +57,8 @@ class QuestionMemory:
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         replies = await proceed(turn)
         asked = tuple(Asked(question=r.asks, key=r.key or "") for r in replies if r.asks)
+        if not asked and turn.urgent:
+            return replies  # the help in danger answers nothing that was asked: it stays open
         if asked or turn.prefs.asked:
             times = turn.prefs.asked_times + 1 if asked and asked == turn.prefs.asked else 1
             await self._preferences.remember_questions(turn.conversation, asked, times)
@@ -85,20 +107,13 @@ class OpenQuestion:
 
     async def _country(self, turn: TurnState, asked: dict[str, Asked]) -> Replies | None:
         """A country named when asked, or in a short message while we don't know where she is."""
-        short = len(turn.text.split()) <= SHORT_MESSAGE_WORDS
-        if parse_payload(turn.text) is not None or not (
-            "country" in asked or (short and turn.country is None)
-        ):
-            return None
-        country = country_in(turn.text, self._engine.languages)
+        country = await note_country(turn, self._engine, self._preferences)
         if country is None:
             return None
-        turn.country = country
-        await self._preferences.update(turn.conversation, country=country)
         if "country" in asked:  # answer again what needed the country (the emergency numbers), and
             # ask again what was asked beside it (would she like a person?)
             return [self._engine.render(a.key, turn.language, country) for a in asked.values()]
-        if short:
+        if len(turn.text.split()) <= SHORT_MESSAGE_WORDS:
             name = country_name(country, turn.language)
             return [self._engine.render("country_set", turn.language, country, {"country_name": name})]
         return None
@@ -130,8 +145,8 @@ class OpenQuestion:
             turn.text = self._answer_payload(turn.text, question, answer)
             turn.parse = None
             return await proceed(turn)
-        if question == "age" and self._is_ok(turn) and turn.prefs.asked_times < MAX_ASKS:
-            return [self._engine.render("age_unclear", turn.language, turn.country)]
+        if question in UNCLEAR and self._is_ok(turn) and turn.prefs.asked_times < MAX_ASKS:
+            return [self._engine.render(UNCLEAR[question], turn.language, turn.country)]
         replies = await proceed(turn)
         if question in ASKED_AGAIN and self._asks_again(replies, turn):
             replies.append(self._engine.render(asked.key, turn.language, turn.country))
@@ -139,17 +154,44 @@ class OpenQuestion:
 
     async def _answer(self, turn: TurnState, question: str) -> bool | None:
         if question == "age":
-            age = age_in(normalize(turn.text))
+            age = age_in(self._engine.with_digits(normalize(turn.text)))
             if age is not None:
                 return age < ADULT_AGE
             return self._yes_no(turn, accept_ok=False)
         answer = self._yes_no(turn, accept_ok=question in {"safety", "resume"})
         if answer is None and question == "consent" and parse_payload(turn.text) is None:
-            parse = turn.parse or await self._engine.parse(turn.text, turn.language)
-            turn.parse = parse
-            if parse.intent == "human_handoff":
-                return True  # "yes I want to talk to someone"
+            return await self._consent_in_words(turn)
         return answer
+
+    async def _consent_in_words(self, turn: TurnState) -> bool | None:
+        """A sentence that says yes or no to a person: "haan theek hai", "oui svp une vraie
+        personne", "I don't want to talk to anyone". A refusal is never read as a yes, and a
+        question ("yes but what will you tell them?") is answered, not taken as consent."""
+        parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        turn.parse = parse
+        if turn.text.rstrip().endswith("?"):
+            return None  # a question: answered as itself, and consent asked again
+        refused = "negation" in self._engine.meanings(turn.text, turn.language)
+        leading = self._leading_answer(turn)
+        if parse.intent in {"deny", "human_handoff"} and (refused or leading is False):
+            return False
+        if refused:
+            return None
+        if parse.intent == "human_handoff" or (leading is True and parse.intent == "affirm"):
+            return True
+        return None
+
+    def _leading_answer(self, turn: TurnState) -> bool | None:
+        """What the first words answer: "haan ...", "sawa ndio ...", "no ..." (True, False, None)."""
+        words = turn.text.split()
+        leading = [" ".join(words[:count]) for count in (1, 2, 3)] + words[1:2]  # "sawa ndio ..."
+        for phrase in leading:
+            meanings = self._engine.meanings(phrase, turn.language)
+            if "deny" in meanings:
+                return False
+            if "affirm" in meanings:
+                return True
+        return None
 
     def _age_stated(self, turn: TurnState) -> int | None:
         """An age she gives without being asked: "im 15", "tengo 14 años", "meri age 16 hai"."""
@@ -157,7 +199,7 @@ class OpenQuestion:
             return None
         if "age_words" not in self._engine.meanings(turn.text, turn.language):
             return None
-        return age_in(normalize(turn.text))
+        return age_in(self._engine.with_digits(normalize(turn.text)))
 
     def _is_ok(self, turn: TurnState) -> bool:
         return "ok" in self._engine.meanings(turn.text, turn.language)

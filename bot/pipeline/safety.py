@@ -18,15 +18,19 @@ from bot.handoff.flow import HandoffFlow
 from bot.handoff.model import Risk
 from bot.keywords import SAFETY
 from bot.nlg import parse_payload
+from bot.pipeline.questions import note_country
 from bot.pipeline.turn import Proceed, Replies, TurnState
 from bot.preferences import PreferenceStore
 
 log = logging.getLogger(__name__)
 
 # The model's reading counts for these when it is this sure (a keyword or a button always counts).
-MODEL_CONFIDENCE = {"immediate_danger": 0.5, **DECISIVE_CONFIDENCE}
+MODEL_CONFIDENCE = {"immediate_danger": 0.6, **DECISIVE_CONFIDENCE}
 BUTTONS = frozenset({*SAFETY, "erase_confirmed", "erase_cancelled"})
 URGENT = {"immediate_danger": (Risk.DANGER, "emergency"), "self_harm": (Risk.SELF_HARM, "self_harm")}
+# Situations that are physical danger when they are happening now and near ("he is following me
+# right now", "he is outside my door tonight").
+PHYSICAL = frozenset({"stalking"})
 
 
 class Safety:
@@ -64,6 +68,8 @@ class Safety:
                 return [self._engine.render("erase_done", language, country)]
         risk, reply = URGENT[signal]
         turn.urgent = True
+        await note_country(turn, self._engine, self._preferences)  # "he's here, I'm in Kenya"
+        country = turn.country
         if not turn.in_handoff:
             return await proceed(turn)  # the dialogue answers: the help, then the offer of a person
         ticket = await self._desk.ticket_if_open(turn.conversation, turn.ticket_id)
@@ -74,12 +80,22 @@ class Safety:
 
     async def _signal(self, turn: TurnState) -> str | None:
         payload = parse_payload(turn.text)
-        if payload is not None:
-            return payload[0] if payload[0] in BUTTONS else None
-        found = [m for m in self._engine.meanings(turn.text, turn.language) if m in SAFETY]
+        if payload is not None and payload[0] in BUTTONS:
+            return payload[0]
+        meanings = self._engine.meanings(turn.text, turn.language)
+        found = [m for m in meanings if m in SAFETY]
         if found:
             return found[0]
+        if payload is not None:  # another button: the stages below answer it
+            return None
+        if "arriving" in meanings and "leaving" in meanings:  # "mum is coming, I have to go"
+            return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        if turn.parse.intent in PHYSICAL and "urgency" in meanings:
+            turn.parse = turn.parse.forced("immediate_danger")
+            return "immediate_danger"
+        if turn.parse.intent == "goodbye" and "arriving" in meanings:  # "my mum is coming, bye"
+            return "quick_exit"
         threshold = MODEL_CONFIDENCE.get(turn.parse.intent)
         return turn.parse.intent if threshold is not None and turn.parse.confidence >= threshold else None
 

@@ -1,0 +1,189 @@
+"""The turn's stages through the REST channel: safety first in every language and state, the open
+question answered where it was asked, consent only from a yes, one reply to an unknown command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
+
+from bot.app import GATEWAY, create_app
+from bot.engine import Engine
+from bot.gateway import Gateway
+from bot.handoff.desk import QUEUE
+from bot.handoff.model import Risk, TicketState
+from bot.messages import OutboundMessage
+from bot.pipeline.reply_cap import ReplyCap
+from bot.pipeline.turn import TurnState, chain
+from bot.settings import Settings
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Any, placeless_settings: Settings, placeless_engine: Engine, gateway_redis: Redis
+) -> TestClient:
+    return await aiohttp_client(create_app(placeless_settings, placeless_engine, gateway_redis))
+
+
+async def say(client: TestClient, sender: str, text: str, **metadata: str) -> list[dict[str, Any]]:
+    body = {"sender": sender, "message": text, "metadata": metadata}
+    response = await client.post(WEBHOOK, json=body)
+    assert response.status == 200
+    return list(await response.json())
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(reply["text"] for reply in replies)
+
+
+def test_the_stages_run_safety_first_and_the_dialogue_last(client: TestClient) -> None:
+    gateway: Gateway = client.app[GATEWAY]
+    assert [type(stage).__name__ for stage in gateway.stages()] == [
+        "ReplyCap", "QuestionMemory", "Blocked", "Safety", "OpenQuestion", "HandoffRelay",
+        "Language", "Commands", "Media", "Dialogue",
+    ]  # fmt: skip
+
+
+async def test_danger_in_english_from_a_kenyan_number_gets_kenyas_numbers_in_english(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    replies = await say(client, conversation_id, "i am in danger", country="KE")
+    expected = placeless_engine.render("emergency", "en", "KE").text
+    assert replies[0]["text"] == expected and "999" in expected
+
+
+async def test_danger_with_no_country_asks_where_she_is_and_gives_the_numbers_once_she_says(
+    client: TestClient, conversation_id: str
+) -> None:
+    asked = await say(client, conversation_id, "he is outside my door and he is going to kill me")
+    titles = [b["title"] for b in asked[0]["buttons"]]
+    assert "United Kingdom" in titles and titles[-1] == "Another country"
+    answered = await say(client, conversation_id, "im in kenya")
+    assert "999" in answered[0]["text"] and "112" in answered[0]["text"]
+    assert answered[-1]["buttons"][0]["payload"] == "/affirm"  # would she like a person? still asked
+
+
+async def test_danger_while_queued_gets_the_help_and_moves_her_to_the_front(
+    client: TestClient, gateway_redis: Redis, conversation_id: str
+) -> None:
+    gateway: Gateway = client.app[GATEWAY]
+    await say(client, "someone-else", "/human_handoff", country="GB", language="en")
+    await say(client, "someone-else", "yes")
+    await say(client, conversation_id, "/human_handoff", country="KE", language="en")
+    queued = await say(client, conversation_id, "yes")
+    assert "number 2 in line" in texts(queued)
+    helped = await say(client, conversation_id, "he has a knife he is here")
+    assert "999" in helped[0]["text"] and "in line" not in texts(helped)
+    ticket = await gateway.desk.open_ticket(f"rest:{conversation_id}")
+    assert ticket is not None and ticket.state is TicketState.QUEUED
+    assert Risk.DANGER in ticket.summary.risks
+    assert (await gateway_redis.zrange(QUEUE, 0, 0))[0].decode() == ticket.id
+    assert [entry.text for entry in await gateway.desk.log(ticket.id)][-1] == "he has a knife he is here"
+
+
+async def test_a_question_during_consent_is_answered_and_consent_asked_again(
+    client: TestClient, conversation_id: str
+) -> None:
+    sender = conversation_id
+    offer = await say(client, sender, "/human_handoff", country="KE", language="en")
+    assert offer[-1]["buttons"][0]["payload"] == "/affirm"
+    answered = await say(client, sender, "how do i report this to the police")
+    assert "999" in texts(answered) and "in line" not in texts(answered)
+    assert answered[-1]["text"] == offer[-1]["text"]  # asked again
+    queued = await say(client, sender, "ndio")
+    assert "in line" in texts(queued)
+
+
+async def test_ok_is_not_consent_she_is_asked_plainly(client: TestClient, conversation_id: str) -> None:
+    await say(client, conversation_id, "/human_handoff", country="GB")
+    unclear = await say(client, conversation_id, "ok")
+    assert "in line" not in texts(unclear) and unclear[0]["buttons"][0]["payload"] == "/affirm"
+    assert "in line" in texts(await say(client, conversation_id, "yes please"))
+
+
+async def test_an_age_is_read_as_the_answer_and_ok_is_not_an_age(client: TestClient) -> None:
+    images = '/inform_platform{"platform":"instagram"}'  # after /intimate_images asked which app
+    minor = "age-minor"
+    await say(client, minor, "/intimate_images", country="GB")
+    assert (await say(client, minor, images))[-1]["buttons"][0]["payload"] == "/affirm"  # under 18?
+    route = await say(client, minor, "yes im 15")
+    assert "Report Remove" in texts(route) and "Take It Down" in texts(route)
+    adult = "age-adult"
+    await say(client, adult, "/intimate_images", country="GB")
+    await say(client, adult, images)
+    unclear = await say(client, adult, "ok")
+    assert unclear[0]["buttons"][0]["title"] == "Under 18"  # asked again, not taken as an age
+    step = await say(client, adult, "no, I'm 25")
+    assert step[-1]["text"].startswith("1/8. ") and "Report Remove" not in texts(step)
+    after = await say(client, adult, "ok")
+    assert after[-1]["text"].startswith("2/8. ")
+
+
+async def test_an_age_given_unasked_routes_a_minor_and_her_steps_never_ask_to_capture_an_image(
+    client: TestClient, placeless_engine: Engine
+) -> None:
+    sender = "age-unasked"
+    await say(client, sender, "my boyfriend shared my nudes with his friends", country="US")
+    told = await say(client, sender, "im 15")
+    assert "Take It Down" in texts(told)
+    adult_wording = placeless_engine.render(
+        "step", "en", "US", {"playbook": "intimate_images", "step": 1, "minor": False}
+    ).text
+    seen = [r["text"] for r in await say(client, sender, "instagram")]  # the app: the steps start
+    for _ in range(3):
+        seen += [r["text"] for r in await say(client, sender, "done")]
+    assert adult_wording not in seen and any("Don't screenshot" in text for text in seen)
+
+
+async def test_every_quick_exit_is_the_same_quick_exit(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    neutral = placeless_engine.render("quick_exit", "en").text
+    for leaving in ("exit", "exit please", "he is looking at my phone"):
+        sender = f"{conversation_id}-{len(leaving)}"
+        await say(client, sender, "/doxxing", country="GB")
+        assert texts(await say(client, sender, leaving)) == neutral, leaving
+        assert len(await say(client, sender, "hello")) == 5  # started afresh: the welcome again
+
+
+async def test_delete_my_data_in_words_asks_and_a_typed_yes_erases(
+    client: TestClient, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "/doxxing", country="GB")
+    asked = await say(client, conversation_id, "delete my data please")
+    assert asked[0]["buttons"][0]["payload"] == "/erase_confirmed"
+    done = await say(client, conversation_id, "yes")
+    assert done[0]["text"].startswith("Done: everything kept")
+    assert len(await say(client, conversation_id, "hello")) == 5  # nothing left to resume
+
+
+@pytest.mark.parametrize("command", ["/help", "/foo", '/set_country{"country":"ZZ"}', "/cancel me"])
+async def test_an_unknown_command_gets_one_short_reply(client: TestClient, command: str) -> None:
+    replies = await say(client, f"unknown-{command}", command)
+    assert len(replies) == 1 and replies[0]["buttons"][0]["payload"] == "/menu"
+
+
+async def test_the_reply_cap_keeps_the_first_replies_and_the_last_question() -> None:
+    from bot.metrics import Metrics
+
+    many = [OutboundMessage(text=str(n)) for n in range(10)]
+
+    async def flood(turn: TurnState) -> list[OutboundMessage]:
+        return list(many)
+
+    capped = await chain([ReplyCap(Metrics())], flood)(_turn())
+    assert [r.text for r in capped] == ["0", "1", "2", "3", "4", "9"]
+
+
+def _turn() -> TurnState:
+    from bot.language import Decision
+    from bot.messages import InboundKind, InboundMessage
+    from bot.preferences import Preferences
+
+    message = InboundMessage(channel="rest", provider_id="1", sender="s", kind=InboundKind.TEXT, text="hi")
+    return TurnState(message=message, prefs=Preferences(), decision=Decision(language="en", settled=True),
+                     ticket_id=None)  # fmt: skip
