@@ -40,6 +40,11 @@ class StartPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
             return progress.events()
         progress = replace(progress, platform=platform_in_message(tracker))
         progress = progress.started(situation)
+        age = next((str(e.get("value")) for e in tracker.latest_message.get("entities") or ()
+                    if e.get("entity") == "age"), "")  # fmt: skip
+        if age.isdigit() and int(age) < replies.ADULT_AGE:  # she said so in the same message:
+            progress = progress.with_risk("minor")  # the routes made for her first, never the question
+            dispatcher.utter_message(response="minors_route")
         if progress.current.asks_platform and progress.platform is None:
             progress = replies.ask_platform(dispatcher, progress)
         else:

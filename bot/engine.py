@@ -48,7 +48,7 @@ NLU_MODEL_PREFIX = "nlu-"
 # Intents that end or redirect a conversation count from the model only when it is this sure; below
 # that, its next guess is taken (the gateway's safety stage uses the same thresholds). A keyword or a
 # button always counts.
-DECISIVE_CONFIDENCE = {"quick_exit": 0.6, "self_harm": 0.5, "erase_data": 0.5}
+DECISIVE_CONFIDENCE = {"quick_exit": 0.6, "self_harm": 0.5, "erase_data": 0.7}
 NLU_DATA = ROOT / "nlu_data"
 
 
@@ -67,6 +67,14 @@ class Parse:
     intent: str
     confidence: float
     data: dict[str, Any]
+
+    def with_entity(self, entity: str, value: str) -> Parse:
+        """The same reading with an entity the gateway found (her age in a long message)."""
+        entities = [*(self.data.get("entities") or ()), {"entity": entity, "value": value}]
+        data = {**self.data, "entities": entities}
+        return Parse(
+            text=self.text, language=self.language, intent=self.intent, confidence=self.confidence, data=data
+        )
 
     def forced(self, intent: str) -> Parse:
         """The same reading with the intent the gateway decided on (danger when it is happening now)."""

@@ -187,3 +187,13 @@ def _turn() -> TurnState:
     message = InboundMessage(channel="rest", provider_id="1", sender="s", kind=InboundKind.TEXT, text="hi")
     return TurnState(message=message, prefs=Preferences(), decision=Decision(language="en", settled=True),
                      ticket_id=None)  # fmt: skip
+
+
+async def test_an_age_inside_her_story_puts_the_minors_routes_first(client: TestClient) -> None:
+    sender = "age-in-story"
+    replies = await say(
+        client, sender, "im 15 and my boyfriend sent my nudes to his friends on snapchat", country="GB"
+    )
+    keys_text = texts(replies)
+    assert "Report Remove" in keys_text and "Take It Down" in keys_text
+    assert "are you under 18" not in keys_text  # never asked what she already said

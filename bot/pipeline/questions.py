@@ -94,7 +94,11 @@ class OpenQuestion:
         if known_country is not None:
             return known_country
         if "age" not in asked and (age := self._age_stated(turn)) is not None and age < ADULT_AGE:
-            turn.text, turn.parse = button_payload("inform_age", {"age": str(age)}), None
+            if len(turn.text.split()) <= SHORT_MESSAGE_WORDS:  # "im 15": that is all she said
+                turn.text, turn.parse = button_payload("inform_age", {"age": str(age)}), None
+            else:  # "im 15 and a boy shared my photo": the situation, with her age known
+                parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+                turn.parse = parse.with_entity("age", str(age))
             return await proceed(turn)
         if "erase" in asked:
             answer = self._yes_no(turn, accept_ok=False)
@@ -194,12 +198,19 @@ class OpenQuestion:
         return None
 
     def _age_stated(self, turn: TurnState) -> int | None:
-        """An age she gives without being asked: "im 15", "tengo 14 años", "meri age 16 hai"."""
-        if len(turn.text.split()) > SHORT_MESSAGE_WORDS or parse_payload(turn.text) is not None:
+        """An age she gives without being asked, in a word or two beside a number: "im 15",
+        "tengo 14 años", "meri age 16 hai", "انا عندي 15 سنة وكان في ولد ..."."""
+        if parse_payload(turn.text) is not None:
             return None
-        if "age_words" not in self._engine.meanings(turn.text, turn.language):
-            return None
-        return age_in(self._engine.with_digits(normalize(turn.text)))
+        tokens = self._engine.with_digits(normalize(turn.text)).split()
+        for index, token in enumerate(tokens):
+            age = age_in(token)
+            if age is None or not token.strip(".,!?;:").isdigit():
+                continue
+            window = " ".join(tokens[max(0, index - 2) : index + 3])
+            if "age_words" in self._engine.meanings(window, turn.language):
+                return age
+        return None
 
     def _is_ok(self, turn: TurnState) -> bool:
         return "ok" in self._engine.meanings(turn.text, turn.language)
