@@ -77,8 +77,11 @@ class WalkPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         if progress.awaiting is Awaiting.PLATFORM and progress.active:
             return replies.start(dispatcher, progress)
         dispatcher.utter_message(response="platform_noted", platform=platform)
-        if progress.active:
-            return replies.show_step(dispatcher, progress)
+        if progress.active and platform in progress.current.steps[progress.step].variants:
+            return replies.show_step(dispatcher, progress, again=True)  # it reads differently there
+        if progress.active:  # the same words as before: no need to show them again
+            dispatcher.utter_message(response="carry_on", **progress.step_params())
+            return progress
         return replies.show_menu(dispatcher, progress)
 
     @staticmethod

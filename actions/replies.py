@@ -56,18 +56,21 @@ def ask_platform(dispatcher: CollectingDispatcher, progress: Progress) -> Progre
     return replace(progress, awaiting=Awaiting.PLATFORM)
 
 
-def show_step(dispatcher: CollectingDispatcher, progress: Progress, *, returning: bool = False) -> Progress:
+def show_step(
+    dispatcher: CollectingDispatcher, progress: Progress, *, returning: bool = False, again: bool = False
+) -> Progress:
     """The current step; or the recap and the helpline offer at the end.
 
     The stalkerware caution comes before the first of a run of steps that could alert an abuser, and
-    again when someone returns to such a step after a pause, but not before every one of them.
+    again when someone returns to such a step after a pause, but not before every one of them, nor
+    when the same step is shown `again` in another wording.
     """
     if not progress.active:
         return finish(dispatcher, progress)
     steps = progress.current.steps
     caution = steps[progress.step].caution
     previous = steps[progress.step - 1].caution if progress.step > 0 else None
-    if caution == "stalkerware" and (returning or previous != caution):
+    if caution == "stalkerware" and not again and (returning or previous != caution):
         dispatcher.utter_message(response="caution_stalkerware")
         progress = progress.with_risk("stalkerware")
     dispatcher.utter_message(response="step", **progress.step_params())

@@ -36,6 +36,8 @@ ALIASES = {
     "US": (
         "usa",
         "u.s.a",
+        "u.s",
+        "the us",
         "america",
         "united states",
         "the states",

@@ -27,6 +27,7 @@ MAX_ASKS = 2
 SHORT_MESSAGE_WORDS = 6  # a country or an age in a message this short is about her
 MENTION_WORDS = 12  # while we don't know where she is, a country named in a message this short counts
 NEW_DIRECTION = frozenset({"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit"})
+NOT_UNDERSTOOD = frozenset({"did_you_mean", "not_understood"})  # asking again on top would be noise
 _NUMBER = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
 
 
@@ -227,5 +228,5 @@ class OpenQuestion:
     @staticmethod
     def _asks_again(replies: Replies, turn: TurnState) -> bool:
         """Ask again after answering a side question, not when she moved on or was already asked."""
-        moved_on = any(r.asks or r.key in NEW_DIRECTION for r in replies)
+        moved_on = any(r.asks or r.key in NEW_DIRECTION | NOT_UNDERSTOOD for r in replies)
         return bool(replies) and not moved_on and turn.prefs.asked_times < MAX_ASKS
