@@ -81,6 +81,7 @@ i18n-check: $(COMPILED)
 	$(PY) -m bot.i18n_check
 
 test: setup train lint validate i18n-check
+	@scripts/ensure-chromium
 	$(RASA_ENV) $(PY) -m pytest -q
 
 nlu-report: setup train
