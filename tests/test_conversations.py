@@ -26,7 +26,6 @@ FLOORS: dict[str, dict[str, float]] = {
     "danger": {"ar": 0.85, "en": 1.0, "es": 1.0, "fr": 1.0, "hi": 1.0, "pt": 1.0, "sw": 0.71},
     "language": {"ar": 0.92, "fr": 0.88, "hi": 0.88, "sw": 0.76},
     "consent": {"ar": 1.0, "en": 1.0, "es": 0.9, "fr": 1.0, "hi": 1.0, "pt": 1.0, "sw": 1.0},
-    "no_loop": {"ar": 0.8, "en": 0.88, "sw": 0.88},
     "exit": {"en": 0.66},
     "erase": {"hi": 0.66, "sw": 0.66},
 }
