@@ -118,16 +118,17 @@ class InformAge(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         progress = Progress.of(tracker)
         entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
         age = str(entities.get("age") or "")
-        if not age.isdigit():  # the model's guess without a number: ask
-            dispatcher.utter_message(response="age_check")
-            return replace(progress, awaiting=Awaiting.MINOR).events()
-        if int(age) >= replies.ADULT_AGE:
-            return replies.carry_on(dispatcher, progress).events()
-        progress = progress.with_risk("minor")
-        dispatcher.utter_message(response="minors_route")
+        # The gateway sends the number; the model's guess alone, or an adult's age, changes nothing.
+        minor = age.isdigit() and int(age) < replies.ADULT_AGE
+        if minor:
+            progress = progress.with_risk("minor")
+            dispatcher.utter_message(response="minors_route")
         if progress.awaiting is Awaiting.PLATFORM:
             return replies.ask_platform(dispatcher, progress).events()
-        return replies.carry_on(dispatcher, progress).events()
+        if minor or not progress.active:
+            return replies.carry_on(dispatcher, progress).events()
+        dispatcher.utter_message(response="carry_on", **progress.step_params())  # not the step again
+        return progress.events()
 
 
 class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
