@@ -22,6 +22,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+NOT_IN_URL = re.compile(r'[\x00-\x20\x7f"<>`\\]')  # never in a URL (RFC 3986), unescaped
 BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{32,512}")  # RFC 6750's token68, long enough to guess never
 
 
@@ -83,6 +84,7 @@ class Settings:
     rest_token: str | None = None  # required as a bearer token on the REST channel when set
     http_keepalive_seconds: float = 75.0  # an idle keep-alive connection is closed after this
     http_read_timeout_seconds: float = 30.0  # a request's body must arrive within this
+    quick_exit_url: str = "https://www.google.com/"  # where the web chat's "Leave quickly" goes
 
     @property
     def cookie_secure(self) -> bool:
@@ -159,6 +161,9 @@ class Settings:
                 "REST_TOKEN must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / = - "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
+        quick_exit_url = _url(env, "QUICK_EXIT_URL", defaults.quick_exit_url, problems)
+        if NOT_IN_URL.search(quick_exit_url):
+            problems.append("QUICK_EXIT_URL may not hold spaces, control characters, quotes, < or >")
         settings = cls(
             host=env.get("HOST", "").strip() or defaults.host,
             port=integer("PORT", defaults.port, 1, 65535),
@@ -185,6 +190,7 @@ class Settings:
             rest_token=rest_token,
             http_keepalive_seconds=integer("HTTP_KEEPALIVE_SECONDS", 75, 1, 3600),
             http_read_timeout_seconds=integer("HTTP_READ_TIMEOUT_SECONDS", 30, 1, 3600),
+            quick_exit_url=quick_exit_url,
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))

@@ -79,3 +79,13 @@ def test_cookies_are_secure_unless_explicitly_on_plain_http_localhost(
     env: dict[str, str], secure: bool
 ) -> None:
     assert Settings.from_env(env).cookie_secure is secure
+
+
+def test_the_quick_exit_url_is_an_http_url_and_google_by_default() -> None:
+    assert Settings.from_env({}).quick_exit_url == "https://www.google.com/"
+    url = "https://weather.example/today?city=Nairobi"
+    assert Settings.from_env({"QUICK_EXIT_URL": f" {url} "}).quick_exit_url == url
+    for wrong in ("javascript:alert(1)", "weather.example", "https://", 'https://a.example/"><b>'):
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"QUICK_EXIT_URL": wrong})
+        assert "QUICK_EXIT_URL" in str(raised.value)

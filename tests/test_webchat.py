@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright
 from redis.asyncio import Redis
 
 from bot.app import GATEWAY, create_app
@@ -22,11 +24,25 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+NEUTRAL = "https://weather.example/today"  # QUICK_EXIT_URL here; no internet: routed to a local page
+HELPLINE = "https://helpline.example/"  # the site she came from
+STORED = {"safespaces.webchat.draft": "he reads my phone", "safespaces.webchat.seen": "3"}
+LEAVE_AND_LOOK = """() => {
+  document.getElementById("quick-exit").click();
+  return {inputs: document.querySelectorAll("input").length, text: document.body.innerText.trim()};
+}"""  # what the page shows from the moment she leaves until the neutral site arrives
+STORE = """stored => {
+  for (const [key, value] of Object.entries(stored)) {
+    localStorage.setItem(key, value);
+    sessionStorage.setItem(key, value);
+  }
+  localStorage.setItem("console.sound", "off");  // the staff console's, on the same origin: not ours
+}"""
 
 
 @pytest.fixture
 async def server(settings: Settings, engine: Engine, gateway_redis: Redis) -> AsyncIterator[TestServer]:
-    server = TestServer(create_app(settings, engine, gateway_redis))
+    server = TestServer(create_app(replace(settings, quick_exit_url=NEUTRAL), engine, gateway_redis))
     await server.start_server()
     yield server
     await server.close()
@@ -45,6 +61,9 @@ async def open_chat(browser: Browser, server: TestServer) -> Page:
     dialogs: list[Any] = []
     page.on("dialog", lambda dialog: dialogs.append(dialog))
     page.dialogs = dialogs  # type: ignore[attr-defined]
+    errors: list[Any] = []  # uncaught exceptions and unhandled promise rejections
+    page.on("pageerror", lambda error: errors.append(error))
+    page.errors = errors  # type: ignore[attr-defined]
     await page.goto(str(server.make_url("/")))
     return page
 
@@ -87,6 +106,12 @@ async def test_the_page_is_served_with_a_strict_content_security_policy(server: 
         policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+async def test_the_page_names_the_neutral_site_and_is_never_cached(client: TestClient) -> None:
+    response = await client.get("/")
+    assert f'data-quick-exit-url="{NEUTRAL}"' in await response.text()
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 @pytest.fixture
@@ -163,3 +188,128 @@ async def test_restart_gives_the_browser_a_new_conversation(aiohttp_client: Any,
     assert (await browser.post("/chat/restart")).status == 204
     after = (await chat_say(browser, "hi"))[0]["recipient_id"]
     assert after != before
+
+
+async def site(route: Route, title: str) -> None:
+    await route.fulfill(
+        content_type="text/html", body=f"<!doctype html><title>{title}</title><h1>{title}</h1>"
+    )
+
+
+async def until(check: Callable[[], Awaitable[bool]], seconds: float = 20) -> None:
+    """Wait for the server to have done what a beacon asked (it is not waited for by the page)."""
+    for _ in range(int(seconds * 10)):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the server never did it")
+
+
+async def test_the_leave_quickly_button_is_always_there_large_and_first_for_the_keyboard(
+    browser: Browser, server: TestServer
+) -> None:
+    page = await open_chat(browser, server)
+    button = page.locator("#quick-exit")
+    label = await button.get_attribute("aria-label")
+    assert label is not None and label.startswith("Leave quickly")
+    assert await button.evaluate("b => getComputedStyle(b).position") == "fixed"
+    await page.mouse.wheel(0, 5000)
+    box = await button.bounding_box()
+    assert box is not None and box["y"] < 20 and box["height"] >= 44 and box["width"] >= 44
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "quick-exit"
+
+
+@pytest.mark.parametrize("how", ["click", "keyboard", "escape"])
+async def test_leaving_quickly_clears_the_chat_ends_it_on_the_server_and_leaves_no_way_back(
+    browser: Browser, server: TestServer, how: str
+) -> None:
+    page = await open_chat(browser, server)
+    chat_url = page.url
+    await page.route(NEUTRAL, lambda route: site(route, "Weather"))
+    await page.route(HELPLINE, lambda route: site(route, "Helpline"))
+    await page.goto(HELPLINE)
+    await page.goto(chat_url)  # she came from the helpline's site
+    async with page.expect_response("**/chat/messages") as answered:
+        await send(page, "hello")
+    conversation = "web:" + (await (await answered.value).json())[0]["recipient_id"]
+    await page.click("#log li.bot button >> text=Yes, I'm safe")
+    await page.wait_for_selector("#log li.bot >> text=What is happening?")
+    engine = server.app[GATEWAY].engine
+    midway = await engine.slots(conversation)
+    assert midway
+    await page.fill("#text", "he is reading over my")  # a draft, not sent
+    await page.evaluate(STORE, STORED)
+    entries = await page.evaluate("history.length")
+    cookie = {c["name"]: c["value"] for c in await page.context.cookies()}[COOKIE]
+
+    if how == "click":
+        await page.click("#quick-exit")
+    elif how == "keyboard":
+        await page.focus("#quick-exit")  # the first Tab stop (the test above)
+        await page.keyboard.press("Enter")
+    else:
+        await page.press("#text", "Escape")  # mid-sentence: Esc works from the message box too
+    await page.wait_for_url(NEUTRAL)
+
+    # The neutral site took the chat's history entry: Back goes to where she was before the chat.
+    assert await page.evaluate("history.length") == entries
+    await page.go_back()
+    assert page.url == HELPLINE
+    await page.go_forward()
+    assert page.url == NEUTRAL
+
+    # The server ran the chat's own quick exit (the dialogue restarted) and gave the browser a new chat.
+    await until(lambda: conversation_restarted(engine, conversation, midway))
+    await until(lambda: new_cookie(page, cookie))
+
+    # Coming back to the chat: nothing of it in the browser, and a new conversation.
+    await page.goto(chat_url)
+    assert await page.locator("#log li").count() == 0
+    assert await page.input_value("#text") == ""
+    left = await page.evaluate("() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)]")
+    assert not [key for key in left if key.startswith("safespaces.")] and "console.sound" in left
+    async with page.expect_response("**/chat/messages") as answered:
+        await send(page, "hello")
+    again = await (await answered.value).json()
+    assert again[-1]["text"] == "Are you safe right now?"
+    assert "web:" + again[0]["recipient_id"] != conversation
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_leaving_empties_the_page_before_the_neutral_site_arrives(
+    browser: Browser, server: TestServer
+) -> None:
+    page = await open_chat(browser, server)
+    await page.route(NEUTRAL, lambda route: site(route, "Weather"))
+    await send(page, "hello")
+    await page.wait_for_selector("#log li.bot >> text=Are you safe right now?")
+    await page.fill("#text", "a draft")
+    assert await page.evaluate(LEAVE_AND_LOOK) == {"inputs": 0, "text": ""}
+    await page.wait_for_url(NEUTRAL)
+
+
+async def conversation_restarted(engine: Engine, conversation: str, midway: dict[str, Any]) -> bool:
+    return await engine.slots(conversation) != midway
+
+
+async def new_cookie(page: Page, old: str) -> bool:
+    return {c["name"]: c["value"] for c in await page.context.cookies()}.get(COOKIE) not in (None, old)
+
+
+async def test_a_send_that_fails_keeps_the_text_and_says_so(browser: Browser, server: TestServer) -> None:
+    page = await open_chat(browser, server)
+    await page.route("**/chat/messages", lambda route: route.abort())
+    await send(page, "my insta got hacked")
+    notice = page.locator("#notice")
+    await notice.wait_for(state="visible")
+    assert "try again" in (await notice.text_content() or "")
+    assert await page.input_value("#text") == "my insta got hacked"
+    assert await page.locator("#log li.user").count() == 0
+
+    await page.unroute("**/chat/messages")  # the connection is back: the same text goes
+    await page.click("#composer button[type=submit]")
+    await page.wait_for_selector("#log li.bot")
+    assert await notice.is_hidden()
+    assert await page.locator("#log li.user").all_text_contents() == ["my insta got hacked"]
+    assert page.errors == []  # type: ignore[attr-defined]

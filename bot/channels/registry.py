@@ -18,7 +18,11 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
     """`secret` keys the web chat's sender ids: the same on every replica (SECRET_KEY with Redis)."""
     channels: list[Channel] = [RestChannel(redis, token=settings.rest_token)]
     if settings.web_chat:
-        channels.append(WebChatChannel(redis, secret, cookie_secure=settings.cookie_secure))
+        channels.append(
+            WebChatChannel(
+                redis, secret, cookie_secure=settings.cookie_secure, quick_exit_url=settings.quick_exit_url
+            )
+        )
     if settings.telegram is not None:
         channels.append(
             TelegramChannel(

@@ -6,12 +6,17 @@ SameSite=Strict cookie, and the conversation's sender id is an HMAC of it under 
 sender id seen anywhere (a log, a Redis key) cannot be turned back into the cookie, and nobody without
 the cookie can write into or read from that conversation. Messages take the same gateway path and the
 same reply delivery as the REST channel (bot/channels/mailbox.py).
+
+The page is a survivor's, too: a "Leave quickly" button (and Esc) clears it, sends the chat's own
+quick exit (the text "/quick_exit" through `/chat/messages`, then `/chat/restart`) and replaces it
+with the neutral site of QUICK_EXIT_URL, rendered into the page for the script to read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import re
 import secrets
 from pathlib import Path
@@ -36,6 +41,7 @@ CSP = (
 COOKIE = "webchat"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 SENDER_CONTEXT = b"safespaces web chat sender\x00"
+QUICK_EXIT_SLOT = "{{QUICK_EXIT_URL}}"  # in index.html; served raw, the script falls back to its default
 
 
 def _replies(body: Any) -> list[OutboundMessage]:
@@ -64,6 +70,12 @@ async def render_preview(request: web.Request) -> web.Response:
         return web.json_response({"error": str(error)}, status=400)
 
 
+def render_page(quick_exit_url: str) -> str:
+    """index.html with the neutral site filled in (an attribute value: escaped)."""
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    return page.replace(QUICK_EXIT_SLOT, html.escape(quick_exit_url, quote=True))
+
+
 def no_chat() -> web.Response:
     return web.json_response({"error": "no chat in this browser yet: reload the page"}, status=401)
 
@@ -71,10 +83,11 @@ def no_chat() -> web.Response:
 class WebChatChannel(MailboxChannel):
     """The page, its preview and its chat endpoints; a browser's cookie is its only credential."""
 
-    def __init__(self, redis: Redis, secret: str, *, cookie_secure: bool) -> None:
+    def __init__(self, redis: Redis, secret: str, *, cookie_secure: bool, quick_exit_url: str) -> None:
         super().__init__(redis, "web")
         self._key = hashlib.sha256(SENDER_CONTEXT + secret.encode()).digest()
         self._cookie_secure = cookie_secure
+        self._page = render_page(quick_exit_url)
 
     def sender_of(self, request: web.Request) -> str | None:
         """This browser's sender id, or None without a cookie we could have issued."""
@@ -94,11 +107,12 @@ class WebChatChannel(MailboxChannel):
             secure=self._cookie_secure,
         )
 
-    async def page(self, request: web.Request) -> web.FileResponse:
-        response = web.FileResponse(STATIC / "index.html")
+    async def page(self, request: web.Request) -> web.Response:
+        response = web.Response(text=self._page, content_type="text/html")
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "no-referrer"  # the neutral site does not learn of us
+        response.headers["Cache-Control"] = "no-store"  # nothing of the chat left in the browser's cache
         if self.sender_of(request) is None:
             self._issue(response)
         return response
