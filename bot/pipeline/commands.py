@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.countries import country_name
 from bot.engine import Engine
-from bot.language import display_name, language_name
+from bot.language import display_name
 from bot.messages import Choice, OutboundMessage
 from bot.nlg import button_payload, parse_payload
 from bot.pipeline.turn import Proceed, Replies, TurnState
@@ -18,7 +18,7 @@ from bot.preferences import PreferenceStore
 from content.model import load_library
 
 LANGUAGE_MENU = frozenset({"language", "change_language"})
-GATEWAY_COMMANDS = frozenset({*LANGUAGE_MENU, "change_country", "set_language", "set_country"})
+GATEWAY_COMMANDS = frozenset({*LANGUAGE_MENU, "change_country", "set_country"})  # set_language: Language
 
 
 class Commands:
@@ -48,14 +48,6 @@ class Commands:
             return [self.language_menu(turn.language)]
         if intent == "change_country":
             return [self.country_menu(turn.language)]
-        if intent == "set_language" and entities.get("language") in self._engine.languages:
-            chosen = entities["language"]
-            await self._preferences.update(turn.conversation, language=chosen, language_chosen="1")
-            turn.decision = replace(turn.decision, language=chosen, settled=True)
-            name = language_name(chosen)
-            confirmed = self._engine.render("language_set", chosen, params={"language_name": name})
-            turn.text, turn.parse = "/menu", None  # carry on where she was, in her language
-            return [confirmed, *await proceed(turn)]
         if intent == "set_country" and entities.get("country") in self._countries:
             country = entities["country"]
             turn.country = country
