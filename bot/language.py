@@ -99,10 +99,10 @@ def language_name(language: str) -> str:
 
 
 @cache
-def place_words() -> frozenset[str]:
-    """Every word of a country's name in any language babel knows of ours, folded."""
+def place_words(languages: tuple[str, ...]) -> frozenset[str]:
+    """Every word of a country's name in each of these languages (babel's names), folded."""
     found: set[str] = set()
-    for language in ("en", "es", "pt", "fr", "sw", "hi", "ar"):
+    for language in languages:
         for name in Locale.parse(language).territories.values():
             found |= words(fold(name))
     return frozenset(found)
@@ -121,10 +121,11 @@ class Detector:
         self._vocabularies = vocabularies
         known_by = Counter(word for vocabulary in vocabularies.values() for word in vocabulary)
         self._weight = {word: 1 / count for word, count in known_by.items()}
+        self._places = place_words(tuple(sorted(vocabularies)))
 
     def _words(self, text: str) -> set[str]:
         """Single letters and the names of places say nothing about the language ("I'm in Canada")."""
-        return {w for w in words(text) if len(w) > 1} - place_words()
+        return {w for w in words(text) if len(w) > 1} - self._places
 
     def shares(self, text: str) -> list[tuple[str, float]]:
         """Each language with its weighted share of the message's words, best first."""
