@@ -82,12 +82,14 @@ i18n-check: $(COMPILED)
 
 test: setup train lint validate i18n-check
 	@scripts/ensure-chromium
+	@scripts/test-redis
 	$(RASA_ENV) $(PY) -m pytest -q
 
 nlu-report: setup train
 	$(RASA_ENV) $(PY) -m bot evaluate
 
 fuzz: setup train
+	@scripts/test-redis
 	FUZZ_EXAMPLES=10000 $(RASA_ENV) $(PY) -m pytest tests/test_fuzz.py
 
 bench: setup train

@@ -1,8 +1,7 @@
-"""Shared fixtures: a real action server, real trained models, real Redis (db 15)."""
+"""Shared fixtures: a real action server, real trained models, a real Redis for tests."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -18,9 +17,11 @@ from bot.engine import Engine
 from bot.messages import OutboundMessage
 from bot.settings import Settings
 
+from .support.redis_dbs import emptied, emptied_sync, redis_url
+
 ROOT = Path(__file__).resolve().parent.parent
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"  # Rasa's trackers in the Redis-backed tests
-GATEWAY_REDIS_URL = "redis://127.0.0.1:6379/14"  # the gateway's inboxes, leases, outboxes
+TEST_REDIS_URL = redis_url("trackers")  # Rasa's trackers in the Redis-backed tests
+GATEWAY_REDIS_URL = redis_url("gateway")  # the gateway's inboxes, leases, outboxes
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +43,8 @@ def engine(settings: Settings) -> Engine:
 
 @pytest.fixture
 def redis_client() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(TEST_REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    with emptied_sync(TEST_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -98,18 +97,6 @@ class Conversation:
 @pytest.fixture
 async def conversation(engine: Engine, conversation_id: str) -> AsyncIterator[Conversation]:
     yield Conversation(engine, conversation_id)
-
-
-@contextlib.asynccontextmanager
-async def emptied(url: str) -> AsyncIterator[AsyncRedis]:
-    """A client of a real Redis db that each test module owns, emptied before and after the test."""
-    client = AsyncRedis.from_url(url)
-    await client.flushdb()
-    try:
-        yield client
-    finally:
-        await client.flushdb()
-        await client.close()
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ from bot.messages import OutboundMessage
 from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
 
-from .conftest import emptied
+from .support.redis_dbs import emptied, redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = redis_url("console")
 PASSWORD = "a long staff password"
 SUMMARY = Summary(
     situation="hacked_account",

@@ -29,12 +29,12 @@ from bot.engine import Engine
 from bot.messages import InboundMessage
 from bot.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
 
-from .conftest import emptied
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, cant_delete, server_error
+from .support.redis_dbs import emptied, redis_url
 from .test_telegram import SECRET, TOKEN, WEBHOOK, payload
 
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = redis_url("chat_wipe")
 PRIVATE_TEXT = "he reads my messages at night"
 PHONE = "+15555550123"
 FIRST_SENT_ID = 1000  # the fake numbers its sendMessage answers from here

@@ -17,9 +17,9 @@ from bot.conversation_eval import PROPERTIES, Outcome, load_scripts, rates, run_
 from bot.engine import Engine
 from bot.settings import Settings
 
-from .conftest import emptied
+from .support.redis_dbs import emptied, redis_url
 
-CORPUS_REDIS_URL = "redis://127.0.0.1:6379/13"
+CORPUS_REDIS_URL = redis_url("corpus")
 GOAL = 0.95
 FLOORS: dict[str, dict[str, float]] = {
     "recognised": {"ar": 0.76, "es": 0.84, "fr": 0.84, "hi": 0.88, "sw": 0.84},

@@ -80,8 +80,9 @@ from .fuzz_requests import (
 )
 from .fuzz_strategies import MULTIPART_TYPE, as_json, multipart
 from .fuzz_target import CSRF, OTHER_CSRF, SESSION, TICKET, ErrorLog, Request, Target
+from .support.redis_dbs import empty, leave, redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/6"
+REDIS_URL = redis_url("fuzz")
 # No example database, and hypothesis's caches go to /tmp: no .hypothesis directory in the repo.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "safespaces-hypothesis")
 SMS_FROM = "+15005550006"
@@ -144,7 +145,7 @@ async def fuzz(
     request: pytest.FixtureRequest, settings: Settings, engine: Engine, fakes: Fakes
 ) -> AsyncIterator[Target]:
     probe = Redis.from_url(REDIS_URL)
-    await probe.flushdb()
+    await empty(probe, REDIS_URL)
     await StaffStore(probe).add(STAFF_NAME, STAFF_PASSWORD, Role.SUPERVISOR)  # so, no demo login either
     sessions = SessionStore(probe)
     session, other = await sessions.create(STAFF_NAME), await sessions.create(STAFF_NAME)
@@ -163,7 +164,7 @@ async def fuzz(
             yield target
         finally:
             await server.close()
-            await probe.flushdb()
+            await leave(probe)
             await probe.close()
     _report(request.config, target)
 

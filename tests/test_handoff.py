@@ -26,9 +26,9 @@ from bot.privacy import Pseudonymizer
 from bot.sealing import Sealer
 from bot.settings import Settings
 
-from .conftest import emptied
+from .support.redis_dbs import emptied, redis_url
 
-HANDOFF_REDIS_URL = "redis://127.0.0.1:6379/8"
+HANDOFF_REDIS_URL = redis_url("handoff")
 WEBHOOK = "/webhooks/rest/webhook"
 AMINA = Staff(name="amina", display_name="Amina", role=Role.AGENT)
 BEN = Staff(name="ben", display_name="Ben", role=Role.AGENT)

@@ -29,8 +29,9 @@ from .conftest import free_port
 from .fakes import serving
 from .fakes.telegram import FakeTelegram
 from .fakes.twilio import FakeTwilio
+from .support.redis_dbs import emptied_sync, redis_url
 
-LOGS_REDIS_URL = "redis://127.0.0.1:6379/11"
+LOGS_REDIS_URL = redis_url("log_privacy")
 PAYLOADS = Path(__file__).parent / "payloads"
 PHONE = "+254712345678"
 CHAT_ID = 254712345699  # a Telegram chat id that looks like a number too
@@ -57,10 +58,8 @@ SECRET_SHAPES = [
 
 @pytest.fixture
 def logs_redis() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(LOGS_REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    with emptied_sync(LOGS_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -22,19 +22,18 @@ from bot.sealing import Sealer
 from bot.settings import Settings
 
 from .conftest import Conversation
+from .support.redis_dbs import emptied_sync, redis_url
 from .test_stories import STORIES
 
-LONG_REDIS_URL = "redis://127.0.0.1:6379/4"
+LONG_REDIS_URL = redis_url("long_conversation")
 TURNS = 300
 SHORTEST_HISTORY = 2  # the two-stage fallback reads the previous turn
 
 
 @pytest.fixture
-def db4() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(LONG_REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+def long_redis() -> Iterator[redis.Redis]:
+    with emptied_sync(LONG_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -65,18 +64,18 @@ def step_text(conversation: Conversation) -> str:
 
 
 async def test_a_long_conversation_stays_bounded_and_resumes_its_playbook(
-    long_engine: Engine, long_settings: Settings, db4: redis.Redis, conversation_id: str
+    long_engine: Engine, long_settings: Settings, long_redis: redis.Redis, conversation_id: str
 ) -> None:
     person = Conversation(long_engine, conversation_id)
     said = list(itertools.islice(itertools.cycle(SCRIPT), TURNS))
     sizes = []
     for text in said:
         await person.say(text)
-        sizes.append(stored(db4, long_settings, conversation_id)[0])
-    _, events = stored(db4, long_settings, conversation_id)
+        sizes.append(stored(long_redis, long_settings, conversation_id)[0])
+    _, events = stored(long_redis, long_settings, conversation_id)
     assert [e["event"] for e in events].count("user") == HISTORY_TURNS
     assert max(sizes[-100:]) < 1.25 * max(sizes[HISTORY_TURNS : 3 * HISTORY_TURNS])
-    assert 29 * 24 * 3600 < db4.ttl(f"safespaces:tracker:{conversation_id}") <= 30 * 24 * 3600
+    assert 29 * 24 * 3600 < long_redis.ttl(f"safespaces:tracker:{conversation_id}") <= 30 * 24 * 3600
     transcript = await long_engine.transcript(conversation_id)
     assert [text for author, text in transcript if author == "person"] == [
         text for text in said[-HISTORY_TURNS:] if not text.startswith("/")
@@ -88,7 +87,7 @@ async def test_a_long_conversation_stays_bounded_and_resumes_its_playbook(
     await person.say("/step_skip")
     for _ in range(HISTORY_TURNS):
         assert await person.say("/goodbye") == ["goodbye"]
-    _, events = stored(db4, long_settings, conversation_id)
+    _, events = stored(long_redis, long_settings, conversation_id)
     assert not any(e.get("text") == "/doxxing" for e in events)
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert slots["playbook"] == "doxxing" and slots["step"] == 2.0
@@ -107,12 +106,12 @@ async def test_every_story_holds_when_only_the_latest_turns_are_kept(
     story: dict[str, Any],
     forgetful_engine: Engine,
     long_settings: Settings,
-    db4: redis.Redis,
+    long_redis: redis.Redis,
     conversation_id: str,
 ) -> None:
     conversation = Conversation(forgetful_engine, conversation_id, story.get("country"))
     for number, turn in enumerate(story["steps"], start=1):
         keys = await conversation.say(turn["user"])
         assert keys == turn["bot"], f"turn {number} ({turn['user']!r})"
-    _, events = stored(db4, long_settings, conversation_id)
+    _, events = stored(long_redis, long_settings, conversation_id)
     assert [e["event"] for e in events].count("user") <= SHORTEST_HISTORY

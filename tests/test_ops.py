@@ -37,10 +37,11 @@ from bot.ops import setup_ops
 from bot.outbox import Outbox
 from bot.settings import Settings, SettingsError
 
-from .conftest import ROOT, emptied, free_port
+from .conftest import ROOT, free_port
+from .support.redis_dbs import emptied, redis_url
 from .test_delivery import PSEUDONYM, SEALER, RecordingChannel, message
 
-OPS_REDIS_URL = "redis://127.0.0.1:6379/7"
+OPS_REDIS_URL = redis_url("ops")
 WEBHOOK = "/webhooks/rest/webhook"
 ACTION_DELAY_SECONDS = 3.0  # long enough to send SIGTERM while the turn waits for its action
 

@@ -16,6 +16,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 
 from .conftest import GATEWAY_REDIS_URL
+from .support.redis_dbs import empty, leave
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -178,7 +179,7 @@ async def test_a_turn_costs_the_gateway_eight_redis_round_trips(
     needs before the NLU in one pipeline: a regression guard for the latency benchmark (bench/)."""
     redis = CountingRedis.from_url(GATEWAY_REDIS_URL)
     redis.round_trips = []
-    await redis.flushdb()
+    await empty(redis, GATEWAY_REDIS_URL)
     client = await aiohttp_client(create_app(settings, engine, redis))
     gateway = client.app[GATEWAY]
     await say(client, conversation_id, "hello", language="en")
@@ -195,7 +196,7 @@ async def test_a_turn_costs_the_gateway_eight_redis_round_trips(
         "pipeline RPUSH EXPIRE": 1,  # the REST channel's "send": the reply for the waiting request
         "BLPOP": 1,  # the waiting request takes it
     }
-    await redis.flushdb()
+    await leave(redis)
 
 
 REST_TOKEN = "test-rest-token-0123456789abcdefghijklmnop"

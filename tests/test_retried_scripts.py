@@ -27,11 +27,14 @@ from bot.handoff.staff import Role, Staff
 from bot.messages import OutboundMessage
 from bot.settings import Settings
 
-from .conftest import emptied, free_port
+from .conftest import free_port
+from .support.redis_dbs import SERVER, emptied, redis_url
 from .test_delivery import PSEUDONYM, SEALER, message
 from .test_handoff import Recorder, render
 
-REDIS_HOST, REDIS_PORT, DB = "127.0.0.1", 6379, 2
+DB_URL = redis_url("retried_scripts")
+REDIS_HOST, _, REDIS_PORT = SERVER.removeprefix("redis://").rpartition(":")
+DB = DB_URL.rsplit("/", 1)[1]
 
 
 class AnswerLosingProxy:
@@ -75,7 +78,7 @@ class AnswerLosingProxy:
 
 @pytest.fixture
 async def proxy() -> AsyncIterator[AnswerLosingProxy]:
-    async with emptied(f"redis://{REDIS_HOST}:{REDIS_PORT}/{DB}"), AnswerLosingProxy() as proxy:
+    async with emptied(DB_URL), AnswerLosingProxy() as proxy:
         yield proxy
 
 

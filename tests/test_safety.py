@@ -28,8 +28,9 @@ from bot.settings import Settings, TelegramSettings
 from content.model import load_library
 from content.texts import load_texts
 
-from .conftest import TEST_REDIS_URL, emptied
+from .conftest import TEST_REDIS_URL
 from .fakes.telegram import FakeTelegram
+from .support.redis_dbs import emptied
 from .test_handoff import _dump
 from .test_telegram import SECRET, TOKEN, chat, fake, payload, post
 

@@ -26,10 +26,11 @@ from bot.sealing import Sealer, SealError, load_or_create_local_key
 from bot.settings import Settings
 
 from .conftest import TEST_REDIS_URL
+from .support.redis_dbs import emptied_sync, redis_url
 from .test_action_outage import WipingChannel
 from .test_delivery import PSEUDONYM, SEALER, message
 
-SEALING_REDIS_URL = "redis://127.0.0.1:6379/11"  # the gateway's storage in these tests
+SEALING_REDIS_URL = redis_url("sealing")  # the gateway's storage in these tests
 WEBHOOK = "/webhooks/rest/webhook"
 # What the person says: each with a word found nowhere else, so any copy of it in storage is a leak.
 SAID = [
@@ -165,10 +166,8 @@ def inbound(text: str, provider_id: str) -> InboundMessage:
 
 @pytest.fixture
 def sealing_redis() -> Iterable[redis.Redis]:
-    client = redis.Redis.from_url(SEALING_REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
+    with emptied_sync(SEALING_REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

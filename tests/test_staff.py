@@ -18,10 +18,10 @@ from redis.asyncio import Redis
 from bot.handoff.sessions import SessionStore, csrf_matches
 from bot.handoff.staff import LoginRefused, Role, Staff, StaffError, StaffStore
 
-from .conftest import emptied
+from .support.redis_dbs import emptied, redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = redis_url("staff")
 PASSWORD = "correct horse battery"
 IP = "198.51.100.7"
 
