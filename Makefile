@@ -44,7 +44,8 @@ models/dialogue.tar.gz: domain.yml config.yml $(wildcard data/*.yml) $(STAMP)
 	$(RASA_ENV) $(RASA) train core --domain domain.yml --stories data --config config.yml \
 	  --out models --fixed-model-name dialogue
 
-models/nlu-%.tar.gz: $$(wildcard nlu_data/%/*.yml) config.yml domain.yml $(STAMP)
+# keywords.yml is read at run time, not trained on: changing it retrains nothing.
+models/nlu-%.tar.gz: $$(filter-out nlu_data/$$*/keywords.yml,$$(wildcard nlu_data/$$*/*.yml)) config.yml domain.yml $(STAMP)
 	$(RASA_ENV) $(RASA) train nlu --nlu nlu_data/$* --config config.yml --domain domain.yml \
 	  --out models --fixed-model-name nlu-$*
 
@@ -78,7 +79,7 @@ i18n-update: $(STAMP)
 	$(MAKE) i18n
 
 i18n-check: $(COMPILED)
-	$(PY) -m bot.i18n_check
+	$(PY) -m bot.cli.i18n_check
 
 test: setup train lint validate i18n-check
 	@scripts/ensure-chromium

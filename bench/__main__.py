@@ -22,9 +22,9 @@ from bench import burst, latency, long_conversation, soak, throughput, training
 from bench.channels import RasaRun, free_port, rest_say, settings_on
 from bench.processes import GatewayProcess, rss_mb
 from bench.table import Row, render
-from bot.action_server import running_action_server
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.rasa.action_server import running_action_server
+from bot.rasa.engine import Engine
 
 
 async def run_all(

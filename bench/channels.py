@@ -44,11 +44,12 @@ from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
 
 from bench.processes import free_port, http_ok, until
-from bot.action_server import running_action_server
-from bot.app import GATEWAY, connect_redis, create_app
 from bot.channels.twilio import TwilioChannel
-from bot.engine import Engine
-from bot.settings import ROOT, Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import ROOT, Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.rasa.action_server import running_action_server
+from bot.rasa.engine import Engine
+from bot.storage.connection import connect_redis
 from tests.fakes.telegram import FakeTelegram  # the same fakes the tests use
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import FakeGraph

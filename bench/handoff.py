@@ -25,14 +25,14 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bench.channels import SECRET, TOKEN, free_port, percentile
-from bot.action_server import running_action_server
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.gateway import Gateway
 from bot.handoff.console_auth import CSRF_HEADER, SESSION_COOKIE
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, StaffStore
-from bot.settings import Settings, TelegramSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings, TelegramSettings
+from bot.pipeline.gateway import Gateway
+from bot.rasa.action_server import running_action_server
+from bot.rasa.engine import Engine
 from tests.fakes.telegram import FakeTelegram
 
 REDIS_URL = "redis://127.0.0.1:6379/3"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.settings import ROOT, Settings
+from bot.ops.settings import ROOT, Settings
 
 STARTUP_SECONDS = 300  # loading seven NLU models on a busy 2-vCPU machine
 

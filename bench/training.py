@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.table import Row
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 INPUTS = (
     ".venv",

@@ -23,10 +23,10 @@ import redis
 from aiohttp.test_utils import TestServer
 
 from bench.channels import SCRIPT, settings_on
-from bot.action_server import running_action_server
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings
+from bot.rasa.action_server import running_action_server
+from bot.rasa.engine import Engine
 
 REDIS_URL = "redis://127.0.0.1:6379/1"
 WARM_UP = 40

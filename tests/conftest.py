@@ -12,10 +12,10 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 
 from bench.processes import free_port
-from bot.action_server import running_action_server
-from bot.engine import Engine
-from bot.messages import OutboundMessage
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.messages import OutboundMessage
+from bot.rasa.action_server import running_action_server
+from bot.rasa.engine import Engine
 
 from .support.redis_dbs import emptied, emptied_sync, redis_url
 

@@ -21,9 +21,9 @@ from bot.handoff.desk import EVENTS, Desk
 from bot.handoff.model import Risk, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, Staff, StaffStore
-from bot.messages import OutboundMessage
-from bot.privacy import Pseudonymizer
-from bot.sealing import Sealer
+from bot.pipeline.messages import OutboundMessage
+from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 
 from .support.redis_dbs import emptied, redis_url
 

@@ -21,12 +21,17 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.conversations import METRICS, PENDING, PREFIX
+from bot.pipeline.conversations import METRICS, PENDING, PREFIX
 
 # Keys that are not state: counters of send pacing and of login throttling and lockout, and the leases
 # workers take for a moment (the sweeper may start a drain, which finds nothing to do, at any time).
 NOT_STATE = (f"{PREFIX}:rate:".encode(), f"{PREFIX}:login:".encode(), f"{PREFIX}:lease:".encode())
-WORK = (b"inbox", b"outbox", b"turn", b"sent")  # a conversation's pending work (bot/conversations.py)
+WORK = (
+    b"inbox",
+    b"outbox",
+    b"turn",
+    b"sent",
+)  # a conversation's pending work (pipeline/conversations.py)
 SEEN = f"{PREFIX}:seen:*"  # dedupe records
 IDLE_TIMEOUT_SECONDS = 60.0
 # Placeholders a request may carry for what exists only once the app runs.

@@ -12,11 +12,11 @@ from dataclasses import replace
 import fakeredis
 import pytest
 
-from bot.action_endpoint import ActionServerUnavailable
-from bot.action_server import running_action_server
-from bot.conversations import METRICS
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.conversations import METRICS
+from bot.rasa.action_endpoint import ActionServerUnavailable
+from bot.rasa.action_server import running_action_server
+from bot.rasa.engine import Engine
 
 from .conftest import free_port
 from .test_delivery import RecordingChannel, gateway, message

@@ -18,16 +18,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.app import create_app
 from bot.channels.rest import RestChannel
 from bot.channels.telegram import DELETE_LIMIT, TelegramChannel
 from bot.channels.telegram.chat_log import KEEP_SECONDS, ChatLog, ids_key
 from bot.channels.telegram.render import TelegramMessage
 from bot.channels.twilio import TwilioChannel, choices_key, opt_out_key
 from bot.channels.whatsapp import WhatsAppChannel, window_key
-from bot.engine import Engine
-from bot.messages import InboundMessage
-from bot.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.ops.app import create_app
+from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.pipeline.messages import InboundMessage
+from bot.rasa.engine import Engine
 
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, cant_delete, server_error

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content_report import items, status
+from bot.cli.content_report import items, status
 from content.model import ContentError, Source, Status, load_library, parse_playbook
 
 SITUATIONS = {

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import build_gateway
-from bot.conversation_eval import PROPERTIES, Outcome, load_scripts, rates, run_script
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.cli.conversation_eval import PROPERTIES, Outcome, load_scripts, rates, run_script
+from bot.ops.app import build_gateway
+from bot.ops.settings import Settings
+from bot.rasa.engine import Engine
 
 from .support.redis_dbs import emptied, redis_url
 

@@ -12,13 +12,13 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept, TransientSendError
-from bot.conversations import ConversationStore, Delivery, Started, replies_to_json
-from bot.engine import Engine
-from bot.gateway import Gateway
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.outbox import FAILURES, Outbox
-from bot.privacy import Pseudonymizer
-from bot.sealing import Sealer
+from bot.pipeline.conversations import ConversationStore, Delivery, Started, replies_to_json
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.pipeline.outbox import FAILURES, Outbox
+from bot.rasa.engine import Engine
+from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 
 
 class RecordingChannel:
@@ -103,8 +103,8 @@ async def test_a_provider_that_stays_down_is_given_up_on_and_recorded(gateway_re
 
 
 async def test_staff_can_list_failed_sends(gateway_redis: Redis, capsys: Any) -> None:
-    from bot.__main__ import _deliveries
-    from bot.settings import Settings
+    from bot.cli.admin import _deliveries
+    from bot.ops.settings import Settings
 
     from .conftest import GATEWAY_REDIS_URL
 

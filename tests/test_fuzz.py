@@ -28,18 +28,18 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
 from bot.channels.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
 from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.channels.twilio import STATUS_PATH
 from bot.channels.twilio import WEBHOOK_PATH as TWILIO_PATH
 from bot.channels.whatsapp import SIGNATURE_HEADER as WHATSAPP_SIGNATURE
 from bot.channels.whatsapp import WEBHOOK_PATH as WHATSAPP_PATH
-from bot.engine import Engine
 from bot.handoff.model import Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, StaffStore
-from bot.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.rasa.engine import Engine
 
 from .conftest import free_port
 from .fakes import serving

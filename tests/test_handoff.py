@@ -14,17 +14,17 @@ from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.gateway import Gateway
 from bot.handoff.desk import Conflict, Desk, NotAllowed
 from bot.handoff.hours import DAYS, Schedule
 from bot.handoff.model import Author, Risk, Summary, TicketState
 from bot.handoff.staff import Role, Staff
-from bot.messages import OutboundMessage
-from bot.privacy import Pseudonymizer
-from bot.sealing import Sealer
-from bot.settings import Settings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import OutboundMessage
+from bot.rasa.engine import Engine
+from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 
 from .support.redis_dbs import emptied, redis_url
 

@@ -19,12 +19,12 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.gateway import Gateway
 from bot.handoff.hours import DAYS
 from bot.handoff.staff import Role, StaffStore
-from bot.settings import Settings, TelegramSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings, TelegramSettings
+from bot.pipeline.gateway import Gateway
+from bot.rasa.engine import Engine
 
 from .fakes.telegram import FakeTelegram
 from .test_console import browser

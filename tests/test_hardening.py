@@ -13,10 +13,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.app import create_app
-from bot.engine import Engine
-from bot.hardening import SERVER_NAME, server_options
-from bot.settings import Settings
+from bot.ops.app import create_app
+from bot.ops.hardening import SERVER_NAME, server_options
+from bot.ops.settings import Settings
+from bot.rasa.engine import Engine
 
 LIMITS = {"http_keepalive_seconds": 0.5, "http_read_timeout_seconds": 0.5}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
-from bot.i18n_check import catalog_problems, check, extracted_messages
+from bot.cli.i18n_check import catalog_problems, check, extracted_messages
 from content.texts import load_texts
 
 

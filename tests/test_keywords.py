@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.engine import NLU_DATA
-from bot.keywords import Keywords
+from bot.language.keywords import Keywords
+from bot.rasa.engine import NLU_DATA
 
 
 def keywords(tmp_path: Path, text: str) -> Keywords:

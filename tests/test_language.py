@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.keywords import Keywords
-from bot.language import Detector, decide, display_name, primary
-from bot.nlg import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolate
-from bot.normalize import normalize
-from bot.phone import country_of_phone
+from bot.language.detection import Detector, decide, display_name, primary
+from bot.language.keywords import Keywords
+from bot.language.normalize import normalize
+from bot.language.phone import country_of_phone
+from bot.rasa.nlg import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolate
 
 VOCABULARIES = {
     "en": frozenset({"my", "account", "was", "hacked", "hello", "help", "please"}),
@@ -118,10 +118,10 @@ def test_an_arabic_emergency_reply_keeps_numbers_in_order_on_every_channel() -> 
     from bot.channels.twilio.render import render as sms
     from bot.channels.twilio.render import segments
     from bot.channels.whatsapp.render import render as whatsapp
-    from bot.i18n import Catalogs
-    from bot.messages import OutboundMessage
-    from bot.nlg import Renderer
-    from bot.turn import TurnContext
+    from bot.language.i18n import Catalogs
+    from bot.pipeline.messages import OutboundMessage
+    from bot.rasa.nlg import Renderer
+    from bot.rasa.turn_context import TurnContext
     from content.model import load_library
     from content.texts import load_texts
 
@@ -140,8 +140,8 @@ def test_an_arabic_emergency_reply_keeps_numbers_in_order_on_every_channel() -> 
 def test_detection_on_the_held_out_sentences_decides_most_and_is_almost_never_wrong() -> None:
     """Sentences of three words or more from tests/nlu/<lang>/heldout.yml, written independently of the
     training data: the language they were written in is what detection should say, when it says."""
-    from bot.engine import NLU_DATA, training_vocabulary
-    from bot.nlu_eval import heldout_examples, heldout_languages
+    from bot.rasa.engine import NLU_DATA, training_vocabulary
+    from bot.rasa.nlu_eval import heldout_examples, heldout_languages
 
     languages = heldout_languages()
     detector = Detector({lang: training_vocabulary(NLU_DATA / lang) for lang in languages})

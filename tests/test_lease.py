@@ -10,10 +10,10 @@ import asyncio
 
 import fakeredis
 
-from bot.conversations import ConversationStore
-from bot.engine import Engine
-from bot.gateway import Gateway
-from bot.messages import OutboundMessage
+from bot.pipeline.conversations import ConversationStore
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import OutboundMessage
+from bot.rasa.engine import Engine
 
 from .test_delivery import PSEUDONYM, SEALER, RecordingChannel
 

@@ -21,9 +21,9 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.settings import Settings, TelegramSettings, TwilioSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings, TelegramSettings, TwilioSettings
+from bot.rasa.engine import Engine
 
 from .conftest import free_port
 from .fakes import serving

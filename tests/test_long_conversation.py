@@ -16,10 +16,10 @@ import pytest
 import redis
 
 from bench.channels import SCRIPT  # the benchmarks' conversation
-from bot.engine import Engine
-from bot.history import HISTORY_TURNS
-from bot.sealing import Sealer
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.rasa.engine import Engine
+from bot.rasa.history import HISTORY_TURNS
+from bot.storage.sealing import Sealer
 
 from .conftest import Conversation
 from .support.redis_dbs import emptied_sync, redis_url

@@ -9,9 +9,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
-from bot.i18n import CatalogError, Catalogs
-from bot.nlg import Helpline, Renderer, UnknownResponse, button_payload
-from bot.turn import TurnContext
+from bot.language.i18n import CatalogError, Catalogs
+from bot.ops.settings import Helpline
+from bot.rasa.nlg import Renderer, UnknownResponse
+from bot.rasa.payloads import button_payload
+from bot.rasa.turn_context import TurnContext
 from content.model import load_library
 from content.texts import load_texts
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
-from bot.nlu_eval import evaluate, heldout_examples, score, write_report
+from bot.rasa.engine import Engine
+from bot.rasa.nlu_eval import evaluate, heldout_examples, score, write_report
 
 GOALS = {"en": 0.85}
 DEFAULT_GOAL = 0.75
@@ -22,7 +22,7 @@ async def test_heldout_accuracy_meets_the_goal(engine: Engine, language: str, tm
 def test_heldout_and_training_sets_do_not_overlap() -> None:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.engine import NLU_DATA
+    from bot.rasa.engine import NLU_DATA
 
     for language in ("en",):
         trained = {
@@ -86,7 +86,7 @@ async def test_the_parse_tool_detects_the_language_or_takes_it(engine: Engine, m
     import io
     import json
 
-    from bot.__main__ import _parse
+    from bot.cli.serve import _parse
 
     lines = "me hackearon la cuenta de instagram\nmeri insta id hack ho gayi\n\nhe posted my address online\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(lines))

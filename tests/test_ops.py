@@ -25,17 +25,17 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from bench.processes import http_ok, until
-from bot.app import GATEWAY, create_app
-from bot.conversations import ConversationStore, Delivery
-from bot.engine import Engine
 from bot.handoff.model import Summary
 from bot.handoff.staff import Role, Staff
-from bot.logs import AccessLog, JsonFormatter, configure_logging
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.metrics import Metrics
-from bot.ops import setup_ops
-from bot.outbox import Outbox
-from bot.settings import Settings, SettingsError
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.health import setup_ops
+from bot.ops.logs import AccessLog, JsonFormatter, configure_logging
+from bot.ops.metrics import Metrics
+from bot.ops.settings import Settings, SettingsError
+from bot.pipeline.conversations import ConversationStore, Delivery
+from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.pipeline.outbox import Outbox
+from bot.rasa.engine import Engine
 
 from .conftest import ROOT, free_port
 from .support.redis_dbs import emptied, redis_url

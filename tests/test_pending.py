@@ -11,7 +11,7 @@ import asyncio
 
 import fakeredis
 
-from bot.conversations import ConversationStore, Delivery
+from bot.pipeline.conversations import ConversationStore, Delivery
 
 from .test_delivery import SEALER, message
 

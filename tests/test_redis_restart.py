@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.app import connect_redis
-from bot.outages import outlasting_outages
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.outages import outlasting_outages
+from bot.storage.connection import connect_redis
 
 from .conftest import free_port
 
@@ -72,7 +72,7 @@ async def test_commands_after_a_redis_restart_succeed(own_redis: OwnRedis) -> No
 
 async def test_the_record_of_a_sent_message_waits_out_a_redis_restart(own_redis: OwnRedis) -> None:
     """A provider took the message while Redis was down: its record is written once Redis is back
-    (bot/outages.py), instead of failing and having the message sent again later."""
+    (bot/pipeline/outages.py), instead of failing and having the message sent again later."""
     client = connect_redis(Settings(redis_url=f"redis://127.0.0.1:{own_redis.port}/0"))
     await client.set("sent", 0)
     own_redis.stop()

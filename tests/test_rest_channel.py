@@ -11,9 +11,9 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.settings import Settings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings
+from bot.rasa.engine import Engine
 
 from .conftest import GATEWAY_REDIS_URL
 from .support.redis_dbs import empty, leave

@@ -1,10 +1,10 @@
 """A drain step whose answer is lost, and which the Redis client therefore sends again, happens once.
 
-bot/app.py sends a command once more when its connection breaks (what a Redis restart does to every
+bot/ops/app.py sends a command once more when its connection breaks (what a Redis restart does to every
 pooled connection). If the first attempt had run before the connection broke, a script would run
 twice: `complete` would put the same replies in the outbox twice and drop the next message, `delivered`
 would drop an item never sent. Found while tracing replies sent twice during the fault soak's Redis
-restart (bench/faults; most of those had another cause, see bot/outages.py).
+restart (bench/faults; most of those had another cause, see bot/pipeline/outages.py).
 
 Between the client and a real Redis (db 2) sits a proxy that, when told to, forwards the next call of a
 command and breaks the connection instead of passing the answer back: the real retry in redis-py follows.
@@ -19,13 +19,13 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.app import connect_redis
-from bot.conversations import ConversationStore, Delivery, Started
 from bot.handoff.desk import Desk
 from bot.handoff.model import Summary, TicketState
 from bot.handoff.staff import Role, Staff
-from bot.messages import OutboundMessage
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.conversations import ConversationStore, Delivery, Started
+from bot.pipeline.messages import OutboundMessage
+from bot.storage.connection import connect_redis
 
 from .conftest import free_port
 from .support.redis_dbs import SERVER, emptied, redis_url
@@ -84,7 +84,7 @@ async def proxy() -> AsyncIterator[AnswerLosingProxy]:
 
 @pytest.fixture
 async def client(proxy: AnswerLosingProxy) -> AsyncIterator[Redis]:
-    """Configured as the gateway's own (bot/app.py): a broken connection's command is sent again."""
+    """Configured as the gateway's own (bot/ops/app.py): a broken connection's command is sent again."""
     client = connect_redis(Settings(redis_url=f"redis://127.0.0.1:{proxy.port}/{DB}"))
     yield client
     with contextlib.suppress(Exception):

@@ -16,15 +16,15 @@ import yaml
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
-from bot.conversations import METRICS
-from bot.engine import NLU_DATA, Engine
-from bot.gateway import Gateway
 from bot.handoff.desk import ACTIVE, AUDIT, BLOCKED, EVENTS, FOLLOW_UPS, QUEUE
 from bot.handoff.model import TicketState
 from bot.handoff.staff import Role, Staff
-from bot.outbox import FAILURES
-from bot.settings import Settings, TelegramSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings, TelegramSettings
+from bot.pipeline.conversations import METRICS
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.outbox import FAILURES
+from bot.rasa.engine import NLU_DATA, Engine
 from content.model import load_library
 from content.texts import load_texts
 

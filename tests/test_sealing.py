@@ -17,13 +17,13 @@ from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
-from bot.app import create_app
-from bot.conversations import ConversationStore, Delivery, Started
-from bot.engine import Engine, StorageUnavailable
-from bot.gateway import Gateway
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.sealing import Sealer, SealError, load_or_create_local_key
-from bot.settings import Settings
+from bot.ops.app import create_app
+from bot.ops.settings import Settings
+from bot.pipeline.conversations import ConversationStore, Delivery, Started
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.rasa.engine import Engine, StorageUnavailable
+from bot.storage.sealing import Sealer, SealError, load_or_create_local_key
 
 from .conftest import TEST_REDIS_URL
 from .support.redis_dbs import emptied_sync, redis_url
@@ -89,7 +89,7 @@ def test_the_local_key_is_made_once_for_its_owner_only_and_reused(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / ".local" / "encryption.key"
-    with caplog.at_level(logging.WARNING, logger="bot.sealing"):
+    with caplog.at_level(logging.WARNING, logger="bot.storage.sealing"):
         key = load_or_create_local_key(path)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert load_or_create_local_key(path) == key
@@ -241,7 +241,7 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
 ) -> None:
     """A replica that lacks the key a conversation was sealed with (a rotation done on one replica
     only) must not treat her as new: Rasa's fallback would answer with a welcome and overwrite her
-    tracker. The turn fails instead, and the gateway retries it (bot/engine.py)."""
+    tracker. The turn fails instead, and the gateway retries it (bot/rasa/engine.py)."""
     conversation = "test:rotated-on-one-replica"  # as the gateway names a test channel's conversation
     await redis_engine.handle(conversation, "someone hacked my instagram and changed my password")
     [key] = [key for key in redis_client.scan_iter() if conversation.encode() in key and b"lock" not in key]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import Settings, SettingsError
+from bot.ops.settings import Settings, SettingsError
 
 
 def test_embedded_defaults_need_no_environment() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from bot.engine import Engine
+from bot.rasa.engine import Engine
 
 from .conftest import Conversation
 

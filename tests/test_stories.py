@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.engine import Engine
+from bot.rasa.engine import Engine
 
 from .conftest import Conversation
 

@@ -13,13 +13,13 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.app import create_app
 from bot.channels.telegram.callback_data import LIMIT_BYTES, CallbackDataError, ChoiceData
 from bot.channels.telegram.render import TEXT_LIMIT, render
-from bot.engine import Engine
-from bot.messages import Choice, OutboundMessage
-from bot.outbox import FAILURES
-from bot.settings import Settings, TelegramSettings
+from bot.ops.app import create_app
+from bot.ops.settings import Settings, TelegramSettings
+from bot.pipeline.messages import Choice, OutboundMessage
+from bot.pipeline.outbox import FAILURES
+from bot.rasa.engine import Engine
 from content.model import PLATFORMS
 
 from .conftest import GATEWAY_REDIS_URL
@@ -282,7 +282,7 @@ def test_render_merges_a_turn_and_splits_at_4096() -> None:
 
 
 async def test_set_webhook_registers_the_url_with_the_secret(settings: Settings, fake: FakeTelegram) -> None:
-    from bot.__main__ import _set_telegram_webhook
+    from bot.cli.admin import _set_telegram_webhook
 
     telegram = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False)
     await _set_telegram_webhook(

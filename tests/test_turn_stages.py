@@ -9,15 +9,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.gateway import Gateway
 from bot.handoff.desk import QUEUE
 from bot.handoff.model import Risk, TicketState
-from bot.messages import OutboundMessage
-from bot.pipeline.reply_cap import ReplyCap
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import OutboundMessage
+from bot.pipeline.stages.reply_cap import ReplyCap
 from bot.pipeline.turn import TurnState, chain
-from bot.settings import Settings
+from bot.rasa.engine import Engine
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -168,7 +168,7 @@ async def test_an_unknown_command_gets_one_short_reply(client: TestClient, comma
 
 
 async def test_the_reply_cap_keeps_the_first_replies_and_the_last_question() -> None:
-    from bot.metrics import Metrics
+    from bot.ops.metrics import Metrics
 
     many = [OutboundMessage(text=str(n)) for n in range(10)]
 
@@ -180,9 +180,9 @@ async def test_the_reply_cap_keeps_the_first_replies_and_the_last_question() -> 
 
 
 def _turn() -> TurnState:
-    from bot.language import Decision
-    from bot.messages import InboundKind, InboundMessage
-    from bot.preferences import Preferences
+    from bot.language.detection import Decision
+    from bot.pipeline.messages import InboundKind, InboundMessage
+    from bot.pipeline.preferences import Preferences
 
     message = InboundMessage(channel="rest", provider_id="1", sender="s", kind=InboundKind.TEXT, text="hi")
     return TurnState(message=message, prefs=Preferences(), decision=Decision(language="en", settled=True),

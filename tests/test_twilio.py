@@ -20,17 +20,17 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
-from bot.app import create_app
 from bot.channels.base import TransientSendError
 from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel, opt_out_key
 from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
 from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, plain, render, segments
-from bot.conversations import METRICS
-from bot.delivery import DeliveryStatuses
-from bot.engine import Engine
-from bot.messages import Choice, InboundKind, OutboundMessage
-from bot.outbox import FAILURES
-from bot.settings import Settings, TwilioSettings
+from bot.ops.app import create_app
+from bot.ops.settings import Settings, TwilioSettings
+from bot.pipeline.conversations import METRICS
+from bot.pipeline.delivery import DeliveryStatuses
+from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
+from bot.pipeline.outbox import FAILURES
+from bot.rasa.engine import Engine
 
 from .conftest import free_port
 from .fakes import serving

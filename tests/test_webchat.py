@@ -13,10 +13,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, Route, async_playwright
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
-from bot.engine import Engine
-from bot.messages import OutboundMessage
-from bot.settings import Settings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings
+from bot.pipeline.messages import OutboundMessage
+from bot.rasa.engine import Engine
 from bot.webchat import COOKIE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

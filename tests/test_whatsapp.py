@@ -16,7 +16,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.app import GATEWAY, create_app
 from bot.channels.whatsapp import window_key
 from bot.channels.whatsapp.parse import parse_webhook
 from bot.channels.whatsapp.render import (
@@ -35,11 +34,12 @@ from bot.channels.whatsapp.render import (
     shorten,
     to_json,
 )
-from bot.delivery import DeliveryStatuses
-from bot.engine import Engine
-from bot.messages import Choice, InboundKind, OutboundMessage
-from bot.outbox import FAILURES
-from bot.settings import Settings, WhatsAppSettings
+from bot.ops.app import GATEWAY, create_app
+from bot.ops.settings import Settings, WhatsAppSettings
+from bot.pipeline.delivery import DeliveryStatuses
+from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
+from bot.pipeline.outbox import FAILURES
+from bot.rasa.engine import Engine
 
 from .fakes import serving
 from .fakes.whatsapp import FakeGraph, outside_window, rate_limited, server_error, undeliverable

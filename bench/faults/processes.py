@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bench.processes import free_port, until
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
 
 
 class Child:

@@ -41,9 +41,9 @@ from bench.faults.processes import Child, RedisServer, nginx
 from bench.faults.walk import SCRIPT, Outcome, Walk, apology_text
 from bench.processes import free_port, http_get, http_ok, until
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
-from bot.conversations import METRICS, PENDING
-from bot.outbox import FAILURES
-from bot.settings import ROOT
+from bot.ops.settings import ROOT
+from bot.pipeline.conversations import METRICS, PENDING
+from bot.pipeline.outbox import FAILURES
 from tests.fakes import serving
 from tests.fakes.telegram import FakeTelegram, server_error, too_many_requests
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.channels.telegram.render import render
-from bot.i18n import Catalogs
-from bot.messages import OutboundMessage
-from bot.nlg import Renderer
-from bot.turn import TurnContext
+from bot.language.i18n import Catalogs
+from bot.pipeline.messages import OutboundMessage
+from bot.rasa.nlg import Renderer
+from bot.rasa.turn_context import TurnContext
 from content.model import load_library
 from content.texts import load_texts
 
@@ -106,7 +106,7 @@ class Walk:
 
 
 def apology_text() -> str:
-    """The reply to a turn that failed for good (bot/gateway.py), as Telegram shows it."""
+    """The reply to a turn that failed for good (bot/pipeline/gateway.py), as Telegram shows it."""
     renderer = Renderer(
         texts=load_texts(), library=load_library(), catalogs=Catalogs(), show_unverified=False, helpline=None
     )

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.messages import InboundMessage, OutboundMessage
+from bot.pipeline.messages import InboundMessage, OutboundMessage
 
 
 class SendError(Exception):

@@ -15,8 +15,8 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept
-from bot.conversations import PREFIX, replies_from_json, replies_to_json
-from bot.messages import InboundMessage, OutboundMessage
+from bot.pipeline.conversations import PREFIX, replies_from_json, replies_to_json
+from bot.pipeline.messages import InboundMessage, OutboundMessage
 
 REPLY_TIMEOUT_SECONDS = 30
 UPDATES_WAIT_SECONDS = 20

@@ -10,7 +10,7 @@ from bot.channels.twilio.render import render as sms
 from bot.channels.twilio.render import segments
 from bot.channels.whatsapp.render import ButtonsMessage, ListMessage, TemplateMessage, TextMessage
 from bot.channels.whatsapp.render import render as whatsapp
-from bot.messages import OutboundMessage
+from bot.pipeline.messages import OutboundMessage
 
 
 def _whatsapp(message: Any) -> dict[str, Any]:

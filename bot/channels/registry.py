@@ -10,7 +10,7 @@ from bot.channels.rest import RestChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from bot.webchat import WebChatChannel
 
 

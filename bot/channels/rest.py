@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 
 from bot.channels.base import Accept
 from bot.channels.mailbox import MailboxChannel, rasa_format
-from bot.messages import InboundKind, InboundMessage
-from bot.request_body import read_json
+from bot.ops.request_body import read_json
+from bot.pipeline.messages import InboundKind, InboundMessage
 
 MAX_SENDER_LENGTH = 128
 MAX_TEXT_LENGTH = 4096

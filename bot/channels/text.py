@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.messages import OutboundMessage
+from bot.pipeline.messages import OutboundMessage
 
 # A sentence with the spaces after it, or a line with its line break.
 _UNIT = re.compile(r"[^.!?।؟\n]*(?:[.!?।؟]+[ \t]*|\n+|$)")

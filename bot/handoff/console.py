@@ -40,7 +40,7 @@ from bot.handoff.console_auth import (
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
-from bot.request_body import read_form
+from bot.ops.request_body import read_form
 
 log = logging.getLogger(__name__)
 

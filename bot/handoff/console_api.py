@@ -15,12 +15,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.conversations import PREFIX
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
 from bot.handoff.desk import DeskError, NotAllowed, NotFound
 from bot.handoff.model import OUTCOMES, LogEntry, Ticket, TicketState
 from bot.handoff.staff import Staff
-from bot.request_body import read_json
+from bot.ops.request_body import read_json
+from bot.pipeline.conversations import PREFIX
 
 API = "/console/api"
 TICKET = f"{API}/tickets/{{ticket:[0-9a-f]{{1,64}}}}"

@@ -20,13 +20,13 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.conversations import PREFIX
 from bot.handoff.model import OUTCOMES, Author, LogEntry, Risk, Summary, Ticket, TicketState
 from bot.handoff.staff import Role, Staff
-from bot.messages import OutboundMessage
-from bot.metrics import Metrics
-from bot.privacy import Pseudonymizer
-from bot.sealing import Sealer
+from bot.ops.metrics import Metrics
+from bot.pipeline.conversations import PREFIX
+from bot.pipeline.messages import OutboundMessage
+from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 
 EVENTS = f"{PREFIX}:handoff:events"
 QUEUE = f"{PREFIX}:handoff:queue"  # ticket -> priority * PRIORITY_SPAN + queued_at
@@ -38,7 +38,7 @@ KEPT_AUDIT = 10_000
 PRIORITY_SPAN = 1e12  # larger than any timestamp: priority first, then time
 
 # KEYS: queue, follow-ups, active, ticket; ARGV: ticket id, staff, now
-# The claim may run twice (a call sent again after its connection broke, bot/app.py): the second run
+# The claim may run twice (a call sent again after its connection broke, bot/ops/app.py): the second run
 # finds the claim it made itself (same staff, same time) and wins too.
 _CLAIM = """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 or redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then

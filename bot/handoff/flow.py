@@ -3,7 +3,7 @@
 Once someone agreed to talk to a person, the gateway owns the conversation: in hours it joins the
 queue (and hears its place and the expected wait), out of hours it hears when the helpline opens and
 may leave a message with a safe time to reply. While queued or with staff, every message is relayed to
-the console and never reaches Rasa; quick exit and erase are handled before this (bot/gateway.py).
+the console and never reaches Rasa; quick exit and erase are handled before this (bot/pipeline/gateway.py).
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from babel.dates import format_timedelta
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from bot.conversations import PREFIX
-from bot.engine import Engine
 from bot.handoff.desk import Desk
 from bot.handoff.hours import Schedule, describe_opening
 from bot.handoff.model import Author, Summary, Ticket, TicketState
-from bot.messages import InboundMessage, OutboundMessage
-from bot.nlg import parse_payload
-from bot.privacy import Pseudonymizer
-from bot.sealing import Sealer
+from bot.pipeline.conversations import PREFIX
+from bot.pipeline.messages import InboundMessage, OutboundMessage
+from bot.rasa.engine import Engine
+from bot.rasa.payloads import parse_payload
+from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 
 STAGE_SECONDS = 24 * 3600  # a half-written message is forgotten after a day
 ANY_TIME_HERE = "any time, in this chat"  # what staff read when the person tapped that button

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.engine import Parse
-from bot.language import Decision
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.preferences import Preferences
+from bot.language.detection import Decision
+from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.pipeline.preferences import Preferences
+from bot.rasa.engine import Parse
 
 Replies = list[OutboundMessage]
 Proceed = Callable[["TurnState"], Awaitable[Replies]]

@@ -30,8 +30,8 @@ from bot.channels.mailbox import MailboxChannel
 from bot.channels.preview import preview
 from bot.channels.rest import answer, inbound, parse_message, pending
 from bot.handoff.console_auth import cookie
-from bot.messages import Choice, OutboundMessage
-from bot.request_body import read_json
+from bot.ops.request_body import read_json
+from bot.pipeline.messages import Choice, OutboundMessage
 
 STATIC = Path(__file__).parent / "static"
 CSP = (

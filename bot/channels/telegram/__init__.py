@@ -22,9 +22,9 @@ from bot.channels.base import Accept, PermanentSendError, TransientSendError
 from bot.channels.telegram.chat_log import ChatLog
 from bot.channels.telegram.parse import NotForUs, parse_update
 from bot.channels.telegram.render import TelegramMessage, render
-from bot.messages import OutboundMessage
-from bot.outages import outlasting_outages
-from bot.request_body import loads
+from bot.ops.request_body import loads
+from bot.pipeline.messages import OutboundMessage
+from bot.pipeline.outages import outlasting_outages
 
 log = logging.getLogger(__name__)
 

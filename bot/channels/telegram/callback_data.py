@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.nlg import button_payload, parse_payload
+from bot.rasa.payloads import button_payload, parse_payload
 
 PREFIX = "c"
 LIMIT_BYTES = 64

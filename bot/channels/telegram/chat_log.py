@@ -12,7 +12,7 @@ import time
 
 from redis.asyncio import Redis
 
-from bot.conversations import PREFIX
+from bot.pipeline.conversations import PREFIX
 
 KEEP_SECONDS = 48 * 3600
 

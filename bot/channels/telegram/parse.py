@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Bot, Chat, Message, Update, User
 
 from bot.channels.telegram.callback_data import CallbackDataError, ChoiceData
-from bot.messages import InboundKind, InboundMessage
+from bot.pipeline.messages import InboundKind, InboundMessage
 
 CHANNEL = "telegram"
 COMMANDS = {

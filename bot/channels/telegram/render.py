@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.channels.telegram.callback_data import ChoiceData
 from bot.channels.text import merge_turn, split_text
-from bot.messages import OutboundMessage
+from bot.pipeline.messages import OutboundMessage
 
 TEXT_LIMIT = 4096
 

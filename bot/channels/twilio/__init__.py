@@ -32,12 +32,12 @@ from twilio.rest import Client
 from bot.channels.base import Accept, PermanentSendError, SendError, TransientSendError
 from bot.channels.twilio.parse import CHANNEL, Keyword, parse_form
 from bot.channels.twilio.render import TwilioMessage, render
-from bot.conversations import PREFIX
-from bot.delivery import DeliveryStatuses
-from bot.messages import InboundMessage, OutboundMessage
-from bot.outages import outlasting_outages
-from bot.request_body import read_form
-from bot.settings import TwilioSettings
+from bot.ops.request_body import read_form
+from bot.ops.settings import TwilioSettings
+from bot.pipeline.conversations import PREFIX
+from bot.pipeline.delivery import DeliveryStatuses
+from bot.pipeline.messages import InboundMessage, OutboundMessage
+from bot.pipeline.outages import outlasting_outages
 
 WEBHOOK_PATH = "/webhooks/twilio/webhook"
 STATUS_PATH = "/webhooks/twilio/status"

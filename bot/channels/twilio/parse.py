@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
 
-from bot.messages import InboundKind, InboundMessage
-from bot.normalize import normalize
+from bot.language.normalize import normalize
+from bot.pipeline.messages import InboundKind, InboundMessage
 
 CHANNEL = "twilio"
 MEDIA_KINDS = {"image": InboundKind.IMAGE, "video": InboundKind.VIDEO, "audio": InboundKind.AUDIO}

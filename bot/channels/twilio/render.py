@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.channels.text import merge_turn, split_text
-from bot.messages import Choice, OutboundMessage
+from bot.pipeline.messages import Choice, OutboundMessage
 
 Encoding = Literal["GSM-7", "UCS-2"]
 

@@ -24,12 +24,12 @@ from redis.asyncio import Redis
 from bot.channels.base import Accept, PermanentSendError, SendError, TransientSendError
 from bot.channels.whatsapp.parse import CHANNEL, parse_webhook
 from bot.channels.whatsapp.render import TemplateMessage, WhatsAppMessage, render, to_json
-from bot.conversations import PREFIX
-from bot.delivery import DeliveryStatuses
-from bot.messages import InboundMessage, OutboundMessage
-from bot.outages import outlasting_outages
-from bot.request_body import loads
-from bot.settings import WhatsAppSettings
+from bot.ops.request_body import loads
+from bot.ops.settings import WhatsAppSettings
+from bot.pipeline.conversations import PREFIX
+from bot.pipeline.delivery import DeliveryStatuses
+from bot.pipeline.messages import InboundMessage, OutboundMessage
+from bot.pipeline.outages import outlasting_outages
 
 WEBHOOK_PATH = "/webhooks/whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"

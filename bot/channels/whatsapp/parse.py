@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import InboundKind, InboundMessage
-from bot.nlg import parse_payload
-from bot.phone import country_of_phone
+from bot.language.phone import country_of_phone
+from bot.pipeline.messages import InboundKind, InboundMessage
+from bot.rasa.payloads import parse_payload
 
 CHANNEL = "whatsapp"
 KINDS = {

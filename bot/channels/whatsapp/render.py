@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.text import merge_turn, split_text
-from bot.messages import Choice, OutboundMessage
+from bot.pipeline.messages import Choice, OutboundMessage
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024

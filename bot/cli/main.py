@@ -1,0 +1,94 @@
+"""Command line: run the assistant, chat in the terminal, parse text, report on content.
+
+python -m bot run                 gateway + action server (what `make run` does)
+python -m bot serve               gateway only (the action server runs elsewhere)
+python -m bot chat                talk to the assistant in this terminal
+python -m bot parse [--lang L]    one text per line on stdin -> one JSON object per line
+python -m bot content report      every playbook step and resource with its source
+python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
+python -m bot evaluate --conversations [--lang L]   the conversation corpus through the gateway,
+                                  pass rates into reports/conversations.md
+python -m bot staff add NAME --role agent|supervisor [--display-name D]   password on stdin
+python -m bot staff list | remove NAME                                    helpline staff accounts (Redis)
+
+Each command imports only what it needs: staff and deliveries start without Rasa or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bot.handoff.staff import Role
+from bot.ops.logs import configure_logging
+from bot.ops.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as error:
+        sys.exit(str(error))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="gateway and action server")
+    commands.add_parser("serve", help="gateway only")
+    commands.add_parser("chat", help="talk to the assistant in the terminal")
+    parse_cmd = commands.add_parser("parse", help="classify one text per line from stdin")
+    parse_cmd.add_argument("--lang", help="language code; default: the configured default")
+    content_cmd = commands.add_parser("content", help="content tools")
+    content_cmd.add_argument("action", choices=["report"])
+    telegram_cmd = commands.add_parser("telegram", help="Telegram tools")
+    telegram_cmd.add_argument("action", choices=["set-webhook"])
+    telegram_cmd.add_argument("url", help="the public HTTPS URL of /webhooks/telegram/webhook")
+    commands.add_parser("deliveries", help="delivery counters and recent failed sends")
+    evaluate_cmd = commands.add_parser("evaluate", help="held-out NLU report into reports/")
+    evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
+    evaluate_cmd.add_argument(
+        "--conversations", action="store_true", help="the conversation corpus instead of held-out NLU"
+    )
+    staff_cmd = commands.add_parser("staff", help="helpline staff accounts (in Redis)")
+    staff_actions = staff_cmd.add_subparsers(dest="action", required=True)
+    staff_add = staff_actions.add_parser("add", help="add a staff member; the password is read from stdin")
+    staff_add.add_argument("name", help="login name: 2-32 characters of a-z 0-9 . _ -")
+    staff_add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    staff_add.add_argument("--display-name", help="the name survivors see; default: the login name")
+    staff_actions.add_parser("list", help="name, role and display name of every staff member")
+    staff_remove = staff_actions.add_parser("remove", help="remove a staff member and end their sessions")
+    staff_remove.add_argument("name")
+    args = parser.parse_args(argv)
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    # Imported per command: only the commands that run the assistant load Rasa and TensorFlow.
+    match args.command:
+        case "run" | "serve" | "chat" | "parse":
+            from bot.cli import serve
+
+            if args.command == "parse":
+                serve.parse(settings, args.lang)
+            else:
+                {"run": serve.run, "serve": serve.serve, "chat": serve.chat}[args.command](settings)
+        case "content":
+            from bot.cli.content_report import report
+
+            sys.exit(report(settings.show_unverified))
+        case "telegram" | "deliveries" | "staff":
+            from bot.cli import admin
+
+            if args.command == "telegram":
+                admin.set_telegram_webhook(settings, args.url)
+            elif args.command == "deliveries":
+                admin.deliveries(settings)
+            else:
+                admin.staff(settings, args)
+        case "evaluate":
+            from bot.cli import evaluate
+
+            if args.conversations:
+                evaluate.conversations(settings, args.lang)
+            else:
+                evaluate.heldout(settings, args.lang)

@@ -1,0 +1,215 @@
+"""Which language to answer in: the words decide.
+
+Order: the person's explicit choice > a confident language of the message itself (three words or
+more) > the language settled on earlier > a confident single word > the channel's hint (Telegram's
+language_code) > the phone's country (its official languages, via phonenumbers and babel) > the
+default. Hints and the country only break ties: an English sentence from a Kenyan number is answered
+in English, and a person who moves to another language mid-conversation is followed at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import regex
+from babel import Locale, UnknownLocaleError
+from babel.languages import get_official_languages
+
+from bot.language.countries import fold
+from bot.language.normalize import words
+
+# What people call a language when they ask for it, beyond babel's names of it in each language.
+LANGUAGE_ALIASES = {
+    "ar": ("arabic", "arabe", "arab", "3arabi", "عربي", "بالعربي", "عربيه", "kiarabu", "अरबी"),
+    "en": (
+        "english",
+        "ingles",
+        "inglesa",
+        "anglais",
+        "angrezi",
+        "angreji",
+        "अंग्रेजी",
+        "انجليزي",
+        "بالانجليزي",
+        "انقليزي",
+        "kingereza",
+        "kiingereza",
+        "inglish",
+    ),
+    "es": ("spanish", "espanol", "espagnol", "espanhol", "castellano", "kihispania", "اسباني", "स्पेनिश"),
+    "fr": (
+        "french",
+        "francais",
+        "frances",
+        "frances",
+        "kifaransa",
+        "فرنسي",
+        "بالفرنسي",
+        "faransawi",
+        "fransawi",
+        "फ्रेंच",
+    ),
+    "hi": ("hindi", "हिंदी", "हिन्दी", "kihindi", "هندي"),
+    "pt": ("portuguese", "portugues", "portugais", "kireno", "برتغالي"),
+    "sw": ("swahili", "kiswahili", "suahili", "souahili", "سواحيلي"),
+}
+# A language named in a message this short is a request to switch ("english", "en español porfa").
+NAMED_ALONE_WORDS = 4
+
+# Detection is trusted when one language's weighted share of the words is at least CONFIDENT_SHARE
+# and CONFIDENT_RATIO times any other's (tests/test_language.py measures it on the held-out sets).
+CONFIDENT_SHARE = 0.2
+CONFIDENT_RATIO = 1.5
+MIN_WORDS_FOR_SENTENCE = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    language: str
+    settled: bool  # worth remembering (not a bare default)
+
+
+def primary(tag: str | None) -> str | None:
+    """'pt-BR' -> 'pt'."""
+    return tag.replace("_", "-").split("-")[0].lower() if tag else None
+
+
+def country_languages(country: str | None) -> tuple[str, ...]:
+    return tuple(get_official_languages(country, de_facto=True)) if country else ()
+
+
+def display_name(language: str) -> str:
+    """A language in its own name ('Kiswahili', 'français'), capitalised for a button."""
+    try:
+        name = Locale.parse(language).display_name or language
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
+def language_name(language: str) -> str:
+    """A language in its own name as its grammar writes it mid-sentence ("français", "English")."""
+    try:
+        return Locale.parse(language).get_display_name(language) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+@cache
+def place_words(languages: tuple[str, ...]) -> frozenset[str]:
+    """Every word of a country's name in each of these languages (babel's names), folded."""
+    found: set[str] = set()
+    for language in languages:
+        for name in Locale.parse(language).territories.values():
+            found |= words(fold(name))
+    return frozenset(found)
+
+
+class Detector:
+    """Which language a message is in, from the words each language's training data knows.
+
+    People mix languages, so every language's data holds English words ("account", "hacked"): a word
+    counts for each language that knows it by one over the number of languages that know it, so the
+    words only one language has decide. What it cannot decide is left to the remembered language and
+    the hints.
+    """
+
+    def __init__(self, vocabularies: Mapping[str, frozenset[str]]) -> None:
+        self._vocabularies = vocabularies
+        known_by = Counter(word for vocabulary in vocabularies.values() for word in vocabulary)
+        self._weight = {word: 1 / count for word, count in known_by.items()}
+        self._places = place_words(tuple(sorted(vocabularies)))
+
+    def _words(self, text: str) -> set[str]:
+        """Single letters and the names of places say nothing about the language ("I'm in Canada")."""
+        return {w for w in words(text) if len(w) > 1} - self._places
+
+    def shares(self, text: str) -> list[tuple[str, float]]:
+        """Each language with its weighted share of the message's words, best first."""
+        found = self._words(text)
+        if not found:
+            return []
+        scored = [
+            (language, sum(self._weight[w] for w in found & vocabulary) / len(found))
+            for language, vocabulary in self._vocabularies.items()
+        ]
+        return sorted(scored, key=lambda pair: pair[1], reverse=True)
+
+    def best(self, text: str) -> str | None:
+        """The likeliest language even when unsure (for tools); None if no word is known anywhere."""
+        ranked = self.shares(text)
+        return ranked[0][0] if ranked and ranked[0][1] > 0 else None
+
+    def confident(self, text: str, min_words: int = 1) -> str | None:
+        ranked = self.shares(text)
+        if len(self._words(text)) < min_words or not ranked:
+            return None
+        best, share = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if share >= CONFIDENT_SHARE and share >= CONFIDENT_RATIO * runner_up:
+            return best
+        return None
+
+
+def decide(
+    *,
+    available: Collection[str],
+    default: str,
+    remembered: str | None,
+    chosen: bool,
+    hint: str | None,
+    country: str | None,
+    text: str,
+    detector: Detector,
+) -> Decision:
+    if chosen and remembered in available:
+        assert remembered is not None
+        return Decision(language=remembered, settled=True)
+    sentence = detector.confident(text, MIN_WORDS_FOR_SENTENCE)
+    if sentence is not None:
+        return Decision(language=sentence, settled=True)
+    if remembered in available:
+        assert remembered is not None
+        return Decision(language=remembered, settled=True)
+    detected = detector.confident(text)
+    if detected is not None:
+        return Decision(language=detected, settled=True)
+    hinted = primary(hint)
+    if hinted in available:
+        assert hinted is not None
+        return Decision(language=hinted, settled=True)
+    spoken_there = [lang for lang in country_languages(country) if lang in available]
+    if spoken_there:
+        return Decision(language=spoken_there[0], settled=True)
+    return Decision(language=default, settled=False)
+
+
+@cache
+def _language_names(available: tuple[str, ...]) -> list[tuple[regex.Pattern[str], str]]:
+    names: dict[str, str] = {}
+    for target in available:
+        for language in available:
+            name = Locale.parse(target).get_display_name(language)
+            if name:
+                names.setdefault(fold(name), target)
+        for alias in LANGUAGE_ALIASES.get(target, ()):
+            names.setdefault(fold(alias), target)
+    ordered = sorted(names.items(), key=lambda item: len(item[0]), reverse=True)
+    return [
+        (regex.compile(rf"(?<![\w\p{{M}}]){regex.escape(n)}(?![\w\p{{M}}])"), code) for n, code in ordered
+    ]
+
+
+def requested_language(text: str, available: Collection[str], *, asked: bool = False) -> str | None:
+    """The language a person asks for: named alone or in a short message ("reply in english",
+    "بالعربي"), or named anywhere in a message that asks for a language (`asked`)."""
+    folded = fold(text)
+    if not asked and len(folded.split()) > NAMED_ALONE_WORDS:
+        return None
+    for pattern, code in _language_names(tuple(sorted(available))):
+        if pattern.search(folded):
+            return code
+    return None

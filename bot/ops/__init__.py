@@ -1,0 +1,1 @@
+"""Running the service: settings, the aiohttp app, health, logs, metrics and HTTP limits."""

@@ -1,0 +1,121 @@
+"""The aiohttp application: channels' routes, the gateway, and their lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.channels.base import Channel
+from bot.channels.registry import configured_channels
+from bot.handoff.console import setup_console
+from bot.handoff.hours import Schedule
+from bot.handoff.sessions import SessionStore
+from bot.handoff.staff import StaffStore
+from bot.ops.hardening import setup_hardening
+from bot.ops.health import setup_ops
+from bot.ops.settings import Settings, SettingsError
+from bot.pipeline.conversations import ConversationStore
+from bot.pipeline.gateway import Gateway
+from bot.rasa.engine import Engine
+from bot.storage.connection import connect_redis
+from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
+
+log = logging.getLogger(__name__)
+
+GATEWAY = web.AppKey("gateway", Gateway)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+def build_gateway(
+    settings: Settings, engine: Engine, redis: Redis, channels: dict[str, Channel] | None = None
+) -> Gateway:
+    """The gateway and its stores: for the app, the terminal chat and the conversation corpus."""
+    store = ConversationStore(
+        redis, sealer=Sealer.from_settings(settings), retention_seconds=settings.retention_days * 24 * 3600
+    )
+    pseudonym = Pseudonymizer(hashlib.sha256(_secret_key(settings).encode()).digest())
+    schedule = Schedule.load(settings.handoff_hours) if settings.handoff_hours else Schedule.always_open()
+    return Gateway(
+        engine=engine,
+        store=store,
+        channels=channels or {},
+        pseudonym=pseudonym,
+        schedule=schedule,
+        minutes_per_person=settings.minutes_per_person,
+    )
+
+
+def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
+    redis = redis if redis is not None else connect_redis(settings)
+    channels: dict[str, Channel] = {
+        c.name: c for c in configured_channels(settings, redis, _secret_key(settings))
+    }
+    gateway = build_gateway(settings, engine, redis, channels)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+    app[GATEWAY] = gateway
+    setup_hardening(app, settings)
+    setup_ops(
+        app,
+        engine=engine,
+        redis=redis,
+        metrics=gateway.metrics,
+        action_server_url=settings.action_server_url,
+    )
+    for channel in channels.values():
+        app.router.add_routes(channel.routes(gateway.accept))
+    staff = StaffStore(redis)
+    sessions = SessionStore(redis)
+    setup_console(
+        app, desk=gateway.desk, staff=staff, sessions=sessions, cookie_secure=settings.cookie_secure
+    )
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await _first_staff_login(settings, staff)
+        for channel in channels.values():
+            await channel.start()
+        sweeper = asyncio.create_task(gateway.sweep_forever())
+        yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await gateway.close()
+        for channel in channels.values():
+            await channel.stop()
+        await redis.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def _secret_key(settings: Settings) -> str:
+    """Pseudonyms key handoff records in Redis: every replica, and the next start, must agree on them.
+    In memory nothing outlives the process, so a key of its own is enough."""
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.redis_url:
+        raise SettingsError(
+            "SECRET_KEY is required with REDIS_URL (make one: "
+            "python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    return secrets.token_hex(32)
+
+
+async def _first_staff_login(settings: Settings, staff: StaffStore) -> None:
+    """In memory, a demo supervisor so the console can be tried at once; with Redis, staff are real
+    accounts that someone creates on purpose (never a default password in production)."""
+    if settings.redis_url is None:
+        demo = await staff.ensure_demo()
+        if demo is not None:
+            print(f"  demo staff login for /console (shown once): {demo[0]} / {demo[1]}", flush=True)
+    elif await staff.count() == 0:
+        log.warning("console.no_staff: add one with `python -m bot staff add NAME --role supervisor`")

@@ -1,0 +1,77 @@
+"""What a person chose or we learnt about them, and the questions the last turn asked: per
+conversation, in Redis, expiring with the retention period.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from bot.pipeline.conversations import PREFIX
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asked:
+    """A question the last turn asked, and the reply that asked it (to ask again, or to answer
+    again once the question is answered: the emergency reply once the country is known)."""
+
+    question: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preferences:
+    language: str | None = None
+    language_chosen: bool = False  # the person picked it (beats every hint)
+    country: str | None = None
+    asked: tuple[Asked, ...] = ()  # the questions the last turn asked, in order
+    asked_times: int = 0  # how many turns in a row asked the same questions
+
+
+class PreferenceStore:
+    def __init__(self, redis: Redis, retention_seconds: int) -> None:
+        self._redis = redis
+        self._ttl = retention_seconds
+
+    @staticmethod
+    def key(conversation_id: str) -> str:
+        return f"{PREFIX}:prefs:{conversation_id}"
+
+    async def get(self, conversation_id: str) -> Preferences:
+        return self.parse(await self._redis.hgetall(self.key(conversation_id)))
+
+    def parse(self, stored: dict[bytes, bytes]) -> Preferences:
+        """Preferences from their hash (read by `get`, or in a turn's first round trip)."""
+        raw = {k.decode(): v.decode() for k, v in stored.items()}
+        asked = tuple(Asked(question=q, key=k) for q, k in json.loads(raw.get("asked") or "[]"))
+        return Preferences(
+            language=raw.get("language"),
+            language_chosen=raw.get("language_chosen") == "1",
+            country=raw.get("country"),
+            asked=asked,
+            asked_times=int(raw.get("asked_times") or 0),
+        )
+
+    async def update(self, conversation_id: str, **fields: str | None) -> None:
+        key = self.key(conversation_id)
+        values = {name: value for name, value in fields.items() if value is not None}
+        cleared = [name for name, value in fields.items() if value is None]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if values:
+                pipe.hset(key, mapping=values)
+            if cleared:
+                pipe.hdel(key, *cleared)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+
+    async def remember_questions(self, conversation_id: str, asked: tuple[Asked, ...], times: int) -> None:
+        if not asked:
+            await self.update(conversation_id, asked=None, asked_times=None)
+            return
+        pairs = json.dumps([(a.question, a.key) for a in asked])
+        await self.update(conversation_id, asked=pairs, asked_times=str(times))
+
+    async def erase(self, conversation_id: str) -> None:
+        await self._redis.delete(self.key(conversation_id))

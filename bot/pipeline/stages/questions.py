@@ -1,0 +1,232 @@
+"""The questions a turn asked, remembered for the next message; and that message read as the answer.
+
+"Yes" belongs to the question asked last — the gateway's own (erase, country) and the dialogue's
+(are you safe, continue, talk to a person, are you under 18). A yes or no typed in any language, an
+age, or a country name answers the open question; anything else is answered as itself, and consent
+or age is asked again once. Consent to a handoff is only ever a yes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+
+from bot.language.countries import country_in, country_name
+from bot.language.normalize import normalize
+from bot.pipeline.preferences import Asked, PreferenceStore
+from bot.pipeline.turn import Proceed, Replies, TurnState
+from bot.rasa.engine import Engine
+from bot.rasa.payloads import button_payload, parse_payload
+
+ADULT_AGE = 18
+ASKED_AGAIN = frozenset({"consent", "age"})  # worth asking again after answering something else
+# "ok" answers neither "would you like a person?" nor "are you under 18?": asked again, plainly.
+UNCLEAR = {"consent": "consent_unclear", "age": "age_unclear"}
+MAX_ASKS = 2
+SHORT_MESSAGE_WORDS = 6  # a country or an age in a message this short is about her
+MENTION_WORDS = 12  # while we don't know where she is, a country named in a message this short counts
+NEW_DIRECTION = frozenset({"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit"})
+NOT_UNDERSTOOD = frozenset({"did_you_mean", "not_understood"})  # asking again on top would be noise
+_NUMBER = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
+
+
+async def note_country(turn: TurnState, engine: Engine, preferences: PreferenceStore) -> str | None:
+    """The country she says she is in, remembered: when she was asked, or named in a short message
+    while we don't know where she is ("im in kenya", "estoy en bogota colombia")."""
+    asked = any(a.question == "country" for a in turn.prefs.asked)
+    if turn.prefs.country is None and turn.message.country_hint is not None:
+        # What the channel said (a phone number's country) holds until she says otherwise.
+        await preferences.update(turn.conversation, country=turn.message.country_hint)
+    if parse_payload(turn.text) is not None:
+        return None
+    if not asked and (turn.country is not None or len(turn.text.split()) > MENTION_WORDS):
+        return None
+    country = country_in(turn.text, engine.languages)
+    if country is not None and country != turn.country:
+        turn.country = country
+        await preferences.update(turn.conversation, country=country)
+    return country
+
+
+class QuestionMemory:
+    """Remembers which questions this turn's replies asked (outermost, so every stage's replies count)."""
+
+    def __init__(self, preferences: PreferenceStore) -> None:
+        self._preferences = preferences
+
+    async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
+        replies = await proceed(turn)
+        asked = tuple(Asked(question=r.asks, key=r.key or "") for r in replies if r.asks)
+        if not asked and turn.urgent:
+            return replies  # the help in danger answers nothing that was asked: it stays open
+        if asked or turn.prefs.asked:
+            times = turn.prefs.asked_times + 1 if asked and asked == turn.prefs.asked else 1
+            await self._preferences.remember_questions(turn.conversation, asked, times)
+        return replies
+
+
+def age_in(text: str) -> int | None:
+    """An age written with digits of any script: "15", "i am 16", "tengo 14 años", "عندي ١٥ سنة"."""
+    ascii_digits = "".join(str(unicodedata.digit(c, c)) if c.isdigit() else c for c in text)
+    plausible = [n for n in map(int, _NUMBER.findall(ascii_digits)) if 5 <= n <= 99]
+    return plausible[0] if plausible else None
+
+
+class OpenQuestion:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        preferences: PreferenceStore,
+        erase: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self._engine = engine
+        self._preferences = preferences
+        self._erase = erase
+
+    async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
+        if not turn.readable:
+            return await proceed(turn)
+        asked = {a.question: a for a in turn.prefs.asked}
+        known_country = await self._country(turn, asked)  # first: the help she gets depends on it
+        if turn.urgent:
+            return await proceed(turn)
+        if known_country is not None:
+            return known_country
+        if "age" not in asked and (age := self._age_stated(turn)) is not None and age < ADULT_AGE:
+            if len(turn.text.split()) <= SHORT_MESSAGE_WORDS:  # "im 15": that is all she said
+                turn.text, turn.parse = button_payload("inform_age", {"age": str(age)}), None
+            else:  # "im 15 and a boy shared my photo": the situation, with her age known
+                parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+                turn.parse = parse.with_entity("age", str(age))
+            return await proceed(turn)
+        if "erase" in asked:
+            answer = self._yes_no(turn, accept_ok=False)
+            if answer is not None:
+                return await self._erase_answer(turn, answer)
+        for question in ("consent", "age", "safety", "resume", "platform"):
+            if question in asked:
+                return await self._dialogue_answer(turn, asked[question], proceed)
+        return await proceed(turn)
+
+    async def _country(self, turn: TurnState, asked: dict[str, Asked]) -> Replies | None:
+        """A country named when asked, or in a short message while we don't know where she is."""
+        country = await note_country(turn, self._engine, self._preferences)
+        if country is None:
+            return None
+        if "country" in asked:  # answer again what needed the country (the emergency numbers), and
+            # ask again what was asked beside it (would she like a person?)
+            return [self._engine.render(a.key, turn.language, country) for a in asked.values()]
+        if len(turn.text.split()) <= SHORT_MESSAGE_WORDS:
+            name = country_name(country, turn.language)
+            return [self._engine.render("country_set", turn.language, country, {"country_name": name})]
+        return None
+
+    def _yes_no(self, turn: TurnState, *, accept_ok: bool) -> bool | None:
+        """True for yes, False for no, None for anything else. A button's payload counts too."""
+        payload = parse_payload(turn.text)
+        if payload is not None:
+            return {"affirm": True, "deny": False}.get(payload[0])
+        meanings = self._engine.meanings(turn.text, turn.language)
+        for meaning in meanings:
+            if meaning == "affirm" or (accept_ok and meaning == "ok"):
+                return True
+            if meaning == "deny":
+                return False
+        return None
+
+    async def _erase_answer(self, turn: TurnState, yes: bool) -> Replies:
+        if not yes:
+            return [self._engine.render("erase_cancelled", turn.language, turn.country)]
+        await self._erase(turn.conversation)
+        return [self._engine.render("erase_done", turn.language, turn.country)]
+
+    async def _dialogue_answer(self, turn: TurnState, asked: Asked, proceed: Proceed) -> Replies:
+        """Hand the dialogue an explicit answer to its question, or answer the message and ask again."""
+        question = asked.question
+        answer = await self._answer(turn, question)
+        if answer is not None:
+            turn.text = self._answer_payload(turn.text, question, answer)
+            turn.parse = None
+            return await proceed(turn)
+        if question in UNCLEAR and self._is_ok(turn) and turn.prefs.asked_times < MAX_ASKS:
+            return [self._engine.render(UNCLEAR[question], turn.language, turn.country)]
+        replies = await proceed(turn)
+        if question in ASKED_AGAIN and self._asks_again(replies, turn):
+            replies.append(self._engine.render(asked.key, turn.language, turn.country))
+        return replies
+
+    async def _answer(self, turn: TurnState, question: str) -> bool | None:
+        if question == "age":
+            age = age_in(self._engine.with_digits(normalize(turn.text)))
+            if age is not None:
+                return age < ADULT_AGE
+            return self._yes_no(turn, accept_ok=False)
+        answer = self._yes_no(turn, accept_ok=question in {"safety", "resume"})
+        if answer is None and question == "consent" and parse_payload(turn.text) is None:
+            return await self._consent_in_words(turn)
+        return answer
+
+    async def _consent_in_words(self, turn: TurnState) -> bool | None:
+        """A sentence that says yes or no to a person: "haan theek hai", "oui svp une vraie
+        personne", "I don't want to talk to anyone". A refusal is never read as a yes, and a
+        question ("yes but what will you tell them?") is answered, not taken as consent."""
+        parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        turn.parse = parse
+        if turn.text.rstrip().endswith("?"):
+            return None  # a question: answered as itself, and consent asked again
+        refused = "negation" in self._engine.meanings(turn.text, turn.language)
+        leading = self._leading_answer(turn)
+        if parse.intent in {"deny", "human_handoff"} and (refused or leading is False):
+            return False
+        if refused:
+            return None
+        if parse.intent == "human_handoff" or (leading is True and parse.intent == "affirm"):
+            return True
+        return None
+
+    def _leading_answer(self, turn: TurnState) -> bool | None:
+        """What the first words answer: "haan ...", "sawa ndio ...", "no ..." (True, False, None)."""
+        words = turn.text.split()
+        leading = [" ".join(words[:count]) for count in (1, 2, 3)] + words[1:2]  # "sawa ndio ..."
+        for phrase in leading:
+            meanings = self._engine.meanings(phrase, turn.language)
+            if "deny" in meanings:
+                return False
+            if "affirm" in meanings:
+                return True
+        return None
+
+    def _age_stated(self, turn: TurnState) -> int | None:
+        """An age she gives without being asked, in a word or two beside a number: "im 15",
+        "tengo 14 años", "meri age 16 hai", "انا عندي 15 سنة وكان في ولد ..."."""
+        if parse_payload(turn.text) is not None:
+            return None
+        tokens = self._engine.with_digits(normalize(turn.text)).split()
+        for index, token in enumerate(tokens):
+            age = age_in(token)
+            if age is None or not token.strip(".,!?;:").isdigit():
+                continue
+            window = " ".join(tokens[max(0, index - 2) : index + 3])
+            if "age_words" in self._engine.meanings(window, turn.language):
+                return age
+        return None
+
+    def _is_ok(self, turn: TurnState) -> bool:
+        return "ok" in self._engine.meanings(turn.text, turn.language)
+
+    @staticmethod
+    def _answer_payload(text: str, question: str, yes: bool) -> str:
+        """`/affirm{"question": ...}`: the dialogue's answer action reads which question it answers;
+        a button's own entities (share=chat) are kept."""
+        payload = parse_payload(text)
+        entities = dict(payload[1]) if payload is not None else {}
+        entities["question"] = question
+        return button_payload("affirm" if yes else "deny", entities)
+
+    @staticmethod
+    def _asks_again(replies: Replies, turn: TurnState) -> bool:
+        """Ask again after answering a side question, not when she moved on or was already asked."""
+        moved_on = any(r.asks or r.key in NEW_DIRECTION | NOT_UNDERSTOOD for r in replies)
+        return bool(replies) and not moved_on and turn.prefs.asked_times < MAX_ASKS

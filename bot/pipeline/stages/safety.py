@@ -1,0 +1,117 @@
+"""Safety first, in every state and every language: danger, self-harm, quick exit and erase.
+
+Looked for on every readable message before anything else reads it — while the person works through
+steps, answers a question, waits in the helpline queue or talks to staff — by button, by the keyword
+phrases of every language, and by the NLU model of the language she writes in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.channels.base import Channel
+from bot.handoff.desk import Desk
+from bot.handoff.flow import HandoffFlow
+from bot.handoff.model import Risk
+from bot.language.keywords import SAFETY
+from bot.pipeline.preferences import PreferenceStore
+from bot.pipeline.stages.questions import note_country
+from bot.pipeline.turn import Proceed, Replies, TurnState
+from bot.rasa.action_endpoint import ActionServerUnavailable
+from bot.rasa.engine import DECISIVE_CONFIDENCE, Engine, StorageUnavailable
+from bot.rasa.payloads import parse_payload
+
+log = logging.getLogger(__name__)
+
+# The model's reading counts for these when it is this sure (a keyword or a button always counts).
+MODEL_CONFIDENCE = {"immediate_danger": 0.6, **DECISIVE_CONFIDENCE}
+BUTTONS = frozenset({*SAFETY, "erase_confirmed", "erase_cancelled"})
+URGENT = {"immediate_danger": (Risk.DANGER, "emergency"), "self_harm": (Risk.SELF_HARM, "self_harm")}
+# Situations that are physical danger when they are happening now and near ("he is following me
+# right now", "he is outside my door tonight").
+PHYSICAL = frozenset({"stalking"})
+
+
+class Safety:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        desk: Desk,
+        handoff: HandoffFlow,
+        preferences: PreferenceStore,
+        channels: Mapping[str, Channel],
+        erase: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self._engine = engine
+        self._desk = desk
+        self._handoff = handoff
+        self._preferences = preferences
+        self._channels = channels
+        self._erase = erase
+
+    async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
+        signal = await self._signal(turn) if turn.readable else None
+        language, country = turn.language, turn.country
+        match signal:
+            case None:
+                return await proceed(turn)
+            case "quick_exit":
+                return await self._quick_exit(turn)
+            case "erase_data":
+                return [self._engine.render("erase_confirm", language, country)]
+            case "erase_cancelled":
+                return [self._engine.render("erase_cancelled", language, country)]
+            case "erase_confirmed":
+                await self._erase(turn.conversation)
+                return [self._engine.render("erase_done", language, country)]
+        risk, reply = URGENT[signal]
+        turn.urgent = True
+        await note_country(turn, self._engine, self._preferences)  # "he's here, I'm in Kenya"
+        country = turn.country
+        if not turn.in_handoff:
+            return await proceed(turn)  # the dialogue answers: the help, then the offer of a person
+        ticket = await self._desk.ticket_if_open(turn.conversation, turn.ticket_id)
+        if ticket is not None:  # she wrote it to the helpline too: they must see it, and hurry
+            await self._desk.from_person(ticket, turn.message.text)
+            await self._desk.raise_risk(ticket, risk)
+        return [self._engine.render(reply, language, country)]
+
+    async def _signal(self, turn: TurnState) -> str | None:
+        payload = parse_payload(turn.text)
+        if payload is not None and payload[0] in BUTTONS:
+            return payload[0]
+        meanings = self._engine.meanings(turn.text, turn.language)
+        found = [m for m in meanings if m in SAFETY]
+        if found:
+            return found[0]
+        if payload is not None:  # another button: the stages below answer it
+            return None
+        if "arriving" in meanings and "leaving" in meanings:  # "mum is coming, I have to go"
+            return "quick_exit"
+        turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        if turn.parse.intent in PHYSICAL and "urgency" in meanings:
+            turn.parse = turn.parse.forced("immediate_danger")
+            return "immediate_danger"
+        if turn.parse.intent == "goodbye" and "arriving" in meanings:  # "my mum is coming, bye"
+            return "quick_exit"
+        threshold = MODEL_CONFIDENCE.get(turn.parse.intent)
+        return turn.parse.intent if threshold is not None and turn.parse.confidence >= threshold else None
+
+    async def _quick_exit(self, turn: TurnState) -> Replies:
+        """The same quick exit whatever asked for it: the ticket closed, nothing half-written kept,
+        the dialogue started afresh, and the chat wiped where the channel can (else one neutral line)."""
+        conversation = turn.conversation
+        await self._desk.cancel(conversation, "quick_exit")
+        await self._handoff.forget(conversation)
+        try:
+            await self._engine.handle(
+                conversation, "/quick_exit", language=turn.language, channel=turn.message.channel
+            )
+        except (ActionServerUnavailable, StorageUnavailable):  # leaving must not wait: the chat still goes
+            log.warning("gateway.quick_exit_without_rasa")
+        channel = self._channels.get(turn.message.channel)
+        if channel is not None and await channel.wipe(turn.message.sender):
+            return []  # the chat is gone from their phone: say nothing more
+        return [self._engine.render("quick_exit", turn.language, turn.country)]

@@ -1,0 +1,1 @@
+"""The one seam to Rasa: only modules in this package import Rasa."""
