@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.rasa.engine import Engine
-from bot.rasa.nlu_eval import evaluate, heldout_examples, score, write_report
+from bot.rasa.nlu_eval import evaluate, heldout_examples, heldout_languages, score, write_report
 
-GOALS = {"en": 0.85}
-DEFAULT_GOAL = 0.75
+# The goals of the conversation issue, on phrasings written independently of the training data.
+GOALS = {"en": 0.88}
+DEFAULT_GOAL = 0.85
 
 
-@pytest.mark.parametrize("language", ["en"])
+@pytest.mark.parametrize("language", heldout_languages())
 async def test_heldout_accuracy_meets_the_goal(engine: Engine, language: str, tmp_path) -> None:
     evaluation = await evaluate(engine, language)
     report = write_report(evaluation, tmp_path)
