@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from bot.language.detection import Detector, decide, display_name, primary
@@ -11,9 +13,9 @@ from bot.language.phone import country_of_phone
 from bot.rasa.nlg import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolate
 
 VOCABULARIES = {
-    "en": frozenset({"my", "account", "was", "hacked", "hello", "help", "please"}),
-    "es": frozenset({"mi", "cuenta", "fue", "hackeada", "hola", "ayuda", "por", "favor"}),
-    "sw": frozenset({"akaunti", "yangu", "imehackiwa", "habari", "msaada"}),
+    "en": Counter({"my", "account", "was", "hacked", "hello", "help", "please"}),
+    "es": Counter({"mi", "cuenta", "fue", "hackeada", "hola", "ayuda", "por", "favor"}),
+    "sw": Counter({"akaunti", "yangu", "imehackiwa", "habari", "msaada"}),
 }
 AVAILABLE = ["en", "es", "sw"]
 
@@ -156,3 +158,32 @@ def test_detection_on_the_held_out_sentences_decides_most_and_is_almost_never_wr
             wrong += found is not None and found != language
     assert decided / total >= 0.75, (decided, total)
     assert wrong / decided <= 0.01, (wrong, decided)
+
+
+def test_words_every_language_borrows_count_for_the_language_that_uses_them_most() -> None:
+    """Every language's data mixes in English ("i want", "account"); a plain English sentence is still
+    English, a Swahili one with English words still Swahili, and "hi" alone decides nothing."""
+    from bot.rasa.engine import NLU_DATA, training_vocabulary
+
+    languages = sorted(path.name for path in NLU_DATA.iterdir())
+    detector = Detector({lang: training_vocabulary(NLU_DATA / lang) for lang in languages})
+    for text in ("ok i want to talk to someone", "please help me", "can someone help me with my account"):
+        assert detector.confident(text, 3) == "en", detector.shares(text)[:3]
+    assert detector.confident("mtu amehack account yangu ya instagram nisaidie", 3) == "sw"
+    assert detector.confident("hi") is None
+
+
+def test_a_short_sentence_whose_words_her_language_also_has_does_not_switch_away_from_it() -> None:
+    """ "ana f lmaghrib" (Arabizi: I'm in Morocco) is Swahili by how often each language uses "ana",
+    but every word is hers too: she stays in Arabic. A sentence with words her language lacks switches."""
+    vocabularies = {
+        "ar": Counter({"ana": 1, "f": 3, "3afak": 2}),
+        "sw": Counter({"ana": 40, "kisu": 5, "nataka": 9, "msaada": 6}),
+        "en": Counter({"help": 9, "me": 9, "please": 9}),
+    }
+    detector = Detector(vocabularies)
+    given = {"available": ["ar", "sw", "en"], "default": "en", "chosen": False, "hint": None, "country": None}
+    stays = decide(**given, remembered="ar", text="ana f lmaghrib fes", detector=detector)  # type: ignore[arg-type]
+    assert stays.language == "ar"
+    switches = decide(**given, remembered="ar", text="please help me", detector=detector)  # type: ignore[arg-type]
+    assert switches.language == "en"

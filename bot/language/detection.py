@@ -9,7 +9,6 @@ in English, and a person who moves to another language mid-conversation is follo
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -109,18 +108,30 @@ def place_words(languages: tuple[str, ...]) -> frozenset[str]:
 
 
 class Detector:
-    """Which language a message is in, from the words each language's training data knows.
+    """Which language a message is in, from how often each language's training data uses its words.
 
-    People mix languages, so every language's data holds English words ("account", "hacked"): a word
-    counts for each language that knows it by one over the number of languages that know it, so the
-    words only one language has decide. What it cannot decide is left to the remembered language and
-    the hints.
+    People mix languages, so every language's data holds English words ("account", "hacked") and a
+    few lines of its neighbours'. Each word of a message is shared among the languages that use it in
+    proportion to how often each uses it (per word of its data): "want" counts for English, which uses
+    it all the time, far more than for Portuguese, whose speakers mix it in now and then. A single word
+    decides only when one language has it to itself, more or less ("hi" opens chats in every language).
+    What detection cannot decide is left to the remembered language and the hints.
     """
 
-    def __init__(self, vocabularies: Mapping[str, frozenset[str]]) -> None:
-        self._vocabularies = vocabularies
-        known_by = Counter(word for vocabulary in vocabularies.values() for word in vocabulary)
-        self._weight = {word: 1 / count for word, count in known_by.items()}
+    def __init__(self, vocabularies: Mapping[str, Mapping[str, int]]) -> None:
+        self._vocabularies = {language: frozenset(counts) for language, counts in vocabularies.items()}
+        totals = {language: sum(counts.values()) or 1 for language, counts in vocabularies.items()}
+        rates: dict[str, dict[str, float]] = {}
+        for language, counts in vocabularies.items():
+            for word, count in counts.items():
+                rates.setdefault(word, {})[language] = count / totals[language]
+        self._by_use = {
+            word: {language: rate / sum(per.values()) for language, rate in per.items()}
+            for word, per in rates.items()
+        }
+        self._by_presence = {
+            word: {language: 1 / len(per) for language in per} for word, per in rates.items()
+        }
         self._places = place_words(tuple(sorted(vocabularies)))
 
     def _words(self, text: str) -> set[str]:
@@ -128,15 +139,27 @@ class Detector:
         return {w for w in words(text) if len(w) > 1} - self._places
 
     def shares(self, text: str) -> list[tuple[str, float]]:
-        """Each language with its weighted share of the message's words, best first."""
+        """Each language with its share of the message's words, best first."""
         found = self._words(text)
+        weights = self._by_use if len(found) >= MIN_WORDS_FOR_SENTENCE else self._by_presence
+        scored = dict.fromkeys(self._vocabularies, 0.0)
+        for word in found:
+            for language, weight in weights.get(word, {}).items():
+                scored[language] += weight
         if not found:
             return []
-        scored = [
-            (language, sum(self._weight[w] for w in found & vocabulary) / len(found))
-            for language, vocabulary in self._vocabularies.items()
-        ]
-        return sorted(scored, key=lambda pair: pair[1], reverse=True)
+        return sorted(((lang, score / len(found)) for lang, score in scored.items()), key=lambda p: -p[1])
+
+    def leaves(self, text: str, remembered: str, detected: str) -> bool:
+        """Whether a sentence detected as another language really leaves the one she has been writing:
+        it must also have more of the new language's words than of hers, counting each word once per
+        language that knows it ("ana f lmaghrib" is Swahili by use, but every word is Arabizi too)."""
+        found = self._words(text)
+
+        def presence(language: str) -> float:
+            return sum(self._by_presence.get(word, {}).get(language, 0.0) for word in found)
+
+        return presence(detected) > presence(remembered)
 
     def best(self, text: str) -> str | None:
         """The likeliest language even when unsure (for tools); None if no word is known anywhere."""
@@ -169,7 +192,8 @@ def decide(
         assert remembered is not None
         return Decision(language=remembered, settled=True)
     sentence = detector.confident(text, MIN_WORDS_FOR_SENTENCE)
-    if sentence is not None:
+    switching = remembered in available and sentence != remembered
+    if sentence is not None and (not switching or detector.leaves(text, str(remembered), sentence)):
         return Decision(language=sentence, settled=True)
     if remembered in available:
         assert remembered is not None

@@ -34,6 +34,11 @@ def normalize(text: str) -> str:
     return _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
 
 
+def tokens(text: str) -> list[str]:
+    """The normalised, lowercased words of a text in order, repeats kept, numbers left out."""
+    return [w for w in re.findall(r"\w+", normalize(text).lower()) if not w.isdigit()]
+
+
 def words(text: str) -> set[str]:
     """The normalised, lowercased words of a text, numbers left out."""
-    return {w for w in re.findall(r"\w+", normalize(text).lower()) if not w.isdigit()}
+    return set(tokens(text))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from rasa.utils.log_utils import configure_structlog
 
 from bot.language.i18n import Catalogs
 from bot.language.keywords import FORCED_INTENT, NOT_FORCED, OWN_LANGUAGE_ONLY, Keywords, with_digits
-from bot.language.normalize import words
+from bot.language.normalize import tokens, words
 from bot.ops.settings import ROOT, Settings
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.rasa import speedups
@@ -104,13 +105,13 @@ def quiet_rasa() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def training_vocabulary(folder: Path) -> frozenset[str]:
-    """Every word of a language's NLU training files (annotations included)."""
-    vocabulary: set[str] = set()
+def training_vocabulary(folder: Path) -> Counter[str]:
+    """How often each word occurs in a language's NLU training files (annotations included)."""
+    vocabulary: Counter[str] = Counter()
     for path in folder.glob("*.yml"):
         if path.name != "keywords.yml":
-            vocabulary |= words(path.read_text(encoding="utf-8"))
-    return frozenset(vocabulary)
+            vocabulary.update(tokens(path.read_text(encoding="utf-8")))
+    return vocabulary
 
 
 def _redis_parts(url: str) -> dict[str, Any]:
@@ -202,7 +203,7 @@ class Engine:
         dialogue: Agent,
         nlu: dict[str, Agent],
         keywords: dict[str, Keywords],
-        vocabularies: dict[str, frozenset[str]],
+        vocabularies: dict[str, Counter[str]],
         default_turn: TurnContext,
         renderer: Renderer,
         tracker_store: TrackerStore,
@@ -270,7 +271,7 @@ class Engine:
         return frozenset(self._dialogue.domain.intents)
 
     @property
-    def vocabularies(self) -> dict[str, frozenset[str]]:
+    def vocabularies(self) -> dict[str, Counter[str]]:
         return dict(self._vocabularies)
 
     def with_digits(self, text: str) -> str:
@@ -309,7 +310,7 @@ class Engine:
         forced = FORCED_INTENT.get(forced, forced) if forced is not None else None
         if forced is not None:
             data["intent"] = {"name": forced, "confidence": 1.0}
-        elif not text.startswith("/") and not (words(text) & self._vocabularies[language]):
+        elif not text.startswith("/") and not (words(text) & self._vocabularies[language].keys()):
             # Not one word the model was trained on: whatever it guesses is a guess. The
             # fallback still offers the likeliest intents ("did you mean ...").
             data["intent"] = {"name": "nlu_fallback", "confidence": 1.0}
