@@ -67,6 +67,23 @@ async def test_danger_with_no_country_asks_where_she_is_and_gives_the_numbers_on
     assert answered[-1]["buttons"][0]["payload"] == "/affirm"  # would she like a person? still asked
 
 
+@pytest.mark.parametrize(
+    ("story", "now"),
+    [
+        ("wameweka anwani ya nyumba yangu kwa facebook", "wanaume wawili wamesimama getini sasa hivi"),
+        ("they posted my home address on facebook", "some guy is at my window right now"),
+        ("they posted my home address on facebook", "two men came and are standing outside my building"),
+    ],
+)
+async def test_someone_at_her_door_now_or_after_her_address_was_posted_is_danger_mid_playbook(
+    client: TestClient, conversation_id: str, story: str, now: str
+) -> None:
+    started = await say(client, conversation_id, story, country="KE")
+    assert "999" not in texts(started)  # a playbook, not yet the emergency help
+    replies = await say(client, conversation_id, now)
+    assert "999" in replies[0]["text"] and "112" in replies[0]["text"]
+
+
 async def test_danger_while_queued_gets_the_help_and_moves_her_to_the_front(
     client: TestClient, gateway_redis: Redis, conversation_id: str
 ) -> None:
@@ -96,6 +113,26 @@ async def test_a_question_during_consent_is_answered_and_consent_asked_again(
     assert answered[-1]["text"] == offer[-1]["text"]  # asked again
     queued = await say(client, sender, "ndio")
     assert "in line" in texts(queued)
+
+
+@pytest.mark.parametrize(
+    ("request_in_words", "with_a_leading_ok"),
+    [
+        ("i really need to talk to a real person please", "ok i want to talk to someone"),
+        ("nahitaji kuongea na mtu wa kweli tafadhali", "sawa nahitaji kuongea na mtu"),
+    ],
+)
+async def test_asking_for_a_person_in_words_is_not_yet_consent_to_share_her_summary(
+    client: TestClient, conversation_id: str, request_in_words: str, with_a_leading_ok: str
+) -> None:
+    desk = client.app[GATEWAY].desk
+    await say(client, conversation_id, "/human_handoff", country="KE")
+    asked = await say(client, conversation_id, request_in_words)
+    assert asked[-1]["buttons"][0]["payload"] == "/affirm"  # asked plainly, once
+    assert await desk.open_ticket(f"rest:{conversation_id}") is None
+    await say(client, conversation_id, with_a_leading_ok)
+    ticket = await desk.open_ticket(f"rest:{conversation_id}")
+    assert ticket is not None and ticket.state is TicketState.QUEUED
 
 
 async def test_ok_is_not_consent_she_is_asked_plainly(client: TestClient, conversation_id: str) -> None:

@@ -46,6 +46,7 @@ KEYWORD_GROUPS = {
     "switch": ("language_request", Scope.SHORT),
     "age": ("age_words", Scope.SHORT),
     "urgency": ("urgency", Scope.ANYWHERE),
+    "nearby": ("nearby", Scope.ANYWHERE),
     "negation": ("negation", Scope.ANYWHERE),
     "arriving": ("arriving", Scope.ANYWHERE),
     "leaving": ("leaving", Scope.ANYWHERE),
@@ -53,10 +54,14 @@ KEYWORD_GROUPS = {
 SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"})
 ANSWERS = frozenset({"affirm", "deny", "ok"})
 # Read by the gateway's stages, never forced on the NLU.
-NOT_FORCED = frozenset({"language_request", "age_words", "urgency", "negation", "arriving", "leaving"})
+NOT_FORCED = frozenset(
+    {"language_request", "age_words", "urgency", "nearby", "negation", "arriving", "leaving"}
+)
 # Soft signals that only count in the language the conversation is in: a short word of one language is
 # an ordinary word of another (Hindi "na", no; Swahili "na", with).
-OWN_LANGUAGE_ONLY = frozenset({"negation", "urgency", "arriving", "leaving", "age_words", "language_request"})
+OWN_LANGUAGE_ONLY = frozenset(
+    {"negation", "urgency", "nearby", "arriving", "leaving", "age_words", "language_request"}
+)
 # What the dialogue model is told a keyword means ("ok", "sawa", "تمام" alone: yes, carry on).
 FORCED_INTENT = {"ok": "affirm"}
 

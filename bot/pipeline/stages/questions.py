@@ -61,7 +61,8 @@ class QuestionMemory:
         if not asked and turn.urgent:
             return replies  # the help in danger answers nothing that was asked: it stays open
         if asked or turn.prefs.asked:
-            times = turn.prefs.asked_times + 1 if asked and asked == turn.prefs.asked else 1
+            again = {a.question for a in asked} & {a.question for a in turn.prefs.asked}  # consent, twice
+            times = turn.prefs.asked_times + 1 if again else 1
             await self._preferences.remember_questions(turn.conversation, asked, times)
         return replies
 
@@ -150,7 +151,7 @@ class OpenQuestion:
             turn.text = self._answer_payload(turn.text, question, answer)
             turn.parse = None
             return await proceed(turn)
-        if question in UNCLEAR and self._is_ok(turn) and turn.prefs.asked_times < MAX_ASKS:
+        if question in UNCLEAR and self._unclear(turn, question) and turn.prefs.asked_times < MAX_ASKS:
             return [self._engine.render(UNCLEAR[question], turn.language, turn.country)]
         replies = await proceed(turn)
         if question in ASKED_AGAIN and self._asks_again(replies, turn):
@@ -182,9 +183,11 @@ class OpenQuestion:
             return False
         if refused:
             return None
-        if parse.intent == "human_handoff" or (leading is True and parse.intent == "affirm"):
+        if leading is True and parse.intent in {"affirm", "human_handoff"}:
             return True
-        return None
+        if parse.intent == "human_handoff" and self._leading_ok(turn):  # "wakha bghit nhdar m3a chi 7ad"
+            return True
+        return None  # "I need a real person": not yet a yes to sharing her summary, asked plainly
 
     def _leading_answer(self, turn: TurnState) -> bool | None:
         """What the first words answer: "haan ...", "sawa ndio ...", "no ..." (True, False, None)."""
@@ -197,6 +200,11 @@ class OpenQuestion:
             if "affirm" in meanings:
                 return True
         return None
+
+    def _leading_ok(self, turn: TurnState) -> bool:
+        """ "ok", "sawa", "wakha" as the first words: with a request for a person, a yes to one."""
+        words = turn.text.split()
+        return any("ok" in self._engine.meanings(" ".join(words[:count]), turn.language) for count in (1, 2))
 
     def _age_stated(self, turn: TurnState) -> int | None:
         """An age she gives without being asked, in a word or two beside a number: "im 15",
@@ -213,8 +221,11 @@ class OpenQuestion:
                 return age
         return None
 
-    def _is_ok(self, turn: TurnState) -> bool:
-        return "ok" in self._engine.meanings(turn.text, turn.language)
+    def _unclear(self, turn: TurnState, question: str) -> bool:
+        """ "ok" to either question, or asking for a person in words instead of saying yes to one."""
+        if "ok" in self._engine.meanings(turn.text, turn.language):
+            return True
+        return question == "consent" and turn.parse is not None and turn.parse.intent == "human_handoff"
 
     @staticmethod
     def _answer_payload(text: str, question: str, yes: bool) -> str:

@@ -28,9 +28,10 @@ log = logging.getLogger(__name__)
 MODEL_CONFIDENCE = {"immediate_danger": 0.6, **DECISIVE_CONFIDENCE}
 BUTTONS = frozenset({*SAFETY, "erase_confirmed", "erase_cancelled"})
 URGENT = {"immediate_danger": (Risk.DANGER, "emergency"), "self_harm": (Risk.SELF_HARM, "self_harm")}
-# Situations that are physical danger when they are happening now and near ("he is following me
-# right now", "he is outside my door tonight").
+# Physical danger: stalking happening now ("he is following me right now"); someone at her door,
+# gate or window now, or after stalking or her address being posted ("men came to my gate").
 PHYSICAL = frozenset({"stalking"})
+PRESENCE = frozenset({"stalking", "doxxing"})
 
 
 class Safety:
@@ -91,7 +92,11 @@ class Safety:
         if "arriving" in meanings and "leaving" in meanings:  # "mum is coming, I have to go"
             return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
-        if turn.parse.intent in PHYSICAL and "urgency" in meanings:
+        intent = turn.parse.intent
+        if "nearby" in meanings and ("urgency" in meanings or intent in PRESENCE):  # "men at my gate now"
+            turn.parse = turn.parse.forced("immediate_danger")
+            return "immediate_danger"
+        if intent in PHYSICAL and "urgency" in meanings:  # "he is following me right now"
             turn.parse = turn.parse.forced("immediate_danger")
             return "immediate_danger"
         if turn.parse.intent == "goodbye" and "arriving" in meanings:  # "my mum is coming, bye"
