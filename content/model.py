@@ -62,16 +62,33 @@ class Step:
     caution: str | None = None
     variants: Mapping[str, StepText] = field(default_factory=dict)
     minors: StepText | None = None  # the wording for someone under 18: never capture or keep an image
+    in_app: str | None = None  # where this step's option sits in any app (IN_APP), for a named platform
+
+    def variant_for(self, platform: str | None, *, show_unverified: bool) -> StepText | None:
+        """The platform's own wording, when there is one we may show."""
+        variant = self.variants.get(platform or "")
+        if variant is not None and (variant.source.verified or show_unverified):
+            return variant
+        return None
 
     def for_platform(self, platform: str | None, *, show_unverified: bool, minor: bool = False) -> StepText:
         """The minors' wording for a minor; else the platform's variant when there is one we may show,
         else the generic step."""
         if minor and self.minors is not None:
             return self.minors
-        variant = self.variants.get(platform or "")
-        if variant is not None and (variant.source.verified or show_unverified):
-            return variant
-        return self.generic
+        return self.variant_for(platform, show_unverified=show_unverified) or self.generic
+
+    def in_app_pointer(self, platform: str | None, *, show_unverified: bool) -> str | None:
+        """The kind of in-app pointer to add for a named platform whose own wording we may not show.
+
+        Without it a survivor who named her app would get no hint where its form is; with a shown
+        variant the platform's checked wording says it better.
+        """
+        if self.in_app is None or platform in (None, "other"):
+            return None
+        if self.variant_for(platform, show_unverified=show_unverified) is not None:
+            return None
+        return self.in_app
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +153,8 @@ RESOURCE_KINDS = frozenset(
 )
 CONTACT_TYPES = frozenset({"voice", "sms", "whatsapp", "ussd", "email", "web"})
 CAUTIONS = frozenset({"stalkerware"})
+# Where a step's option usually sits in an app: the pointer texts are responses `in_app_<kind>`.
+IN_APP = frozenset({"report", "security"})
 
 
 def _require(raw: Mapping[str, Any], key: str, where: str) -> Any:
@@ -180,6 +199,9 @@ def _step(raw: Mapping[str, Any], where: str) -> Step:
     caution = raw.get("caution")
     if caution is not None and caution not in CAUTIONS:
         raise ContentError(f"{where}: unknown caution {caution!r}")
+    in_app = raw.get("in_app")
+    if in_app is not None and in_app not in IN_APP:
+        raise ContentError(f"{where}: unknown in_app pointer {in_app!r}")
     variants = {}
     for platform, variant in (raw.get("platforms") or {}).items():
         if platform not in PLATFORMS:
@@ -192,6 +214,7 @@ def _step(raw: Mapping[str, Any], where: str) -> Step:
         caution=caution,
         variants=variants,
         minors=_step_text(minors, f"{where} [minors]") if minors is not None else None,
+        in_app=in_app,
     )
 
 

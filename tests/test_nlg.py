@@ -67,6 +67,42 @@ def test_a_verified_platform_variant_replaces_the_generic_step() -> None:
     assert text.endswith(expected)
 
 
+def step_index(playbook: str, step_id: str) -> int:
+    return next(i for i, s in enumerate(load_library().playbooks[playbook].steps) if s.id == step_id)
+
+
+def test_a_named_app_without_a_shown_variant_gets_a_pointer_to_its_own_report_option() -> None:
+    index = step_index("report_abuse", "report_platform")
+    step = load_library().playbooks["report_abuse"].steps[index]
+    assert step.variant_for("telegram", show_unverified=False) is None  # withheld: not checked
+    params = {"playbook": "report_abuse", "step": index, "platform": "telegram"}
+    text = renderer().render("step", params, ENGLISH_IN)["text"]
+    pointer = load_texts().responses["in_app_report"].text.format(platform_name="Telegram")
+    total = len(load_library().playbooks["report_abuse"].steps)
+    assert text == f"{index + 1}/{total}. {step.generic.text}\n{pointer}"
+    # Allowed to show the unchecked variant, the platform's own wording replaces the pointer.
+    shown = renderer(show_unverified=True).render("step", params, ENGLISH_IN)["text"]
+    assert pointer not in shown and step.variants["telegram"].text in shown
+
+
+def test_no_pointer_when_the_platforms_checked_wording_is_shown_or_no_app_was_named() -> None:
+    index = step_index("report_abuse", "report_platform")
+    for platform in ("whatsapp", "snapchat", None, "other"):
+        params = {"playbook": "report_abuse", "step": index, "platform": platform}
+        text = renderer().render("step", params, ENGLISH_IN)["text"]
+        assert "Report option is usually" not in text, platform
+
+
+def test_the_pointer_is_in_the_conversations_language(tmp_path: Path) -> None:
+    index = step_index("secure_account", "sessions")
+    pointer = load_texts().responses["in_app_security"].text
+    catalogs = make_catalogs(tmp_path, {pointer: "Dans {platform_name}, cherchez Sécurité."})
+    turn = TurnContext(language="xx", country="FR", channel="test")
+    params = {"playbook": "secure_account", "step": index, "platform": "telegram"}
+    text = renderer(catalogs).render("step", params, turn)["text"]
+    assert text.endswith("\nDans Telegram, cherchez Sécurité.")
+
+
 def test_tell_me_more_shows_the_official_link_only_when_verified() -> None:
     steps = load_library().playbooks["secure_account"].steps
     index, variant = next((i, s.variants["google"]) for i, s in enumerate(steps) if "google" in s.variants)

@@ -172,19 +172,26 @@ class Renderer:
         _ = self._translator(turn.language)
         playbook = self._library.playbooks[params["playbook"]]
         index = int(params["step"])
+        platform = params.get("platform")
         step = playbook.steps[index].for_platform(
-            params.get("platform"), show_unverified=self._show_unverified, minor=bool(params.get("minor"))
+            platform, show_unverified=self._show_unverified, minor=bool(params.get("minor"))
         )
         link_line = ""
         if step.link and (step.source.verified or self._show_unverified):
             line = _(self._texts.responses["link_line"].text)
             link_line = "\n" + line.format(link=isolate(step.link, turn.language))
+        app_line = ""
+        pointer = playbook.steps[index].in_app_pointer(platform, show_unverified=self._show_unverified)
+        if pointer is not None:  # she named her app, and its own checked wording is not ours to show
+            name = isolate(_(self._texts.label("platforms", str(platform))), turn.language)
+            app_line = "\n" + _(self._texts.responses[f"in_app_{pointer}"].text).format(platform_name=name)
         return {
             "position": index + 1,
             "total": len(playbook.steps),
             "step_text": _(step.text),
             "more_text": _(step.more),
             "link_line": link_line,
+            "app_line": app_line,
         }
 
     def _fill_emergency(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
