@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli.content_report import items, status
-from content.model import ContentError, Source, Status, load_library, parse_playbook
+from bot.cli.content_report import VARIANT_GOAL, items, status, summarise, variant_share
+from content.model import IN_APP, PLATFORMS, ContentError, Source, Status, load_library, parse_playbook
+from content.texts import load_texts
 
 SITUATIONS = {
     "secure_account", "doxxing", "report_abuse", "intimate_images", "sextortion",
@@ -119,6 +120,82 @@ def test_a_platform_variant_is_used_only_when_it_may_be_shown() -> None:
     assert only.for_platform("instagram", show_unverified=False).text == "Do a thing."
     assert only.for_platform("instagram", show_unverified=True).text == "Instagram way."
     assert only.for_platform("tiktok", show_unverified=True).text == "Do a thing."
+
+
+def test_a_withheld_variant_leaves_an_in_app_pointer_for_a_named_platform() -> None:
+    unverified = {**SOURCE, "checked": None, "status": "unverified"}
+    variants = {"instagram": {"text": "Instagram way.", "more": "m", "source": unverified}, "x": step("x")}
+    parsed = parse_playbook(playbook(step("a", in_app="report", platforms=variants)), "t.yml")
+    only = parsed.steps[0]
+    assert only.in_app_pointer("instagram", show_unverified=False) == "report"  # withheld
+    assert only.in_app_pointer("telegram", show_unverified=False) == "report"  # no variant at all
+    assert only.in_app_pointer("instagram", show_unverified=True) is None  # the variant is shown
+    assert only.in_app_pointer("x", show_unverified=False) is None  # verified: its own words
+    assert only.in_app_pointer(None, show_unverified=False) is None  # no app named
+    assert only.in_app_pointer("other", show_unverified=False) is None  # the generic step says "the app"
+    with pytest.raises(ContentError, match="unknown in_app"):
+        parse_playbook(playbook(step("a", in_app="somewhere")), "t.yml")
+
+
+def test_every_in_app_pointer_has_its_words() -> None:
+    responses = load_texts().responses
+    for kind in IN_APP:
+        assert "{platform_name}" in responses[f"in_app_{kind}"].text, kind
+
+
+def offered_platforms() -> set[str]:
+    """The platforms the assistant offers as buttons and understands in words (every language)."""
+    named = {
+        str(item["synonym"])
+        for path in Path("nlu_data").glob("*/platforms.yml")
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]
+        if "synonym" in item
+    }
+    assert named <= set(PLATFORMS), sorted(named - set(PLATFORMS))
+    return (set(PLATFORMS) | named) - {"other"}
+
+
+def test_every_offered_platform_gets_its_own_form_or_a_pointer_where_the_platform_is_asked() -> None:
+    for p in load_library().playbooks.values():
+        if not p.asks_platform:
+            continue
+        for platform in sorted(offered_platforms()):
+            helped = any(
+                s.variant_for(platform, show_unverified=False) is not None
+                or s.in_app_pointer(platform, show_unverified=False) is not None
+                for s in p.steps
+            )
+            assert helped, (p.name, platform)
+
+
+def test_snapchat_has_shown_variants_where_its_forms_matter() -> None:
+    library = load_library()
+    for name in ("report_abuse", "impersonation", "intimate_images", "sextortion", "secure_account"):
+        steps = library.playbooks[name].steps
+        assert any(s.variant_for("snapchat", show_unverified=False) for s in steps), name
+
+
+def test_the_report_gives_the_share_of_variants_shown_by_default() -> None:
+    library = load_library()
+    shown, total = variant_share(library)
+    summaries = [summarise(p) for p in library.playbooks.values()]
+    assert shown == sum(v.source.verified for p in library.playbooks.values()
+                        for s in p.steps for v in s.variants.values())  # fmt: skip
+    assert total == sum(s.variants for s in summaries)
+    assert shown / total >= VARIANT_GOAL
+
+
+def test_the_content_report_prints_steps_and_variants_per_playbook(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli.content_report import report
+
+    report(show_unverified=False, today=dt.date(2026, 12, 7))
+    out = capsys.readouterr().out
+    shown, total = variant_share(load_library())
+    assert f"platform variants shown by default: {shown}/{total} ({shown / total:.0%})" in out
+    for name in SITUATIONS:
+        assert f"\n{name} " in out
 
 
 def test_report_states() -> None:
