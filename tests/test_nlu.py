@@ -78,6 +78,20 @@ async def test_platform_slang_maps_to_the_canonical_platform(
     assert [e["value"] for e in entities if e["entity"] == "platform"] == [platform]
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "intent"),
+    [
+        ("es", "hola buenas, necesito hablar con alguien", "human_handoff"),  # the model says greet (0.79)
+        ("en", "hello good morning how are you", "greet"),  # a greeting and nothing else stays one
+        ("en", "hi there", "greet"),
+    ],
+)
+async def test_a_greeting_that_opens_a_message_gives_way_to_what_it_asks(
+    engine: Engine, language: str, text: str, intent: str
+) -> None:
+    assert (await engine.parse(text, language)).intent == intent
+
+
 async def test_gibberish_is_not_understood(engine: Engine) -> None:
     for text in ("qwpoeiru zxmcnv", "asdfgh jkl", "hjkhjk", "xkcd qqq blorp"):
         assert (await engine.parse(text, "en")).intent == "nlu_fallback", text

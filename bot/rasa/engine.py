@@ -98,6 +98,13 @@ class ReplyCollector(CollectingOutputChannel):  # type: ignore[misc]  # Rasa shi
         self.messages.append(message)
 
 
+# A message longer than a greeting ("hi there", "assalam alaikum") is about something else when the model
+# gives that something at least this weight.
+GREETING_WORDS = 3
+AFTER_GREETING = 0.15
+SMALL_TALK = frozenset({"greet", "goodbye", "affirm", "deny", "out_of_scope", "nlu_fallback", "menu"})
+
+
 def quiet_rasa() -> None:
     """Embedded Rasa logs every event with user text at DEBUG; keep it at WARNING."""
     configure_structlog(logging.WARNING)
@@ -315,7 +322,7 @@ class Engine:
             # fallback still offers the likeliest intents ("did you mean ...").
             data["intent"] = {"name": "nlu_fallback", "confidence": 1.0}
         elif not text.startswith("/"):
-            data["intent"] = _unless_unsure(data)
+            data["intent"] = _past_the_greeting(_unless_unsure(data), data, text)
         intent = data.get("intent") or {}
         return Parse(
             text=text,
@@ -433,6 +440,21 @@ def _unless_unsure(data: dict[str, Any]) -> dict[str, Any]:
         if threshold is None or float(candidate.get("confidence") or 0.0) >= threshold:
             return dict(candidate)
     return {"name": "nlu_fallback", "confidence": 1.0}
+
+
+def _past_the_greeting(intent: dict[str, Any], data: dict[str, Any], text: str) -> dict[str, Any]:
+    """A greeting that opens a longer message is not what it is about: "السلام عليكم داير اتكلم مع
+    زول" asks for a person, "bonjour j'ai besoin d'aide" for help. The likeliest intent that means
+    something, if the model gives it any weight, wins over the greeting."""
+    if intent.get("name") != "greet" or len(text.split()) <= GREETING_WORDS:
+        return intent
+    for candidate in data.get("intent_ranking") or ():
+        if (
+            candidate.get("name") not in SMALL_TALK
+            and float(candidate.get("confidence") or 0.0) >= AFTER_GREETING
+        ):
+            return dict(candidate)
+    return intent
 
 
 def _turn(messages: list[dict[str, Any]]) -> Turn:
