@@ -84,6 +84,16 @@ async def test_someone_at_her_door_now_or_after_her_address_was_posted_is_danger
     assert "999" in replies[0]["text"] and "112" in replies[0]["text"]
 
 
+async def test_after_danger_someone_at_her_door_is_danger_whatever_else_the_words_say(
+    client: TestClient, conversation_id: str
+) -> None:
+    first = await say(client, conversation_id, "3afak ghadi y9tlni", country="MA")  # Arabizi: he'll kill me
+    assert "19" in first[0]["text"]  # Morocco's police
+    await say(client, conversation_id, "wakha")
+    replies = await say(client, conversation_id, "rah bra f zen9a")  # "he's outside in the street": no model
+    assert "19" in replies[0]["text"]  # knows it, but after danger, someone outside is danger
+
+
 async def test_danger_while_queued_gets_the_help_and_moves_her_to_the_front(
     client: TestClient, gateway_redis: Redis, conversation_id: str
 ) -> None:

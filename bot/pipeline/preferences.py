@@ -28,6 +28,7 @@ class Preferences:
     country: str | None = None
     asked: tuple[Asked, ...] = ()  # the questions the last turn asked, in order
     asked_times: int = 0  # how many turns in a row asked the same questions
+    danger_at: float | None = None  # when she last said she was in danger (epoch seconds)
 
 
 class PreferenceStore:
@@ -52,6 +53,7 @@ class PreferenceStore:
             country=raw.get("country"),
             asked=asked,
             asked_times=int(raw.get("asked_times") or 0),
+            danger_at=float(raw["danger_at"]) if raw.get("danger_at") else None,
         )
 
     async def update(self, conversation_id: str, **fields: str | None) -> None:

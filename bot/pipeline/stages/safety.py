@@ -8,6 +8,7 @@ phrases of every language, and by the NLU model of the language she writes in.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.channels.base import Channel
@@ -32,6 +33,9 @@ URGENT = {"immediate_danger": (Risk.DANGER, "emergency"), "self_harm": (Risk.SEL
 # gate or window now, or after stalking or her address being posted ("men came to my gate").
 PHYSICAL = frozenset({"stalking"})
 PRESENCE = frozenset({"stalking", "doxxing"})
+# After she said she was in danger, someone at her door is danger whatever else the words say
+# ("rah bra": he's outside), for this long.
+DANGER_LINGERS = 3600.0
 
 
 class Safety:
@@ -69,6 +73,8 @@ class Safety:
                 return [self._engine.render("erase_done", language, country)]
         risk, reply = URGENT[signal]
         turn.urgent = True
+        if signal == "immediate_danger":
+            await self._preferences.update(turn.conversation, danger_at=str(time.time()))
         await note_country(turn, self._engine, self._preferences)  # "he's here, I'm in Kenya"
         country = turn.country
         if not turn.in_handoff:
@@ -93,7 +99,10 @@ class Safety:
             return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
         intent = turn.parse.intent
-        if "nearby" in meanings and ("urgency" in meanings or intent in PRESENCE):  # "men at my gate now"
+        recent_danger = (
+            turn.prefs.danger_at is not None and time.time() - turn.prefs.danger_at < DANGER_LINGERS
+        )
+        if "nearby" in meanings and ("urgency" in meanings or intent in PRESENCE or recent_danger):
             turn.parse = turn.parse.forced("immediate_danger")
             return "immediate_danger"
         if intent in PHYSICAL and "urgency" in meanings:  # "he is following me right now"
