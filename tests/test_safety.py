@@ -31,6 +31,7 @@ from content.texts import load_texts
 from .conftest import TEST_REDIS_URL
 from .fakes.telegram import FakeTelegram
 from .support.redis_dbs import emptied
+from .support.settle import settled
 from .test_handoff import _dump
 from .test_telegram import SECRET, TOKEN, chat, fake, payload, post
 
@@ -69,15 +70,6 @@ async def presses(client: TestClient, fake: FakeTelegram, chat: int, data: str) 
     return (await fake.wait_for(before + 1))[before:]
 
 
-async def settled(gateway: Gateway) -> None:
-    """Every conversation drained (the outbox empties itself after sending)."""
-    for _ in range(100):
-        if not await gateway.store.pending() and not gateway._tasks:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the gateway did not settle")
-
-
 async def test_quick_exit_wipes_the_telegram_chat_on_both_sides_and_says_nothing(
     client: TestClient, fake: FakeTelegram, chat: int
 ) -> None:
@@ -94,7 +86,7 @@ async def test_quick_exit_wipes_the_telegram_chat_on_both_sides_and_says_nothing
     assert deleted["chat_id"] == str(chat)
     ids = set(map(int, deleted["message_ids"]))
     assert set(ours) <= ids and 424242 in ids  # the bot's messages and the person's own
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     assert len(fake.sent()) == before  # nothing more appears on their phone
     greeting = await says(client, fake, chat, "hello")
     assert greeting[-1]["text"].endswith("Are you safe right now?")  # progress forgotten: a fresh start

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from bot.channels.telegram.callback_data import LIMIT_BYTES, CallbackDataError, ChoiceData
 from bot.channels.telegram.render import TEXT_LIMIT, render
-from bot.ops.app import create_app
+from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings, TelegramSettings
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.outbox import FAILURES
@@ -25,6 +25,7 @@ from content.model import PLATFORMS
 from .conftest import GATEWAY_REDIS_URL
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, blocked, server_error, too_many_requests
+from .support.settle import settled
 
 TOKEN = "123456:TEST-token-for-the-fake-server-only"
 SECRET = "test-secret-token"
@@ -108,7 +109,7 @@ async def test_a_forged_webhook_is_refused_and_changes_nothing(
 ) -> None:
     """As docs/channels.md says: 401 when the secret is missing, 403 when it is wrong."""
     assert await post(client, payload("text_message", chat), secret=secret) == status
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     assert fake.sent() == []
     assert await gateway_redis.keys("*inbox*") == []
 
@@ -127,7 +128,7 @@ async def test_a_redelivered_update_is_answered_once(
     assert await post(client, update) == 200
     assert await post(client, update) == 200
     await fake.wait_for(1)
-    await asyncio.sleep(0.5)
+    await settled(client.app[GATEWAY])
     assert len(fake.sent()) == 1
 
 
@@ -199,7 +200,7 @@ async def test_everything_a_person_might_send_gets_a_kind_reply(
 
 async def test_group_messages_are_ignored(client: TestClient, fake: FakeTelegram) -> None:
     assert await post(client, payload("group_message")) == 200
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     assert fake.sent() == []
 
 

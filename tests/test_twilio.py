@@ -24,7 +24,7 @@ from bot.channels.base import TransientSendError
 from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel, opt_out_key
 from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
 from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, plain, render, segments
-from bot.ops.app import create_app
+from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings, TwilioSettings
 from bot.pipeline.conversations import METRICS
 from bot.pipeline.delivery import DeliveryStatuses
@@ -35,6 +35,7 @@ from bot.rasa.engine import Engine
 from .conftest import free_port
 from .fakes import serving
 from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed
+from .support.settle import settled
 
 ACCOUNT_SID = "AC00000000000000000000000000000001"
 AUTH_TOKEN = "test-auth-token-for-the-fake-server-only"
@@ -177,7 +178,7 @@ async def test_an_unsigned_or_forged_webhook_is_refused_and_changes_nothing(
     assert response.status == status
     for path in (WEBHOOK_PATH, STATUS_PATH):
         assert (await client.post(path, data=form)).status == 401  # no header at all
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     assert fake.sent() == []
     assert await traces(gateway_redis, form) == []
 
@@ -190,7 +191,7 @@ async def test_a_tampered_parameter_is_refused_and_nothing_is_stored_or_sent(
     tampered = {**form, "From": "+15555550999"}
     assert await post(client, tampered, signed=genuine) == 403
     assert await post(client, form, signed=signature(client, WEBHOOK_PATH, form, "other")) == 403
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     assert fake.sent() == []
     assert await traces(gateway_redis, form) == await traces(gateway_redis, tampered) == []
 
@@ -282,7 +283,7 @@ async def test_a_refusal_is_recorded_as_permanent_without_the_number(
     await say(client, phone, "/impersonation")
     [record] = await failures(gateway_redis, reason)
     assert phone not in json.dumps(record)
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     bodies = [m["Body"] for m in fake.sent()]
     assert len(set(bodies)) == len(bodies)  # the refused body was not tried again
 

@@ -43,6 +43,7 @@ from bot.rasa.engine import Engine
 
 from .fakes import serving
 from .fakes.whatsapp import FakeGraph, outside_window, rate_limited, server_error, undeliverable
+from .support.settle import settled
 
 TOKEN = "EAAtest-access-token-for-the-fake-only"
 PHONE_NUMBER_ID = "106540352242922"  # as in tests/payloads/whatsapp
@@ -233,7 +234,7 @@ async def test_a_forged_webhook_is_refused_and_changes_nothing(
         body = body.replace(b"/stalking", b"/doxxing")
     response = await client.post(WEBHOOK, data=body, headers=headers)
     assert response.status == status
-    await asyncio.sleep(0.3)
+    await settled(client.app[GATEWAY])
     assert fake.requests == []
     assert await gateway_redis.keys("*inbox*") == []
     assert await gateway_redis.keys("*window*") == []
@@ -255,7 +256,7 @@ async def test_a_redelivered_message_is_answered_once(
     assert await post(client, message) == 200
     assert await post(client, message) == 200
     await fake.wait_for(1)
-    await asyncio.sleep(0.5)
+    await settled(client.app[GATEWAY])
     assert sum("1/" in body_text(r) for r in fake.requests) == 1
 
 

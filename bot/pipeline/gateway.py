@@ -258,6 +258,10 @@ class Gateway:
             except Exception:
                 log.exception("gateway.sweep_failed")
 
+    async def idle(self) -> bool:
+        """No conversation has work left here: no drain running, none waiting (tests, shutdown checks)."""
+        return not self._tasks and not await self.store.pending()
+
     async def close(self) -> None:
         """Let in-flight turns finish (graceful shutdown)."""
         if self._tasks:
