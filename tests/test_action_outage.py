@@ -84,7 +84,7 @@ async def test_the_gateway_keeps_the_message_and_answers_it_once_later(
         await gw.drain(inbound.conversation_id)  # what the sweeper does
 
     texts = [text for _, text in channel.sent]
-    assert len(texts) == 2 and texts[1].startswith("1/8. ")  # the intro and the first step, once
+    assert len(texts) == 2 and texts[1].startswith("1/10. ")  # the intro and the first step, once
     assert inbound.conversation_id not in await gw.store.pending()  # no work left
 
 

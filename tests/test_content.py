@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ import pytest
 import yaml
 
 from bot.cli.content_report import VARIANT_GOAL, items, status, summarise, variant_share
+from bot.language.i18n import Catalogs
+from bot.rasa.nlg import MINORS_KINDS, Renderer
+from bot.rasa.turn_context import TurnContext
 from content.model import IN_APP, PLATFORMS, ContentError, Source, Status, load_library, parse_playbook
 from content.texts import load_texts
 
@@ -30,6 +34,27 @@ def playbook(*steps: dict[str, Any]) -> dict[str, Any]:
 
 def step_ids(name: str) -> list[str]:
     return [s.id for s in load_library().playbooks[name].steps]
+
+
+def words(name: str) -> str:
+    """Everything a playbook always shows (generic steps, tell-me-more, recap), in lower case."""
+    playbook = load_library().playbooks[name]
+    return " ".join([playbook.recap] + [f"{s.generic.text} {s.generic.more}" for s in playbook.steps]).lower()
+
+
+# A sentence that asks to capture or keep an image: screenshots, recordings, downloads and exports, or
+# saving, keeping or forwarding an image, unless the sentence says not to or says why not.
+_CAPTURE = re.compile(r"screenshot|screen[- ]?record|recording|\bdownload|\bexport", re.I)
+_KEEP = re.compile(
+    r"\b(save|keep|store|copy|forward)\w*\s+(\S+\s+){0,4}?(images?|photos?|pictures?|videos?|nudes?|originals?|chats?)\b",
+    re.I,
+)
+_NOT_ASKING = re.compile(r"\b(don't|do not|never|not|without)\b|new copy", re.I)
+
+
+def asks_to_capture(text: str) -> list[str]:
+    sentences = re.split(r"(?<=[.!?:;])\s+", text)
+    return [s for s in sentences if (_CAPTURE.search(s) or _KEEP.search(s)) and not _NOT_ASKING.search(s)]
 
 
 def test_every_situation_has_a_playbook_with_steps() -> None:
@@ -256,3 +281,138 @@ def test_a_country_without_a_checked_emergency_number_does_not_load(tmp_path: Pa
     (tmp_path / "resources" / "XX.yml").write_text(yaml.safe_dump(country))
     with pytest.raises(ContentError, match="no checked emergency number for: XX"):
         load_library.__wrapped__(tmp_path)
+
+
+def test_the_capture_detector_finds_the_adult_capture_steps() -> None:
+    steps = {(p, s.id): s for p, pb in load_library().playbooks.items() for s in pb.steps}
+    for key in [
+        ("intimate_images", "record_where"),
+        ("sextortion", "save_proof"),
+        ("document_evidence", "screenshots"),
+    ]:
+        adult = steps[key].generic
+        assert asks_to_capture(f"{adult.text} {adult.more}"), key
+    assert not asks_to_capture("Don't screenshot or save the image: a screenshot makes a new copy of it.")
+
+
+def test_every_step_that_asks_an_adult_to_capture_has_a_minors_wording() -> None:
+    for name, playbook in load_library().playbooks.items():
+        for s in playbook.steps:
+            for text in (s.generic, *s.variants.values()):
+                if asks_to_capture(f"{text.text} {text.more}"):
+                    assert s.minors is not None, (name, s.id)
+
+
+def test_the_minors_route_never_asks_to_screenshot_or_save_images() -> None:
+    """Every playbook as rendered for a minor, with every platform and every variant allowed: no step,
+    tell-me-more or recap asks her to capture or keep an image; in every language she gets the
+    translation of the minors' wording, never the adult one."""
+    catalogs = Catalogs()
+    render = Renderer(
+        texts=load_texts(), library=load_library(), catalogs=catalogs, show_unverified=True, helpline=None
+    ).render
+    english = TurnContext(language="en", country="GB", channel="test")
+    for name, playbook in load_library().playbooks.items():
+        for index, s in enumerate(playbook.steps):
+            for platform in (None, *PLATFORMS):
+                params = {"playbook": name, "step": index, "platform": platform, "minor": True}
+                shown = (
+                    render("step", params, english)["text"]
+                    + " "
+                    + render("step_more", params, english)["text"]
+                )
+                assert not asks_to_capture(shown), (name, s.id, platform, asks_to_capture(shown))
+            if s.minors is None:
+                continue
+            for language in catalogs.languages:
+                turn = TurnContext(language=language, country="GB", channel="test")
+                text = render("step", {"playbook": name, "step": index, "minor": True}, turn)["text"]
+                assert text.endswith(catalogs.gettext(language, s.minors.text)), (language, name, s.id)
+                assert catalogs.gettext(language, s.generic.text) not in text, (language, name, s.id)
+        assert not asks_to_capture(playbook.recap), name
+
+
+def test_report_remove_is_on_the_minors_route_in_the_uk() -> None:
+    minors = load_library().resources_for("GB", MINORS_KINDS, include_international=True)
+    assert any("Report Remove" in r.name for r in minors)
+
+
+def test_the_stalking_playbook_covers_trackers_and_location_sharing() -> None:
+    said = words("stalking")
+    for topic in (
+        "bluetooth tracker",
+        "airtag",
+        "unknown tracker alerts",
+        "scan now",
+        "airplane mode",
+        "car",
+    ):
+        assert topic in said, topic
+    for topic in (
+        "google maps",
+        "find my device",
+        "snap map",
+        "family locator",
+        "family phone plan",
+        "cloud account",
+    ):
+        assert topic in said, topic
+    steps = {s.id: s for s in load_library().playbooks["stalking"].steps}
+    safety_check = steps["safety_check"].for_platform(None, show_unverified=False)  # shown to everyone
+    assert "Safety Check" in safety_check.text and "Emergency Reset" in safety_check.text
+    ids = step_ids("stalking")
+    for changing in ("unknown_trackers", "location_sharing", "safety_check"):
+        assert steps[changing].caution == "stalkerware"
+        assert ids.index("safe_device_helpline") < ids.index(changing)
+
+
+def test_the_order_of_care() -> None:
+    assert step_ids("document_evidence")[0] == "no_resharing"
+    ids = step_ids("secure_account")
+    assert ids.index("save_access_proof") < min(
+        ids.index(s) for s in ("email_first", "change_password", "sessions")
+    )
+    assert ids.index("recovery_info") < min(ids.index("two_factor"), ids.index("sessions"))
+    steps = {s.id: s for s in load_library().playbooks["secure_account"].steps}
+    assert "one of your contacts" in steps["tell_contacts"].generic.text
+    sextortion = load_library().playbooks["sextortion"].steps
+    ids = step_ids("sextortion")
+    keep = next(i for i, s in enumerate(sextortion) if "don't delete your account" in s.generic.text.lower())
+    assert keep < ids.index("block_report")
+    assert "already paid" in sextortion[ids.index("dont_pay")].generic.text
+    assert "hurting yourself" in sextortion[ids.index("get_support")].generic.text
+    for name, step_id in [("impersonation", "secure_real"), ("doxxing", "lock_down")]:
+        assert (
+            next(s for s in load_library().playbooks[name].steps if s.id == step_id).caution == "stalkerware"
+        )
+
+
+def test_the_steps_a_survivor_needs_are_there() -> None:
+    for name, topics in {
+        "secure_account": (
+            "forwarding",
+            "filters",
+            "delegates",
+            "app passwords",
+            "passkey",
+            "backup codes",
+            "security questions",
+            "mobile operator",
+            "pin",
+        ),
+        "intimate_images": ("deepfakes", "adult (porn) sites", "content removal form"),
+        "impersonation": ("intimate images", "ai-made", "real accounts are still yours"),
+        "doxxing": ("data broker", "opt-out"),
+        "document_evidence": ("view-once", "may be told"),
+    }.items():
+        said = words(name)
+        for topic in topics:
+            assert topic in said, (name, topic)
+    for name, step_id in [
+        ("intimate_images", "stopncii"),
+        ("intimate_images", "take_it_down"),
+        ("sextortion", "hash_tool"),
+    ]:
+        hash_step = next(s for s in load_library().playbooks[name].steps if s.id == step_id).generic
+        assert "already on your device" in hash_step.text, (name, step_id)
+        assert "report" in hash_step.more.lower(), (name, step_id)  # and what to do without the image

@@ -149,7 +149,7 @@ async def test_the_sweeper_picks_up_stored_messages_nobody_is_draining(
     for conversation in await gw.store.pending():
         await gw.drain(conversation)
 
-    assert channel.sent and channel.sent[-1][1].startswith("1/9. ")  # stalking's first step
+    assert channel.sent and channel.sent[-1][1].startswith("1/10. ")  # stalking's first step
     assert inbound.conversation_id not in await gw.store.pending()  # no work left
 
 

@@ -59,9 +59,10 @@ def test_a_step_is_numbered_and_carries_the_navigation_buttons() -> None:
 
 
 def test_a_verified_platform_variant_replaces_the_generic_step() -> None:
-    step = load_library().playbooks["secure_account"].steps[2]
+    steps = load_library().playbooks["secure_account"].steps
+    index, step = next((i, s) for i, s in enumerate(steps) if s.id == "change_password")
     variant = step.variants["instagram"]
-    params = {"playbook": "secure_account", "step": 2, "platform": "instagram"}
+    params = {"playbook": "secure_account", "step": index, "platform": "instagram"}
     text = renderer().render("step", params, ENGLISH_IN)["text"]
     expected = variant.text if variant.source.verified else step.generic.text
     assert text.endswith(expected)

@@ -127,7 +127,7 @@ async def test_a_sentence_in_another_language_is_answered_in_it_at_once(
     replies = await say(
         client, conversation_id, "me hackearon la cuenta de instagram y cambiaron la contraseña"
     )
-    assert replies[-1]["text"].startswith("1/8. ")
+    assert replies[-1]["text"].startswith("1/10. ")
     step = engine.render("step", "es", params={"playbook": "secure_account", "step": 0})
     assert replies[-1]["buttons"][0]["title"] == step.choices[0].title
 

@@ -221,7 +221,7 @@ async def test_a_whole_conversation_leaves_nothing_readable_in_redis(
     turns = [await say(client, conversation_id, SAID[0], language="en")]
     for text in SAID[1:]:
         turns.append(await say(client, conversation_id, text))
-    assert turns[-1][-1]["text"].startswith("1/8. ")  # the Spanish message is answered in Spanish
+    assert turns[-1][-1]["text"].startswith("1/10. ")  # the Spanish message is answered in Spanish
     replies = [reply["text"] for turn in turns for reply in turn]
 
     stored = dump(sealing_redis) + dump(redis_client)
@@ -253,7 +253,7 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
 
     assert redis_client.get(key) == stored  # nothing overwritten
     turn = await redis_engine.handle(conversation, "/step_done")
-    assert turn.replies[-1].text.startswith("2/8. ")  # she carries on where she was
+    assert turn.replies[-1].text.startswith("2/10. ")  # she carries on where she was
 
     # Quick exit does not wait for the conversation's state: the chat is wiped all the same.
     channel = WipingChannel()

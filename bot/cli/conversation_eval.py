@@ -40,7 +40,6 @@ PROPERTIES = (
 )  # fmt: skip
 MAX_REPLIES = 6
 HANDOFF_STARTED = frozenset({"handoff_queued", "helpline_closed"})
-CAPTURE_STEPS = {"intimate_images": ("record_where",), "sextortion": ("save_proof",)}
 _DIGITS = re.compile(r"\D")
 
 
@@ -237,13 +236,12 @@ def _no_loop(outcome: Outcome) -> None:
 
 def _minor_safe(outcome: Outcome, slots: list[dict[str, Any]], engine: Engine) -> None:
     """A minor is never shown a step's adult wording that asks to capture or keep an image."""
-    adult_texts = set()
+    adult_texts = set()  # a step with a minors' wording is one whose adult wording captures or keeps
     for language in engine.languages:
-        for playbook, step_ids in CAPTURE_STEPS.items():
-            steps = load_library().playbooks[playbook].steps
-            for index, step in enumerate(steps):
-                if step.id in step_ids:
-                    params = {"playbook": playbook, "step": index, "minor": False}
+        for name, playbook in load_library().playbooks.items():
+            for index, step in enumerate(playbook.steps):
+                if step.minors is not None:
+                    params = {"playbook": name, "step": index, "minor": False}
                     adult_texts.add(engine.render("step", language, params=params).text)
     for turn, turn_replies in enumerate(outcome.replies):
         shown = [r for r in turn_replies if r.key == "step" and r.text in adult_texts]
