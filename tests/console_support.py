@@ -123,7 +123,12 @@ async def staff(staff_store: StaffStore) -> dict[str, Staff]:
 
 
 def console_app(
-    desk: Desk, staff_store: StaffStore, sessions: SessionStore, *, cookie_secure: bool = False
+    desk: Desk,
+    staff_store: StaffStore,
+    sessions: SessionStore,
+    *,
+    cookie_secure: bool = False,
+    heartbeat_seconds: float = 0.3,
 ) -> web.Application:
     app = web.Application()
     setup_console(
@@ -132,7 +137,7 @@ def console_app(
         staff=staff_store,
         sessions=sessions,
         cookie_secure=cookie_secure,
-        heartbeat_seconds=0.3,
+        heartbeat_seconds=heartbeat_seconds,
     )
     return app
 

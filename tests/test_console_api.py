@@ -502,3 +502,26 @@ async def test_shutdown_ends_open_event_streams_cleanly(
         await asyncio.wait_for(server.close(), 5)  # does not wait out the streams
         await asyncio.wait_for(response.content.read(), 5)
     assert await subscribers(redis) == 0
+
+
+async def test_sign_out_and_staff_removal_end_the_event_stream_at_once(
+    desk: Desk, staff_store: StaffStore, sessions: SessionStore, staff: dict[str, Staff], redis: Redis
+) -> None:
+    """With the production heartbeat (15 s), not at the next heartbeat: the review's removed staff
+    member kept a feed of ticket ids and activity for as long as the stream stayed quiet."""
+    server = TestServer(console_app(desk, staff_store, sessions, heartbeat_seconds=15.0))
+    await server.start_server()
+    async with ClientSession(cookie_jar=DummyCookieJar()) as http:
+        alice = StaffClient(http, server, await sessions.create("alice"))
+        bob = StaffClient(http, server, await sessions.create("bob"))
+        streams = [
+            await http.get(server.make_url("/console/events"), headers=member.headers(None))
+            for member in (alice, bob)
+        ]
+        await until_subscribers(redis, 2)
+        assert await alice.post("/console/logout") == (200, {})
+        assert b"data:" not in await asyncio.wait_for(streams[0].content.read(), 2)
+        assert await staff_store.remove("bob")
+        assert b"data:" not in await asyncio.wait_for(streams[1].content.read(), 2)
+        await until_subscribers(redis, 0)
+    await server.close()

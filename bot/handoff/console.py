@@ -38,7 +38,7 @@ from bot.handoff.console_auth import (
     staff_only,
 )
 from bot.handoff.desk import Desk
-from bot.handoff.sessions import SessionStore
+from bot.handoff.sessions import ENDED, SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
 from bot.ops.request_body import read_form
 
@@ -139,10 +139,16 @@ async def logout(request: web.Request, caller: Caller) -> web.Response:
     return response
 
 
-async def _pump(desk: Desk, stream: Stream) -> None:
-    """Copy the desk's events (only their public fields) into one console's stream, then end it."""
+async def _pump(console: Console, session_id: str, stream: Stream) -> None:
+    """Copy the desk's events (only their public fields) into one console's stream, then end it: when
+    its session ends (sign-out, staff removal), at once, whichever replica ended it."""
+    ended = (ENDED, SessionStore.key(session_id).encode())
+
+    async def alive() -> bool:
+        return await console.sessions.get(session_id) is not None
+
     try:
-        async for event in desk.events():
+        async for event in console.desk.events(until=ended, alive=alive):
             stream.put_nowait({name: event.get(name) for name in EVENT_FIELDS})
     except RedisError as problem:  # the browser reconnects, and resubscribes, by itself
         log.warning("console event stream lost Redis: %s", type(problem).__name__)
@@ -153,11 +159,12 @@ async def _pump(desk: Desk, stream: Stream) -> None:
 @staff_only()
 async def events(request: web.Request, caller: Caller) -> web.StreamResponse:
     """Server-Sent Events: one `data:` line per desk event, a comment as heartbeat. Ends when the
-    session ends, the browser goes away or falls behind, the server shuts down or Redis is lost."""
+    session ends (at once on sign-out and staff removal; an idle or too old session is noticed at the
+    next heartbeat), the browser goes away or falls behind, the server shuts down or Redis is lost."""
     console = request.app[CONSOLE]
     stream: Stream = asyncio.Queue()
     console.streams.add(stream)
-    pump = asyncio.create_task(_pump(console.desk, stream))
+    pump = asyncio.create_task(_pump(console, caller.session.id, stream))
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     try:
         await response.prepare(request)

@@ -399,16 +399,30 @@ class Desk:
     async def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         return [AuditEntry(**json.loads(raw)) for raw in await self.redis.lrange(AUDIT, 0, limit - 1)]
 
-    async def events(self) -> AsyncIterator[dict[str, Any]]:
-        """Every desk change, from every replica, as it happens."""
+    async def events(
+        self,
+        *,
+        until: tuple[str, bytes] | None = None,
+        alive: Callable[[], Awaitable[bool]] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every desk change, from every replica, as it happens. Ends when `until` (a channel and a
+        message on it: a console session's end) is published, or at once if `alive`, asked once the
+        subscription is in place, says that it already happened."""
+        channels = [EVENTS] if until is None else [EVENTS, until[0]]
         pubsub = self.redis.pubsub()
-        await pubsub.subscribe(EVENTS)
+        await pubsub.subscribe(*channels)
         try:
+            if alive is not None and not await alive():
+                return
             async for message in pubsub.listen():
-                if message.get("type") == "message":
+                if message.get("type") != "message":
+                    continue
+                if message["channel"] == EVENTS.encode():
                     yield json.loads(message["data"])
+                elif until is not None and message["data"] == until[1]:
+                    return
         finally:
-            await pubsub.unsubscribe(EVENTS)
+            await pubsub.unsubscribe(*channels)
             await pubsub.close()
 
     # --- internals ---

@@ -4,6 +4,8 @@ A session is keyed by the sha256 of its id, so a Redis dump or a replica does no
 sessions: the id itself exists only in the staff member's HttpOnly cookie. Each session carries its
 own CSRF token, required on every state-changing request. Sessions slide with use (idle expiry) but
 never outlive a hard maximum age, so a console left open on a shared computer does not stay signed in.
+Every ending (sign-out, staff removal, maximum age) is published on ENDED with the session's key, so
+the live event stream of that session ends at once on whichever replica serves it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 PREFIX = "safespaces:session"
+ENDED = f"{PREFIX}:ended"  # pub/sub: the key of each session as it ends
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,7 +45,8 @@ class SessionStore:
         self._max_seconds = max_seconds
 
     @staticmethod
-    def _key(session_id: str) -> str:
+    def key(session_id: str) -> str:
+        """Where a session is kept, and what ENDED says when it ends: never the id itself."""
         return f"{PREFIX}:id:{hashlib.sha256(session_id.encode()).hexdigest()}"
 
     @staticmethod
@@ -54,7 +58,7 @@ class SessionStore:
         session = Session(
             id=secrets.token_urlsafe(32), staff=staff, csrf=secrets.token_urlsafe(32), created_at=time.time()
         )
-        key = self._key(session.id)
+        key = self.key(session.id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"staff": staff, "csrf": session.csrf, "created_at": session.created_at})
             pipe.pexpire(key, self._idle_ms)
@@ -65,7 +69,7 @@ class SessionStore:
 
     async def get(self, session_id: str) -> Session | None:
         """The live session, its idle expiry renewed; None when unknown, idle too long or too old."""
-        key = self._key(session_id)
+        key = self.key(session_id)
         raw = {k.decode(): v.decode() for k, v in (await self._redis.hgetall(key)).items()}
         if not raw:
             return None
@@ -80,15 +84,20 @@ class SessionStore:
         return session
 
     async def end(self, session_id: str) -> None:
-        key = self._key(session_id)
+        key = self.key(session_id)
         staff = await self._redis.hget(key, "staff")
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             if staff is not None:
                 pipe.srem(self._index(staff.decode()), key)
+            pipe.publish(ENDED, key)
             await pipe.execute()
 
     async def end_all(self, staff: str) -> None:
         index = self._index(staff)
         keys = await self._redis.smembers(index)
-        await self._redis.delete(index, *keys)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(index, *keys)
+            for key in keys:
+                pipe.publish(ENDED, key)
+            await pipe.execute()
