@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import METRICS, PENDING, PREFIX
+from bot.pipeline.conversations import METRICS, PENDING, PENDING_IDS, PREFIX
 
 # Keys that are not state: counters of send pacing and of login throttling and lockout, and the leases
 # workers take for a moment (the sweeper may start a drain, which finds nothing to do, at any time).
@@ -164,7 +164,7 @@ class Target:
     async def idle(self) -> None:
         """Wait until no conversation has work left (its turns ran, its replies went out)."""
         deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-        while await self.probe.scard(PENDING):
+        while await self.probe.zcard(PENDING):
             assert not self.errors.records, self.errors.take()
             assert time.monotonic() < deadline, "the gateway did not finish its work"
             await asyncio.sleep(0.01)
@@ -201,8 +201,9 @@ class Target:
     async def _recover(self) -> None:
         """After a failed example, drop the work it left: the sweeper would retry it (and log its
         failure again) during the next example, which hypothesis would then blame."""
-        for conversation in await self.probe.smembers(PENDING):
-            prefix = PREFIX.encode()
-            await self.probe.delete(*(b"%s:%s:%s" % (prefix, kind, conversation) for kind in WORK))
-        await self.probe.delete(PENDING)
+        for kind in WORK:
+            work = await self.probe.keys(f"{PREFIX}:{kind.decode()}:*")
+            if work:
+                await self.probe.delete(*work)
+        await self.probe.delete(PENDING, PENDING_IDS)
         self.errors.take()

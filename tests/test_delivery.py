@@ -69,7 +69,7 @@ SEALER = Sealer.from_keys([Fernet.generate_key().decode()])
 def gateway(engine: Engine, redis: Redis, channel: RecordingChannel) -> Gateway:
     return Gateway(
         engine=engine,
-        store=ConversationStore(redis, sealer=SEALER),
+        store=ConversationStore(redis, sealer=SEALER, pseudonym=PSEUDONYM),
         channels={channel.name: channel},
         pseudonym=PSEUDONYM,
     )
@@ -80,7 +80,7 @@ async def deliver_to_a_provider_that_is_down(
 ) -> tuple[RecordingChannel, ConversationStore, InboundMessage]:
     """One committed reply, delivered to a channel that fails every time."""
     channel = RecordingChannel(failing=True)
-    store = ConversationStore(redis, sealer=SEALER)
+    store = ConversationStore(redis, sealer=SEALER, pseudonym=PSEUDONYM)
     outbox = Outbox(
         store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=attempts, base_delay=0.01
     )
@@ -155,7 +155,7 @@ async def test_the_sweeper_picks_up_stored_messages_nobody_is_draining(
 
 async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_redis: Redis) -> None:
     channel = RecordingChannel()
-    store = ConversationStore(gateway_redis, sealer=SEALER)
+    store = ConversationStore(gateway_redis, sealer=SEALER, pseudonym=PSEUDONYM)
     outbox = Outbox(store=store, channels={"test": channel}, pseudonym=PSEUDONYM)
     inbound = message("hi")
     await store.accept(inbound, take_lease=True)  # and its turn begins

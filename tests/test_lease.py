@@ -21,7 +21,7 @@ LEASE_MS = 300
 
 
 def replica(engine: Engine, redis: fakeredis.aioredis.FakeRedis, channel: RecordingChannel) -> Gateway:
-    store = ConversationStore(redis, sealer=SEALER, lease_ms=LEASE_MS)
+    store = ConversationStore(redis, sealer=SEALER, pseudonym=PSEUDONYM, lease_ms=LEASE_MS)
     return Gateway(engine=engine, store=store, channels={channel.name: channel}, pseudonym=PSEUDONYM)
 
 

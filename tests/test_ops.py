@@ -237,7 +237,7 @@ async def test_the_queue_length_comes_from_redis_and_a_claim_records_the_wait(
 
 async def test_retries_and_a_given_up_send_are_counted_per_channel(ops_redis: Redis) -> None:
     metrics = Metrics()
-    store = ConversationStore(ops_redis, sealer=SEALER)
+    store = ConversationStore(ops_redis, sealer=SEALER, pseudonym=PSEUDONYM)
     channel = RecordingChannel(failing=True)
     outbox = Outbox(
         store=store,

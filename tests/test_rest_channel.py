@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -12,11 +14,14 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.ops.app import GATEWAY, create_app
-from bot.ops.settings import Settings
+from bot.ops.metrics import Metrics
+from bot.ops.settings import RateLimits, Settings
+from bot.pipeline.limits import Limits, network
 from bot.rasa.engine import Engine
 
 from .conftest import GATEWAY_REDIS_URL
 from .support.redis_dbs import empty, leave
+from .test_delivery import PSEUDONYM, message
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -172,7 +177,7 @@ class CountingPipeline(Pipeline):
         return list(await super().execute(raise_on_error))
 
 
-async def test_a_turn_costs_the_gateway_eight_redis_round_trips(
+async def test_a_turn_costs_the_gateway_nine_redis_round_trips(
     aiohttp_client: Any, settings: Settings, engine: Engine, conversation_id: str
 ) -> None:
     """Each step of a drain is one script that also says what comes next, and a turn reads what it
@@ -190,7 +195,9 @@ async def test_a_turn_costs_the_gateway_eight_redis_round_trips(
     await gateway.close()
 
     assert Counter(redis.round_trips) == {
-        "EVALSHA": 4,  # accept (and take the lease), complete, delivered, finish (let go)
+        # accept (and take the lease), complete, delivered, finish (let go); and, where the client's
+        # address is known (REST, web chat), whether this is a new conversation (bot/pipeline/limits.py)
+        "EVALSHA": 5,
         "pipeline HEXISTS HGETALL GET HGETALL": 1,  # blocked? preferences, open ticket, half-written message
         "pipeline HDEL EXPIRE": 1,  # "are you safe?" was asked last: it is no longer the open question
         "pipeline RPUSH EXPIRE": 1,  # the REST channel's "send": the reply for the waiting request
@@ -238,3 +245,103 @@ async def test_with_a_rest_token_the_bearer_token_is_answered(
     )
     assert response.status == 200
     assert (await response.json())[-1]["text"] == "Are you safe right now?"
+
+
+# --- rate limits on new conversations and handoff requests (the review flooded the queue) ---
+
+PROXY = ipaddress.ip_network("127.0.0.1/32")  # the test client connects from here, as nginx would
+
+
+async def limited(
+    aiohttp_client: Any, settings: Settings, engine: Engine, redis: Redis, **limits: int
+) -> TestClient:
+    """The app behind a trusted proxy (X-Forwarded-For names the client), with these limits."""
+    limited_settings = replace(settings, limits=RateLimits(**limits), trusted_proxies=(PROXY,))
+    return await aiohttp_client(create_app(limited_settings, engine, redis))
+
+
+async def said(client: TestClient, sender: str, text: str, address: str = "198.51.100.7") -> list[str]:
+    body = {"sender": sender, "message": text}
+    response = await client.post(WEBHOOK, json=body, headers={"X-Forwarded-For": address})
+    assert response.status == 200
+    return [reply["text"] for reply in await response.json()]
+
+
+async def rate_limited(client: TestClient, limit: str) -> float:
+    exposition = await (await client.get("/metrics")).text()
+    found = re.search(rf'safespaces_rate_limited_total{{channel="rest",limit="{limit}"}} (\S+)', exposition)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_handoff_requests_are_limited_per_address_and_danger_help_still_goes_out(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis
+) -> None:
+    client = await limited(aiohttp_client, settings, engine, gateway_redis, handoffs_per_address=2)
+    gateway = client.app[GATEWAY]
+    emergency = engine.render("emergency", "en", "IN").text.split("\n")[0]
+    for sender in ("fake-1", "fake-2", "fake-3"):
+        assert emergency in "\n".join(await said(client, sender, "/immediate_danger"))
+        last = await said(client, sender, "/affirm")
+    assert last == [engine.render("handoff_limited", "en").text]
+    assert len(await gateway.desk.queue()) == 2
+    assert await rate_limited(client, "handoff_address") == 1
+    # Another address is not held back by this one.
+    assert emergency in "\n".join(await said(client, "real", "/immediate_danger", address="203.0.113.9"))
+    assert (await said(client, "real", "/affirm", address="203.0.113.9"))[0].startswith(
+        "You're number 3 in line"
+    )
+
+
+async def test_handoff_requests_are_limited_per_sender(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis
+) -> None:
+    client = await limited(aiohttp_client, settings, engine, gateway_redis, handoffs_per_sender=1)
+    gateway = client.app[GATEWAY]
+    await said(client, "asker", "talk to a person")
+    assert (await said(client, "asker", "/affirm"))[-1].startswith("You're number 1 in line")
+    await said(client, "asker", "/handoff_cancel")
+    await said(client, "asker", "talk to a person")
+    assert await said(client, "asker", "/affirm") == [engine.render("handoff_limited", "en").text]
+    assert await gateway.desk.queue() == []
+    assert await rate_limited(client, "handoff_sender") == 1
+
+
+async def test_new_conversations_are_limited_per_address_but_danger_always_goes_through(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis
+) -> None:
+    client = await limited(aiohttp_client, settings, engine, gateway_redis, new_conversations_per_address=2)
+    welcome = engine.render("welcome", "en").text
+    assert (await said(client, "first", "hello"))[0] == welcome
+    assert (await said(client, "second", "hello"))[0] == welcome
+    refusal = engine.render("new_conversation_limited", "en")
+    body = {"sender": "third", "message": "hello"}
+    response = await client.post(WEBHOOK, json=body, headers={"X-Forwarded-For": "198.51.100.7"})
+    [reply] = await response.json()  # one kind reply, with the way to help
+    assert reply["text"] == refusal.text
+    assert reply["buttons"] == [{"title": "I need help now", "payload": "/immediate_danger"}]
+    emergency = engine.render("emergency", "en", "IN").text.split("\n")[0]
+    assert emergency in "\n".join(await said(client, "third", "/immediate_danger"))
+    assert (await said(client, "first", "hello"))[0] == welcome  # known conversations go on
+    assert (await said(client, "fourth", "hello", address="203.0.113.9"))[0] == welcome  # another address
+    assert await rate_limited(client, "new_conversation_address") == 1
+
+
+async def test_a_request_counts_once_however_often_its_turn_runs(gateway_redis: Redis) -> None:
+    """A replica that dies mid-turn leaves the message for another to run again: still one request."""
+    limits = Limits(
+        gateway_redis,
+        pseudonym=PSEUDONYM,
+        limits=RateLimits(handoffs_per_sender=1),
+        retention_seconds=3600,
+        metrics=Metrics(),
+    )
+    asked = message("talk to a person", sender="someone")
+    assert await limits.handoff(asked)
+    assert await limits.handoff(asked)  # the same message's turn, run again
+    assert not await limits.handoff(message("talk to a person", sender="someone"))
+    assert await limits.handoff(message("talk to a person", sender="someone else"))
+
+
+def test_ipv6_clients_are_counted_by_their_64() -> None:
+    assert network("2001:db8:1:2:aaaa::1") == network("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert network("::ffff:192.0.2.1") == "192.0.2.1"

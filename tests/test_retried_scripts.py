@@ -93,7 +93,7 @@ async def client(proxy: AnswerLosingProxy) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def store(client: Redis) -> ConversationStore:
-    store = ConversationStore(client, sealer=SEALER)
+    store = ConversationStore(client, sealer=SEALER, pseudonym=PSEUDONYM)
     warm_up = message("loads every script into Redis")
     accepted = await store.accept(warm_up, take_lease=True)
     assert isinstance(accepted.step, Started)

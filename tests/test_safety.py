@@ -39,7 +39,7 @@ __all__ = ["chat", "fake"]  # fixtures used by name below
 AMINA = Staff(name="amina", display_name="Amina", role=Role.AGENT)
 SUPERVISOR = Staff(name="sam", display_name="Sam", role=Role.SUPERVISOR)
 # Shared structures that name nobody: counters, capped logs of pseudonyms, the queue indexes.
-UNEXPIRING = {METRICS, FAILURES, AUDIT, BLOCKED, QUEUE, ACTIVE, FOLLOW_UPS, EVENTS, "safespaces:pending"}
+UNEXPIRING = {METRICS, FAILURES, AUDIT, BLOCKED, QUEUE, ACTIVE, FOLLOW_UPS, EVENTS}
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ async def gateway_redis_11(sealing_redis: redis.Redis) -> AsyncIterator[Redis]:
 async def test_inbox_and_outbox_hold_only_sealed_content(
     sealing_redis: redis.Redis, gateway_redis_11: Redis
 ) -> None:
-    store = ConversationStore(gateway_redis_11, sealer=Sealer.from_keys([new_key()]))
+    store = ConversationStore(gateway_redis_11, sealer=Sealer.from_keys([new_key()]), pseudonym=PSEUDONYM)
     # WhatsApp message ids are base64 of bytes that include the sender's number (254712345678).
     first = inbound(SAID[1], "wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0FBQkNERUYwMTIzNDU2Nzg5QUIA")
     second = inbound(SAID[2], "wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0FBQkNERUYwMTIzNDU2Nzg5QUMA")
@@ -259,7 +259,7 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
     channel = WipingChannel()
     gateway = Gateway(
         engine=other_replica,
-        store=ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER),
+        store=ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, pseudonym=PSEUDONYM),
         channels={channel.name: channel},
         pseudonym=PSEUDONYM,
     )

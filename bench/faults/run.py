@@ -409,7 +409,7 @@ class Soak:
             if Outcome.MISSING in walk.check(self.fake.texts(FIRST_CHAT + index)).outcomes[:so_far]:
                 return False
         try:
-            return int(await self.redis.client.scard(PENDING)) == 0
+            return int(await self.redis.client.zcard(PENDING)) == 0
         except (RedisError, OSError):
             return False
 

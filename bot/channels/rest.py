@@ -48,9 +48,13 @@ def parse_message(text: Any, metadata: Any) -> tuple[str, dict[str, Any]]:
     return text[:MAX_TEXT_LENGTH], metadata or {}
 
 
-def inbound(sender: str, text: str, metadata: dict[str, Any], channel: str) -> InboundMessage:
+def inbound(
+    request: web.Request, sender: str, text: str, metadata: dict[str, Any], channel: str
+) -> InboundMessage:
+    """The message, with the client's address (bot/ops/hardening.py) for the rate limits."""
     language, country = metadata.get("language"), metadata.get("country")
     return InboundMessage(
+        address=request.remote,
         channel=channel,
         provider_id=uuid.uuid4().hex,
         sender=sender,
@@ -110,7 +114,8 @@ class RestChannel(MailboxChannel):
                 sender, text, metadata = parse_body(await read_json(request))
             except ValueError as error:  # BadRequest, or a body that is not JSON
                 return web.json_response({"error": str(error)}, status=400)
-            return await answer(self, accept, inbound(sender, text, metadata, self.name), sender)
+            message = inbound(request, sender, text, metadata, self.name)
+            return await answer(self, accept, message, sender)
 
         async def updates(request: web.Request) -> web.Response:
             """Long poll: what a helpline person sent since the last call, waiting up to 20 s for it."""

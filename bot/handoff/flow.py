@@ -23,6 +23,7 @@ from bot.handoff.desk import Desk
 from bot.handoff.hours import Schedule, describe_opening
 from bot.handoff.model import Author, Summary, Ticket, TicketState
 from bot.pipeline.conversations import PREFIX
+from bot.pipeline.limits import Limits
 from bot.pipeline.messages import InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine
 from bot.rasa.payloads import parse_payload
@@ -49,6 +50,7 @@ class HandoffFlow:
         minutes_per_person: int,
         sealer: Sealer,
         pseudonym: Pseudonymizer,
+        limits: Limits,
     ) -> None:
         self._desk = desk
         self._engine = engine
@@ -56,6 +58,7 @@ class HandoffFlow:
         self._minutes_per_person = minutes_per_person
         self._sealer = sealer
         self._pseudonym = pseudonym
+        self._limits = limits
 
     @property
     def _redis(self) -> Redis:
@@ -65,12 +68,16 @@ class HandoffFlow:
         return f"{PREFIX}:handoff:person:{self._pseudonym(conversation_id)}"
 
     async def request(
-        self, conversation_id: str, summary: Summary, transcript: Sequence[tuple[Author, str]]
+        self, message: InboundMessage, summary: Summary, transcript: Sequence[tuple[Author, str]]
     ) -> list[OutboundMessage]:
-        """The person said yes: queue them, or say when the helpline opens."""
+        """The person said yes: queue them, or say when the helpline opens; a kind word instead when
+        this sender or address asked too often lately (the help the turn gave still goes out)."""
+        conversation_id = message.conversation_id
         existing = await self._desk.open_ticket(conversation_id)
         if existing is not None:  # a replayed turn, or asking twice
             return [await self._queue_reply("handoff_queue_update", existing)]
+        if not await self._limits.handoff(message):
+            return [self._render("handoff_limited", summary)]
         now = datetime.now(timezone.utc)
         if self._schedule.is_open(now):
             ticket = await self._desk.enqueue(conversation_id, summary, transcript)

@@ -38,10 +38,13 @@ def build_gateway(
     settings: Settings, engine: Engine, redis: Redis, channels: dict[str, Channel] | None = None
 ) -> Gateway:
     """The gateway and its stores: for the app, the terminal chat and the conversation corpus."""
-    store = ConversationStore(
-        redis, sealer=Sealer.from_settings(settings), retention_seconds=settings.retention_days * 24 * 3600
-    )
     pseudonym = Pseudonymizer(hashlib.sha256(_secret_key(settings).encode()).digest())
+    store = ConversationStore(
+        redis,
+        sealer=Sealer.from_settings(settings),
+        pseudonym=pseudonym,
+        retention_seconds=settings.retention_days * 24 * 3600,
+    )
     schedule = Schedule.load(settings.handoff_hours) if settings.handoff_hours else Schedule.always_open()
     return Gateway(
         engine=engine,
@@ -50,6 +53,7 @@ def build_gateway(
         pseudonym=pseudonym,
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
+        limits=settings.limits,
     )
 
 

@@ -4,8 +4,8 @@ Each app gets its own registry (no process-global state), so several apps in one
 collide. Prometheus scrapes every replica on its own; the Redis counters of bot/pipeline/outbox.py stay the
 totals across replicas (`python -m bot deliveries`).
 
-Labels are channel names only: a conversation id or pseudonym as a label would put people into the
-monitoring system, and give it a series per person.
+Labels are channel names (and, for rate limits, which limit) only: a conversation id or pseudonym as a
+label would put people into the monitoring system, and give it a series per person.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Metrics:
         "failed",
         "handoff_queue",
         "handoff_wait",
+        "rate_limited",
         "received",
         "registry",
         "reply_cap_hits",
@@ -45,6 +46,13 @@ class Metrics:
         self.retried = per_channel("send_retries", "Outbound sends retried after a transient error.")
         self.failed = per_channel("send_failures", "Outbound sends given up (kept in the failures list).")
         self.reply_cap_hits = per_channel("reply_cap_hits", "Turns whose replies were cut to the cap.")
+        self.rate_limited = Counter(
+            "rate_limited",
+            "New conversations and handoff requests refused by a rate limit (bot/pipeline/limits.py).",
+            ["channel", "limit"],
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
         self.turn_seconds = Histogram(
             "turn_seconds",
             "Time from taking a message off its inbox to having its replies.",

@@ -21,6 +21,7 @@ FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 NOT_IN_URL = re.compile(r'[\x00-\x20\x7f"<>`\\]')  # never in a URL (RFC 3986), unescaped
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{32,512}")  # RFC 6750's token68, long enough to guess never
 
 
@@ -34,6 +35,19 @@ class Helpline:
 
     name: str
     contact: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimits:
+    """How much one sender or one network address may ask of the helpline in a sliding window.
+
+    An address is known where the person reaches us directly (REST, web chat); provider webhooks come
+    from the provider's own addresses, so there only the sender counts."""
+
+    window_seconds: int = 3600
+    new_conversations_per_address: int = 30  # a shelter's or an office's shared connection too
+    handoffs_per_sender: int = 3  # asking for a person, cancelling, asking again
+    handoffs_per_address: int = 10
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +105,11 @@ class Settings:
     http_keepalive_seconds: float = 75.0  # an idle keep-alive connection is closed after this
     http_read_timeout_seconds: float = 30.0  # a request's body must arrive within this
     quick_exit_url: str = "https://www.google.com/"  # where the web chat's "Leave quickly" goes
+    limits: RateLimits = RateLimits()
+    # Proxies whose X-Forwarded-For is believed (nginx): the client's address for rate limits.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    redis_max_connections: int = 50  # the pool's cap: a wait for a free connection, never a new one
+    redis_pool_timeout_seconds: float = 5.0  # how long a command waits for a free connection
 
     @property
     def cookie_secure(self) -> bool:
@@ -167,6 +186,22 @@ class Settings:
                 "REST_TOKEN must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / = - "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
+        trusted_proxies = _networks(env, "TRUSTED_PROXIES", problems)
+        limits = RateLimits(
+            window_seconds=integer("LIMIT_WINDOW_SECONDS", defaults.limits.window_seconds, 60, 7 * 24 * 3600),
+            new_conversations_per_address=integer(
+                "LIMIT_NEW_CONVERSATIONS_PER_ADDRESS",
+                defaults.limits.new_conversations_per_address,
+                1,
+                100_000,
+            ),
+            handoffs_per_sender=integer(
+                "LIMIT_HANDOFFS_PER_SENDER", defaults.limits.handoffs_per_sender, 1, 1000
+            ),
+            handoffs_per_address=integer(
+                "LIMIT_HANDOFFS_PER_ADDRESS", defaults.limits.handoffs_per_address, 1, 100_000
+            ),
+        )
         quick_exit_url = _url(env, "QUICK_EXIT_URL", defaults.quick_exit_url, problems)
         if NOT_IN_URL.search(quick_exit_url):
             problems.append("QUICK_EXIT_URL may not hold spaces, control characters, quotes, < or >")
@@ -197,6 +232,12 @@ class Settings:
             http_keepalive_seconds=integer("HTTP_KEEPALIVE_SECONDS", 75, 1, 3600),
             http_read_timeout_seconds=integer("HTTP_READ_TIMEOUT_SECONDS", 30, 1, 3600),
             quick_exit_url=quick_exit_url,
+            limits=limits,
+            trusted_proxies=trusted_proxies,
+            redis_max_connections=integer("REDIS_MAX_CONNECTIONS", defaults.redis_max_connections, 4, 10_000),
+            redis_pool_timeout_seconds=integer(
+                "REDIS_POOL_TIMEOUT_SECONDS", int(defaults.redis_pool_timeout_seconds), 1, 60
+            ),
         )
         if problems:
             raise SettingsError("Configuration problems:\n- " + "\n- ".join(problems))
@@ -210,6 +251,19 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _networks(env: Mapping[str, str], name: str, problems: list[str]) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or CIDR blocks."""
+    networks = []
+    for part in (p.strip() for p in env.get(name, "").split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            problems.append(f"{name}: {part!r} is not an IP address or CIDR block (such as 10.0.0.0/8)")
+    return tuple(networks)
 
 
 def _is_fernet_key(key: str) -> bool:

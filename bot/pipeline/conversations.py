@@ -16,6 +16,9 @@ The embedded default runs the same code on fakeredis (in memory, with Lua).
 What carries a person's words (inbox messages, outbox items) is stored sealed (bot/storage/sealing.py), and
 no key name holds more than the channel and a conversation id: the dedupe key holds a digest of the
 provider's message id, because some ids embed the sender (a WhatsApp wamid is base64 of her number).
+The pending index names conversations by pseudonym; the conversation id it needs is sealed beside it.
+Everything expires: the inbox and outbox with the retention period after their last message, and a
+pending entry whose work was not done within it is dropped by the sweeper (its inbox is gone by then).
 """
 
 from __future__ import annotations
@@ -23,17 +26,22 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bot.pipeline.messages import Choice, InboundMessage, OutboundMessage
+from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
 PREFIX = "safespaces"
-PENDING = f"{PREFIX}:pending"  # conversations that may have work left
+PENDING = f"{PREFIX}:pending:since"  # pseudonym -> when work was last added: conversations with work left
+PENDING_IDS = f"{PREFIX}:pending:ids"  # pseudonym -> the sealed conversation id, for the sweeper
+LEGACY_PENDING = f"{PREFIX}:pending"  # a set of plain conversation ids, before version 2 of the index
 METRICS = f"{PREFIX}:metrics"  # counters shared by every replica (`python -m bot deliveries`)
 
 # Every step of a drain is one script that also answers "what next?": an outbox item to send first
@@ -60,17 +68,28 @@ end
 # sent once more (bot/ops/app.py), and the first attempt may have run before its answer was lost. So each
 # checks whether its change was already made before making it.
 #
-# KEYS[5..9]: metrics, dedupe key, pending set, the conversation's dedupe keys (for erasure), lease.
-# ARGV[2..8]: dedupe ttl, message, conversation id, channel, this call's token, lease ms, '1' to take
-# the lease. A re-delivery is only counted. A new message is stored and counted; if the lease is free,
-# the same step takes it and returns the drain's first step. The dedupe key holds the call's token, so
-# the call sent again knows the message as its own.
+# KEYS[5..10]: metrics, dedupe key, pending index, the conversation's dedupe keys (for erasure), lease,
+# pending ids. ARGV[2..10]: dedupe ttl, message, the conversation's pseudonym, channel, this call's
+# token, lease ms, '1' to take the lease, the sealed conversation id, now. A re-delivery is only
+# counted. A new message is stored and counted; if the lease is free, the same step takes it and
+# returns the drain's first step. The dedupe key holds the call's token, so the call sent again knows
+# the message as its own.
+_ADD_PENDING = """
+local function add_pending(index, ids, who, sealed_id, now, ttl)
+  redis.call('ZADD', index, now, who)
+  redis.call('HSET', ids, who, sealed_id)
+  redis.call('EXPIRE', index, ttl)
+  redis.call('EXPIRE', ids, ttl)
+end
+"""
 _ACCEPT = (
     _NEXT_STEP
+    + _ADD_PENDING
     + """
 if redis.call('SET', KEYS[6], ARGV[6], 'NX', 'EX', ARGV[2]) then
   redis.call('RPUSH', KEYS[3], ARGV[3])
-  redis.call('SADD', KEYS[7], ARGV[4])
+  redis.call('EXPIRE', KEYS[3], ARGV[1])
+  add_pending(KEYS[7], KEYS[10], ARGV[4], ARGV[9], ARGV[10], ARGV[1])
   redis.call('SADD', KEYS[8], KEYS[6])
   redis.call('EXPIRE', KEYS[8], ARGV[2])
   redis.call('HINCRBY', KEYS[5], 'received:' .. ARGV[5], 1)
@@ -123,19 +142,31 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-# KEYS: lease, inbox, outbox, pending set; ARGV: token, conversation id. Let go of the lease and, in the
-# same step, forget the conversation in the pending set if it has no work (a message accepted meanwhile
-# is pushed and added in one step too, so it is never left where no sweeper looks). Returns 1 if work
-# is left: it arrived while the drain was finishing, or the drain stopped early.
+# KEYS: lease, inbox, outbox, pending index, pending ids; ARGV: token, the conversation's pseudonym.
+# Let go of the lease and, in the same step, forget the conversation in the pending index if it has no
+# work (a message accepted meanwhile is pushed and added in one step too, so it is never left where no
+# sweeper looks). Returns 1 if work is left: it arrived while the drain was finishing, or the drain
+# stopped early.
 _FINISH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
 end
 if redis.call('LLEN', KEYS[2]) == 0 and redis.call('LLEN', KEYS[3]) == 0 then
-  redis.call('SREM', KEYS[4], ARGV[2])
+  redis.call('ZREM', KEYS[4], ARGV[2])
+  redis.call('HDEL', KEYS[5], ARGV[2])
   return 0
 end
 return 1
+"""
+# KEYS: pending index, pending ids; ARGV: oldest time kept. Entries whose work was last added before it
+# go (their inbox and outbox have expired: nothing is left to do); the sealed ids of the rest come back.
+_PENDING = """
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+for _, who in ipairs(old) do
+  redis.call('ZREM', KEYS[1], who)
+  redis.call('HDEL', KEYS[2], who)
+end
+return redis.call('HVALS', KEYS[2])
 """
 
 
@@ -198,12 +229,14 @@ class ConversationStore:
         redis: Redis,
         *,
         sealer: Sealer,
+        pseudonym: Pseudonymizer,
         dedupe_seconds: int = 7 * 24 * 3600,
         lease_ms: int = 60_000,
         retention_seconds: int = 30 * 24 * 3600,
     ) -> None:
         self.redis = redis
         self.sealer = sealer
+        self._pseudonym = pseudonym
         self._dedupe_seconds = dedupe_seconds
         self._lease_ms = lease_ms
         self.retention_seconds = retention_seconds
@@ -213,6 +246,7 @@ class ConversationStore:
         self._begin = redis.register_script(_BEGIN)
         self._complete = redis.register_script(_COMPLETE)
         self._delivered = redis.register_script(_DELIVERED)
+        self._pending = redis.register_script(_PENDING)
 
     async def accept(self, message: InboundMessage, *, take_lease: bool = False) -> Acceptance:
         """Store a new message in its conversation's inbox, counted; a re-delivery is only counted.
@@ -226,17 +260,20 @@ class ConversationStore:
             PENDING,
             _key("seen-by", conversation),
             _key("lease", conversation),
+            PENDING_IDS,
         ]
         sealed = self.sealer.seal(message.to_json())
         args = [
             self.retention_seconds,
             self._dedupe_seconds,
             sealed,
-            conversation,
+            self._pseudonym(conversation),
             message.channel,
             token,
             self._lease_ms,
             "1" if take_lease else "0",
+            self.sealer.seal(conversation),
+            time.time(),
         ]
         raw = await self._accept(keys, args)
         if raw[0] == b"duplicate":
@@ -264,8 +301,8 @@ class ConversationStore:
 
     async def finish(self, conversation_id: str, token: str) -> bool:
         """Let go of the lease; True if the conversation still has work (someone must drain it)."""
-        keys = [_key(kind, conversation_id) for kind in ("lease", "inbox", "outbox")] + [PENDING]
-        return bool(await self._finish(keys, [token, conversation_id]))
+        keys = [_key(kind, conversation_id) for kind in ("lease", "inbox", "outbox")] + [PENDING, PENDING_IDS]
+        return bool(await self._finish(keys, [token, self._pseudonym(conversation_id)]))
 
     async def begin(self, conversation_id: str) -> Step:
         """A drain's first step: what a crashed drain left in the outbox, else the next message."""
@@ -317,8 +354,16 @@ class ConversationStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(_key("outbox", conversation_id), item)
             pipe.expire(_key("outbox", conversation_id), self.retention_seconds)
-            pipe.sadd(PENDING, conversation_id)
+            self._add_pending(pipe, conversation_id)
             await pipe.execute()
+
+    def _add_pending(self, pipe: Pipeline, conversation_id: str) -> None:
+        """As the accept script's `add_pending`, in a pipeline."""
+        who = self._pseudonym(conversation_id)
+        pipe.zadd(PENDING, {who: time.time()})
+        pipe.hset(PENDING_IDS, who, self.sealer.seal(conversation_id))
+        pipe.expire(PENDING, self.retention_seconds)
+        pipe.expire(PENDING_IDS, self.retention_seconds)
 
     async def erase(self, conversation_id: str) -> None:
         """Forget the conversation's dedupe keys and bookkeeping; the message being answered and its
@@ -344,4 +389,19 @@ class ConversationStore:
         await self.redis.set(_key("sent", conversation_id), count, ex=self.retention_seconds)
 
     async def pending(self) -> list[str]:
-        return [m.decode() for m in await self.redis.smembers(PENDING)]
+        """The conversations that may have work left; entries older than the retention period go."""
+        oldest = time.time() - self.retention_seconds
+        sealed_ids = await self._pending([PENDING, PENDING_IDS], [oldest])
+        return [self.sealer.open(sealed) for sealed in sealed_ids]
+
+    async def upgrade_pending(self) -> int:
+        """Move the plain conversation ids an older version kept in the pending set into the
+        pseudonymous index (once, at start-up); how many were moved."""
+        legacy = await self.redis.smembers(LEGACY_PENDING)
+        if legacy:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for conversation_id in legacy:
+                    self._add_pending(pipe, conversation_id.decode())
+                pipe.srem(LEGACY_PENDING, *legacy)
+                await pipe.execute()
+        return len(legacy)

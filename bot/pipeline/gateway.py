@@ -22,7 +22,9 @@ from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
 from bot.language.detection import Detector, decide
 from bot.ops.metrics import Metrics
+from bot.ops.settings import RateLimits
 from bot.pipeline.conversations import METRICS, Acceptance, ConversationStore, Delivery, Started, Step
+from bot.pipeline.limits import Limits
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
 from bot.pipeline.outbox import Outbox
@@ -32,6 +34,7 @@ from bot.pipeline.stages.commands import Commands
 from bot.pipeline.stages.dialogue import Dialogue
 from bot.pipeline.stages.language import Language
 from bot.pipeline.stages.media import Media
+from bot.pipeline.stages.new_conversations import NewConversations
 from bot.pipeline.stages.questions import OpenQuestion, QuestionMemory
 from bot.pipeline.stages.relay import HandoffRelay
 from bot.pipeline.stages.reply_cap import ReplyCap
@@ -61,6 +64,7 @@ class Gateway:
         schedule: Schedule | None = None,
         minutes_per_person: int = 5,
         metrics: Metrics | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -68,6 +72,13 @@ class Gateway:
         self.metrics = metrics or Metrics()
         self.outbox = Outbox(store=store, channels=channels, pseudonym=pseudonym, metrics=self.metrics)
         self.preferences = PreferenceStore(store.redis, store.retention_seconds)
+        self.limits = Limits(
+            store.redis,
+            pseudonym=pseudonym,
+            limits=limits or RateLimits(),
+            retention_seconds=store.retention_seconds,
+            metrics=self.metrics,
+        )
         self.desk = Desk(
             store.redis,
             sealer=store.sealer,
@@ -84,6 +95,7 @@ class Gateway:
             minutes_per_person=minutes_per_person,
             sealer=store.sealer,
             pseudonym=pseudonym,
+            limits=self.limits,
         )
         self._detector = Detector(engine.vocabularies)
         self._pseudonym = pseudonym
@@ -227,6 +239,7 @@ class Gateway:
                 channels=self.channels,
                 erase=self.erase,
             ),
+            NewConversations(self.engine, self.limits),  # an address that started too many lately
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked
@@ -241,6 +254,7 @@ class Gateway:
         await self.handoff.forget(conversation_id)
         await self.engine.erase(conversation_id)
         await self.preferences.erase(conversation_id)
+        await self.limits.forget(conversation_id)
         channel_name, _, sender = conversation_id.partition(":")
         channel = self.channels.get(channel_name)
         if channel is not None:
@@ -250,9 +264,13 @@ class Gateway:
 
     async def sweep_forever(self) -> None:
         """Pick up conversations whose replica died mid-turn (their lease has expired)."""
+        upgraded = False
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             try:
+                if not upgraded:  # what an older version left in its plain pending set
+                    await self.store.upgrade_pending()
+                    upgraded = True
                 for conversation_id in await self.store.pending():
                     self.schedule(conversation_id)
             except Exception:

@@ -43,6 +43,9 @@ class InboundMessage:
     language_hint: str | None = None  # e.g. Telegram's language_code
     country_hint: str | None = None  # ISO code, e.g. Twilio's FromCountry
     received_at: float = field(default_factory=time.time)
+    # The client's network address where the person reaches us directly (REST, web chat), for rate
+    # limits only; None for provider webhooks (their address is the provider's). Never logged.
+    address: str | None = None
 
     @property
     def conversation_id(self) -> str:

@@ -128,7 +128,8 @@ class WebChatChannel(MailboxChannel):
                 text, metadata = parse_message(body.get("message"), body.get("metadata"))
             except ValueError as error:
                 return web.json_response({"error": str(error)}, status=400)
-            return await answer(self, accept, inbound(sender, text, metadata, self.name), sender)
+            message = inbound(request, sender, text, metadata, self.name)
+            return await answer(self, accept, message, sender)
 
         async def updates(request: web.Request) -> web.Response:
             """Long poll for what a helpline person wrote to this browser's chat."""

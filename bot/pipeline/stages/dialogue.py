@@ -48,4 +48,4 @@ class Dialogue:
         if summary.transcript_shared:
             lines = await self._engine.transcript(turn.conversation)
             transcript = [(Author(author), text) for author, text in lines]
-        return await self._handoff.request(turn.conversation, summary, transcript)
+        return await self._handoff.request(turn.message, summary, transcript)
