@@ -103,7 +103,8 @@ def desk(redis: Redis, outbox: Outbox) -> Desk:
 
 @pytest.fixture
 def staff_store(redis: Redis) -> StaffStore:
-    return StaffStore(redis)
+    """A first wait after repeated failures long enough that a test's next attempt always falls in it."""
+    return StaffStore(redis, first_wait_seconds=60.0)
 
 
 @pytest.fixture

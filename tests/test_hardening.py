@@ -4,6 +4,7 @@ slow connections end, no version in `Server`, the action server only on loopback
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.ops.app import create_app
-from bot.ops.hardening import SERVER_NAME, server_options
+from bot.ops.hardening import SERVER_NAME, client_address, server_options
 from bot.ops.settings import Settings
 from bot.rasa.engine import Engine
 
@@ -86,3 +87,25 @@ async def test_the_action_server_make_run_starts_listens_on_loopback_only(action
     writer.close()
     with pytest.raises(OSError):
         await asyncio.open_connection("127.0.0.2", port)
+
+
+PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "client"),
+    [
+        ("203.0.113.5", "198.51.100.1", "203.0.113.5"),  # not a proxy: its header is the client's lie
+        ("10.0.0.2", "198.51.100.1", "198.51.100.1"),  # nginx, one hop
+        ("10.0.0.2", "192.0.2.66, 198.51.100.1", "198.51.100.1"),  # the client wrote the left part
+        ("127.0.0.1", "198.51.100.1, 10.0.0.3", "198.51.100.1"),  # a TLS proxy, then nginx
+        ("10.0.0.2", None, "10.0.0.2"),  # no header: the proxy itself
+        ("10.0.0.2", "10.0.0.9", "10.0.0.9"),  # only proxies: the first of them
+        ("10.0.0.2", "not-an-address", "10.0.0.2"),  # garbage where a proxy writes: the peer
+    ],
+)
+def test_the_client_address_comes_from_x_forwarded_for_only_through_trusted_proxies(
+    peer: str, forwarded: str | None, client: str
+) -> None:
+    assert client_address(peer, forwarded, PROXIES) == client
+    assert client_address(peer, forwarded, ()) == peer  # no TRUSTED_PROXIES: the header means nothing

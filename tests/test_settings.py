@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ops.settings import Settings, SettingsError
+from bot.ops.settings import RateLimits, Settings, SettingsError
 
 
 def test_embedded_defaults_need_no_environment() -> None:
@@ -89,3 +89,27 @@ def test_the_quick_exit_url_is_an_http_url_and_google_by_default() -> None:
         with pytest.raises(SettingsError) as raised:
             Settings.from_env({"QUICK_EXIT_URL": wrong})
         assert "QUICK_EXIT_URL" in str(raised.value)
+
+
+def test_trusted_proxies_limits_and_the_redis_pool_are_read_and_checked() -> None:
+    env = {
+        "TRUSTED_PROXIES": "10.0.0.0/8, 172.28.0.10,2001:db8::/32",
+        "LIMIT_WINDOW_SECONDS": "600",
+        "LIMIT_NEW_CONVERSATIONS_PER_ADDRESS": "5",
+        "LIMIT_HANDOFFS_PER_SENDER": "2",
+        "LIMIT_HANDOFFS_PER_ADDRESS": "4",
+        "REDIS_MAX_CONNECTIONS": "20",
+        "REDIS_POOL_TIMEOUT_SECONDS": "3",
+    }
+    settings = Settings.from_env(env)
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "172.28.0.10/32", "2001:db8::/32"]
+    assert settings.limits == RateLimits(
+        window_seconds=600, new_conversations_per_address=5, handoffs_per_sender=2, handoffs_per_address=4
+    )
+    assert (settings.redis_max_connections, settings.redis_pool_timeout_seconds) == (20, 3)
+    defaults = Settings.from_env({})
+    assert defaults.trusted_proxies == () and defaults.limits == RateLimits()
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"TRUSTED_PROXIES": "nginx", "LIMIT_HANDOFFS_PER_SENDER": "0"})
+    problems = str(raised.value)
+    assert "TRUSTED_PROXIES: 'nginx'" in problems and "LIMIT_HANDOFFS_PER_SENDER" in problems

@@ -7,7 +7,7 @@ Events fed by the desk's Redis pub/sub, so a console hears about changes made on
 carry ticket ids only, and the page refetches what its user may see.
 
 The sign-in form works without JavaScript. Its CSRF token is a double submit bound to a short-lived
-pre-session cookie; login throttling and lockout are the StaffStore's.
+pre-session cookie; slowing down repeated failures is the StaffStore's.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ def _login_page(console: Console, message: str = "", status: int = 200) -> web.R
 
 
 def _too_many(retry_after: int) -> str:
-    minutes = max(1, math.ceil(retry_after / 60))
-    return f"Too many attempts, try again in {minutes} minute{'' if minutes == 1 else 's'}."
+    count, unit = (retry_after, "second") if retry_after < 60 else (math.ceil(retry_after / 60), "minute")
+    return f"Too many failed attempts: try again in {count} {unit}{'' if count == 1 else 's'}."
 
 
 async def page(request: web.Request) -> web.StreamResponse:

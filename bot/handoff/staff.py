@@ -1,10 +1,13 @@
 """Helpline staff accounts and the protection of their logins, in Redis.
 
 Passwords are argon2id hashes, computed in a worker thread: a hash takes a fifth of a second of CPU,
-and the event loop must keep relaying survivors' messages meanwhile. Logins are guarded three ways:
-a name is locked after repeated failures, an address is rate-limited across names, and an unknown
-name costs the same work as a known one, so names cannot be probed by timing or by lockout behaviour.
-Accounts never expire; login counters expire with their window.
+and the event loop must keep relaying survivors' messages meanwhile. Failed sign-ins slow down whoever
+fails, never anyone else: each failure of a name from an address, and each failure from an address
+across names, past a few free ones, doubles the wait before that pair (or that address) may try again,
+up to a cap. A name is never locked for everyone (an attacker could otherwise keep a colleague out);
+successful sign-ins never count. The address is the client's (TRUSTED_PROXIES, bot/ops/hardening.py).
+An unknown name costs the same work and backs off the same way as a known one, so names cannot be
+probed by timing or by the backoff. Accounts never expire; failure counts expire a day after the last.
 """
 
 from __future__ import annotations
@@ -52,12 +55,48 @@ class StaffError(ValueError):
 
 
 class LoginRefused(Exception):
-    """A login was refused; `reason` is "invalid", "locked" or "rate_limited"."""
+    """A login was refused; `reason` is "invalid", or "slowed" (too many failures lately: wait)."""
 
     def __init__(self, reason: str, retry_after: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after  # seconds; 0 for "invalid"
+
+
+# KEYS: failure records (a name from an address, the address); ARGV: now (ms), then per key its free
+# failures, then the first delay and the cap (ms), and how long a record lasts (s). Refused (the ms
+# to wait) while any record's wait runs; else the attempt is counted as a failure before the password
+# is checked, so concurrent guesses cannot outrun the wait (a success takes it back).
+_ATTEMPT = """
+local now = tonumber(ARGV[1])
+for _, key in ipairs(KEYS) do
+  local wait_until = tonumber(redis.call('HGET', key, 'until') or '0')
+  if wait_until > now then
+    return wait_until - now
+  end
+end
+local first, cap, ttl = tonumber(ARGV[#KEYS + 2]), tonumber(ARGV[#KEYS + 3]), ARGV[#KEYS + 4]
+for i, key in ipairs(KEYS) do
+  local over = redis.call('HINCRBY', key, 'failures', 1) - tonumber(ARGV[1 + i])
+  if over > 0 then
+    redis.call('HSET', key, 'until', math.floor(now + math.min(first * 2 ^ (over - 1), cap)))
+  end
+  redis.call('EXPIRE', key, ttl)
+end
+return 0
+"""
+# KEYS: the name-from-address record, the address's; ARGV: the address's free failures. A success
+# forgets the pair's failures and takes back the address's count of this attempt.
+_SUCCEEDED = """
+redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local failures = redis.call('HINCRBY', KEYS[2], 'failures', -1)
+  if failures <= tonumber(ARGV[1]) then
+    redis.call('HDEL', KEYS[2], 'until')
+  end
+end
+return 1
+"""
 
 
 def _check_display_name(display_name: str) -> str:
@@ -72,19 +111,21 @@ class StaffStore:
         self,
         redis: Redis,
         *,
-        max_failures: int = 5,
-        lockout_seconds: int = 900,
-        ip_attempts: int = 20,
-        ip_window_seconds: int = 900,
+        free_failures: int = 3,  # of one name from one address, before any wait
+        free_address_failures: int = 10,  # from one address across names (an office shares one)
+        first_wait_seconds: float = 1.0,  # then doubling with each further failure
+        max_wait_seconds: float = 900.0,
+        remembered_seconds: int = 24 * 3600,  # failures are forgotten a day after the last
     ) -> None:
         self._redis = redis
         self._sessions = SessionStore(redis)
         self._hasher = PasswordHasher()
         self._dummy_hash: str | None = None
-        self._max_failures = max_failures
-        self._lockout_seconds = lockout_seconds
-        self._ip_attempts = ip_attempts
-        self._ip_window_seconds = ip_window_seconds
+        self._free = (free_failures, free_address_failures)
+        self._waits_ms = (int(first_wait_seconds * 1000), int(max_wait_seconds * 1000))
+        self._remembered_seconds = max(remembered_seconds, math.ceil(max_wait_seconds))
+        self._attempt = redis.register_script(_ATTEMPT)
+        self._succeeded = redis.register_script(_SUCCEEDED)
 
     @staticmethod
     def _key(name: str) -> str:
@@ -129,7 +170,7 @@ class StaffStore:
             return False
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.srem(NAMES, name)
-            pipe.delete(self._key(name), self._failures_key(name))
+            pipe.delete(self._key(name))
             removed, _ = await pipe.execute()
         await self._sessions.end_all(name)
         return bool(removed)
@@ -139,28 +180,19 @@ class StaffStore:
 
     async def authenticate(self, name: str, password: str, ip: str) -> Staff:
         """The staff member whose password this is; raises LoginRefused otherwise."""
-        await self._count_attempt(ip)
         name = name.strip().lower()
-        if not NAME.fullmatch(name):  # cannot exist; still the same work, and no key for it
-            await asyncio.to_thread(self._verify, await self._dummy(), password)
-            raise LoginRefused("invalid")
-        failures_key = self._failures_key(name)
-        # Counted before verifying, so concurrent guesses cannot outrun the lock; a success clears it.
-        attempt = await self._increment(failures_key, self._lockout_seconds)
-        if attempt > self._max_failures:
-            raise LoginRefused("locked", await self._seconds_left(failures_key))
-        stored = await self._redis.hget(self._key(name), "password")
+        # A name that cannot exist is tried like any other, under a key of its own shape.
+        pair, address = self._failures_key(name if NAME.fullmatch(name) else "-", ip), self._address_key(ip)
+        await self._try(pair, address)
+        stored = await self._redis.hget(self._key(name), "password") if NAME.fullmatch(name) else None
         dummy = await self._dummy()  # made before any verification, so the first one costs no more
         password_hash = stored.decode() if stored is not None else dummy
         if not await asyncio.to_thread(self._verify, password_hash, password) or stored is None:
-            if attempt == self._max_failures:  # unknown names lock too: a lock reveals no name
-                await self._redis.expire(failures_key, self._lockout_seconds)
-                log.warning("a staff login name is locked after %d failed logins", self._max_failures)
-            raise LoginRefused("invalid")
+            raise LoginRefused("invalid")  # counted already
         staff = await self.get(name)
         if staff is None:  # removed while we were verifying
             raise LoginRefused("invalid")
-        await self._redis.delete(failures_key)
+        await self._succeeded([pair, address], [self._free[1]])
         if self._hasher.check_needs_rehash(password_hash):
             await self._redis.hset(
                 self._key(name), "password", await asyncio.to_thread(self._hasher.hash, password)
@@ -192,25 +224,18 @@ class StaffStore:
         return self._dummy_hash
 
     @staticmethod
-    def _failures_key(name: str) -> str:
-        return f"{LOGIN_PREFIX}:failures:{name}"
+    def _failures_key(name: str, ip: str) -> str:
+        return f"{LOGIN_PREFIX}:failures:{name}:{ip}"
 
-    async def _count_attempt(self, ip: str) -> None:
-        key = f"{LOGIN_PREFIX}:ip:{ip}"
-        attempts = await self._increment(key, self._ip_window_seconds)
-        if attempts > self._ip_attempts:
-            if attempts == self._ip_attempts + 1:
-                log.warning("login attempts from one address are rate-limited")
-            raise LoginRefused("rate_limited", await self._seconds_left(key))
+    @staticmethod
+    def _address_key(ip: str) -> str:
+        return f"{LOGIN_PREFIX}:address:{ip}"
 
-    async def _increment(self, key: str, window_seconds: int) -> int:
-        """One more in a fixed window that starts with the first count."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, 0, ex=window_seconds, nx=True)
-            pipe.incr(key)
-            _, count = await pipe.execute()
-        return int(count)
-
-    async def _seconds_left(self, key: str) -> int:
-        milliseconds: int = await self._redis.pttl(key)
-        return max(1, math.ceil(milliseconds / 1000))
+    async def _try(self, pair: str, address: str) -> None:
+        """Refused (with the wait) while this name from this address, or this address, must wait;
+        else counted as a failure until it succeeds."""
+        args = [int(time.time() * 1000), *self._free, *self._waits_ms, self._remembered_seconds]
+        wait_ms = int(await self._attempt([pair, address], args))
+        if wait_ms > 0:
+            log.warning("a staff sign-in is slowed down after repeated failures")
+            raise LoginRefused("slowed", max(1, math.ceil(wait_ms / 1000)))
