@@ -28,6 +28,7 @@ from bot.ops.app import create_app
 from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
 from bot.pipeline.messages import InboundMessage
 from bot.rasa.engine import Engine
+from bot.storage.wakeups import Wakeups
 
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, cant_delete, server_error
@@ -257,7 +258,7 @@ def twilio(redis: Redis) -> TwilioChannel:
 
 
 async def test_channels_that_cannot_delete_say_so(redis: Redis) -> None:
-    for channel in (whatsapp(redis), twilio(redis), RestChannel(redis)):
+    for channel in (whatsapp(redis), twilio(redis), RestChannel(redis, Wakeups(redis))):
         assert await channel.wipe(PHONE) is False
 
 

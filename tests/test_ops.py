@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from bench.processes import http_ok, until
+from bot.channels.rest import RestChannel
 from bot.handoff.model import Summary
 from bot.handoff.staff import Role, Staff
 from bot.ops.app import GATEWAY, create_app
@@ -450,3 +451,43 @@ async def test_sigterm_finishes_the_turn_in_flight_then_exits_0(
     assert all(isinstance(json.loads(line), dict) for line in logged)
     access = [json.loads(line)["message"] for line in logged if '"aiohttp.access"' in line]
     assert [line.rsplit(" ", 1)[0] for line in access] == [f"POST {WEBHOOK} 200"]  # probes unlogged
+
+
+# --- Redis connections ---
+
+
+async def test_waiting_long_polls_hold_no_redis_connection_so_readyz_and_webhooks_still_answer(
+    aiohttp_client: Any, settings: Settings, engine: Engine, ops_redis: Redis
+) -> None:
+    """The review: every unauthenticated long poll held a pooled connection for its whole wait, and with
+    a low client limit the webhooks answered 500 and /readyz 503. Here: a pool of 4, 12 polls waiting."""
+    capped = replace(
+        settings,
+        redis_url=OPS_REDIS_URL,
+        secret_key="s" * 64,
+        redis_max_connections=4,
+        redis_pool_timeout_seconds=1,
+    )
+    client = await aiohttp_client(create_app(capped, engine))
+    gateway = client.app[GATEWAY]
+    rest = gateway.channels["rest"]
+    assert isinstance(rest, RestChannel)
+    polls = [
+        asyncio.create_task(client.get(f"{WEBHOOK}/updates", params={"sender": f"poller-{n}"}))
+        for n in range(12)
+    ]
+
+    async def all_waiting() -> bool:
+        return rest.mailbox.wakeups.waiting == len(polls)
+
+    await until(all_waiting, 10, "every poll waiting")
+    assert (await client.get("/readyz")).status == 200
+    answered = await client.post(WEBHOOK, json={"sender": "someone", "message": "hello"})
+    assert answered.status == 200
+    assert (await answered.json())[-1]["text"] == "Are you safe right now?"
+    await gateway.deliver("rest:poller-0", [OutboundMessage(text="from the helpline")])
+    woken = await asyncio.wait_for(polls[0], 5)  # at once, not at the end of its 20 s
+    assert [reply["text"] for reply in await woken.json()] == ["from the helpline"]
+    for poll in polls[1:]:
+        poll.cancel()
+    await asyncio.gather(*polls[1:], return_exceptions=True)

@@ -194,14 +194,16 @@ async def test_a_turn_costs_the_gateway_nine_redis_round_trips(
     await say(client, conversation_id, "someone hacked my instagram and changed my password")
     await gateway.close()
 
-    assert Counter(redis.round_trips) == {
+    trips = Counter(redis.round_trips)
+    # The waiting request looks once, and again when the reply's wake-up comes (unless it was quicker).
+    assert 1 <= trips.pop("LPOP") <= 2
+    assert trips == {
         # accept (and take the lease), complete, delivered, finish (let go); and, where the client's
         # address is known (REST, web chat), whether this is a new conversation (bot/pipeline/limits.py)
         "EVALSHA": 5,
         "pipeline HEXISTS HGETALL GET HGETALL": 1,  # blocked? preferences, open ticket, half-written message
         "pipeline HDEL EXPIRE": 1,  # "are you safe?" was asked last: it is no longer the open question
-        "pipeline RPUSH EXPIRE": 1,  # the REST channel's "send": the reply for the waiting request
-        "BLPOP": 1,  # the waiting request takes it
+        "pipeline RPUSH EXPIRE PUBLISH": 1,  # the REST channel's "send": the reply, and its wake-up
     }
     await leave(redis)
 

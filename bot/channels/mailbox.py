@@ -3,7 +3,8 @@
 The channel's "send" puts a turn's replies on a Redis list that the waiting request pops, so the answer
 reaches the caller whichever replica ran the turn; anything nobody's request is waiting for (a helpline
 person wrote) waits on another list for the caller's long poll. Both channels share this, so they take
-the same gateway path (`accept`) and the same delivery, and differ only in who the sender is.
+the same gateway path (`accept`) and the same delivery, and differ only in who the sender is. Neither
+wait holds a Redis connection: they wait on the process's one subscription (bot/storage/wakeups.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from redis.asyncio import Redis
 from bot.channels.base import Accept
 from bot.pipeline.conversations import PREFIX, replies_from_json, replies_to_json
 from bot.pipeline.messages import InboundMessage, OutboundMessage
+from bot.storage.wakeups import Wakeups
 
 REPLY_TIMEOUT_SECONDS = 30
 UPDATES_WAIT_SECONDS = 20
@@ -37,9 +39,10 @@ def rasa_format(recipient: str, replies: Sequence[OutboundMessage]) -> list[dict
 class Mailbox:
     """One channel's reply lists in Redis, keyed by message id (replies) and by recipient (pushes)."""
 
-    def __init__(self, redis: Redis, channel: str) -> None:
+    def __init__(self, redis: Redis, channel: str, wakeups: Wakeups) -> None:
         self._redis = redis
         self._channel = channel
+        self.wakeups = wakeups
 
     def reply_key(self, message_id: str) -> str:
         return f"{PREFIX}:{self._channel}:reply:{message_id}"
@@ -51,14 +54,14 @@ class Mailbox:
     async def exchange(self, accept: Accept, message: InboundMessage) -> list[OutboundMessage] | None:
         """Hand the message to the gateway and wait for its turn's replies; None if none came in time."""
         await accept(message)
-        popped = await self._redis.blpop([self.reply_key(message.provider_id)], timeout=REPLY_TIMEOUT_SECONDS)
-        return None if popped is None else replies_from_json(popped[1])
+        popped = await self.wakeups.pop(self.reply_key(message.provider_id), REPLY_TIMEOUT_SECONDS)
+        return None if popped is None else replies_from_json(popped)
 
     async def updates(self, recipient: str) -> list[OutboundMessage]:
         """Long poll: what a helpline person sent since the last call, waiting up to 20 s for it."""
         key = self.push_key(recipient)
-        popped = await self._redis.blpop([key], timeout=UPDATES_WAIT_SECONDS)
-        batches = [popped[1]] if popped is not None else []
+        popped = await self.wakeups.pop(key, UPDATES_WAIT_SECONDS)
+        batches = [popped] if popped is not None else []
         while (more := await self._redis.lpop(key)) is not None:
             batches.append(more)
         return [reply for batch in batches for reply in replies_from_json(batch)]
@@ -73,6 +76,7 @@ class Mailbox:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, request)
             pipe.expire(key, ttl)
+            self.wakeups.notify(pipe, key)
             await pipe.execute()
 
     async def forget(self, recipient: str) -> None:
@@ -86,9 +90,9 @@ class MailboxChannel:
     per_recipient_rate = 0.0
     overall_rate = 0.0
 
-    def __init__(self, redis: Redis, name: str) -> None:
+    def __init__(self, redis: Redis, name: str, wakeups: Wakeups) -> None:
         self.name = name
-        self.mailbox = Mailbox(redis, name)
+        self.mailbox = Mailbox(redis, name, wakeups)
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
         return [replies_to_json(replies)]
@@ -105,7 +109,7 @@ class MailboxChannel:
         await self.mailbox.forget(recipient)
 
     async def start(self) -> None:
-        return None
+        self.mailbox.wakeups.start()  # subscribed before the first request waits
 
     async def stop(self) -> None:
-        return None
+        await self.mailbox.wakeups.stop()

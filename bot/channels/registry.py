@@ -11,16 +11,22 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.ops.settings import Settings
+from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
 
 
 def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[Channel]:
     """`secret` keys the web chat's sender ids: the same on every replica (SECRET_KEY with Redis)."""
-    channels: list[Channel] = [RestChannel(redis, token=settings.rest_token)]
+    wakeups = Wakeups(redis)  # one subscription for every long poll of the process
+    channels: list[Channel] = [RestChannel(redis, wakeups, token=settings.rest_token)]
     if settings.web_chat:
         channels.append(
             WebChatChannel(
-                redis, secret, cookie_secure=settings.cookie_secure, quick_exit_url=settings.quick_exit_url
+                redis,
+                wakeups,
+                secret,
+                cookie_secure=settings.cookie_secure,
+                quick_exit_url=settings.quick_exit_url,
             )
         )
     if settings.telegram is not None:

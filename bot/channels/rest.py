@@ -19,6 +19,7 @@ from bot.channels.base import Accept
 from bot.channels.mailbox import MailboxChannel, rasa_format
 from bot.ops.request_body import read_json
 from bot.pipeline.messages import InboundKind, InboundMessage
+from bot.storage.wakeups import Wakeups
 
 MAX_SENDER_LENGTH = 128
 MAX_TEXT_LENGTH = 4096
@@ -96,8 +97,8 @@ async def pending(channel: MailboxChannel, recipient: str) -> web.Response:
 
 
 class RestChannel(MailboxChannel):
-    def __init__(self, redis: Redis, token: str | None = None) -> None:
-        super().__init__(redis, "rest")
+    def __init__(self, redis: Redis, wakeups: Wakeups, token: str | None = None) -> None:
+        super().__init__(redis, "rest", wakeups)
         self._token = token
 
     def _refused(self, request: web.Request) -> web.Response | None:

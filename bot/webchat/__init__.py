@@ -32,6 +32,7 @@ from bot.channels.rest import answer, inbound, parse_message, pending
 from bot.handoff.console_auth import cookie
 from bot.ops.request_body import read_json
 from bot.pipeline.messages import Choice, OutboundMessage
+from bot.storage.wakeups import Wakeups
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -83,8 +84,10 @@ def no_chat() -> web.Response:
 class WebChatChannel(MailboxChannel):
     """The page, its preview and its chat endpoints; a browser's cookie is its only credential."""
 
-    def __init__(self, redis: Redis, secret: str, *, cookie_secure: bool, quick_exit_url: str) -> None:
-        super().__init__(redis, "web")
+    def __init__(
+        self, redis: Redis, wakeups: Wakeups, secret: str, *, cookie_secure: bool, quick_exit_url: str
+    ) -> None:
+        super().__init__(redis, "web", wakeups)
         self._key = hashlib.sha256(SENDER_CONTEXT + secret.encode()).digest()
         self._cookie_secure = cookie_secure
         self._page = render_page(quick_exit_url)
