@@ -22,7 +22,7 @@ from bot.channels.rest import RestChannel
 from bot.channels.telegram import DELETE_LIMIT, TelegramChannel
 from bot.channels.telegram.chat_log import KEEP_SECONDS, ChatLog, ids_key
 from bot.channels.telegram.render import TelegramMessage
-from bot.channels.twilio import TwilioChannel, choices_key, opt_out_key
+from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel, window_key
 from bot.ops.app import create_app
 from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
@@ -33,6 +33,7 @@ from bot.storage.wakeups import Wakeups
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, cant_delete, server_error
 from .support.redis_dbs import emptied, redis_url
+from .test_delivery import PSEUDONYM
 from .test_telegram import SECRET, TOKEN, WEBHOOK, payload
 
 REDIS_URL = redis_url("chat_wipe")
@@ -254,7 +255,9 @@ def whatsapp(redis: Redis) -> WhatsAppChannel:
 
 def twilio(redis: Redis) -> TwilioChannel:
     settings = TwilioSettings(account_sid="AC0", auth_token="t", sender="+15555550100", api_url="x")
-    return TwilioChannel(settings, "https://safespaces.example.org", redis)
+    return TwilioChannel(
+        settings, "https://safespaces.example.org", redis, pseudonym=PSEUDONYM, retention_seconds=3600
+    )
 
 
 async def test_channels_that_cannot_delete_say_so(redis: Redis) -> None:
@@ -264,8 +267,9 @@ async def test_channels_that_cannot_delete_say_so(redis: Redis) -> None:
 
 async def test_whatsapp_and_twilio_forget_what_they_keep_but_a_stop(redis: Redis) -> None:
     await redis.hset(window_key(PHONE), "inbound", time.time())
-    await redis.set(choices_key(PHONE), '["Yes", "No"]')
-    await redis.set(opt_out_key(PHONE), "1")
+    sms = twilio(redis)
+    await redis.set(sms.choices_key(PHONE), '["Yes", "No"]')
+    await redis.set(sms.opt_out_key(PHONE), "1")
     await whatsapp(redis).forget(PHONE)
-    await twilio(redis).forget(PHONE)
-    assert await redis.keys("*") == [opt_out_key(PHONE).encode()]
+    await sms.forget(PHONE)
+    assert await redis.keys("*") == [sms.opt_out_key(PHONE).encode()]

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
 from bot.channels.base import TransientSendError
-from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel, opt_out_key
+from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel
 from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
 from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, plain, render, segments
 from bot.ops.app import GATEWAY, create_app
@@ -36,6 +36,7 @@ from .conftest import free_port
 from .fakes import serving
 from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed
 from .support.settle import settled
+from .test_delivery import PSEUDONYM
 
 ACCOUNT_SID = "AC00000000000000000000000000000001"
 AUTH_TOKEN = "test-auth-token-for-the-fake-server-only"
@@ -113,6 +114,12 @@ async def turn(fake: FakeTwilio, before: int = 0) -> list[dict[str, str]]:
     """The messages sent after the first `before`: waits for one, then for the turn's other bodies."""
     await fake.wait_for(before + 1)
     return (await fake.settled())[before:]
+
+
+def opt_out_key(client: TestClient, phone: str) -> str:
+    channel = client.app[GATEWAY].channels["twilio"]
+    assert isinstance(channel, TwilioChannel)
+    return channel.opt_out_key(phone)
 
 
 async def traces(redis: Redis, form: dict[str, str]) -> list[bytes]:
@@ -224,16 +231,49 @@ async def test_stop_in_spanish_opts_out_until_start(
     await say(client, phone, "Hello")
     before = len(await turn(fake))
     assert await say(client, phone, "PARAR") == 200
-    assert await gateway_redis.exists(opt_out_key(phone))
+    assert await gateway_redis.exists(opt_out_key(client, phone))
     await say(client, phone, "/stalking")
     records = await failures(gateway_redis, "opted out", 2)  # the quick-exit reply, the playbook
     assert len(fake.sent()) == before
     assert phone not in json.dumps(records)
 
     assert await say(client, phone, "INICIAR") == 200
-    assert not await gateway_redis.exists(opt_out_key(phone))
+    assert not await gateway_redis.exists(opt_out_key(client, phone))
     sent = await fake.wait_for(before + 1)  # greeted again ("welcome back", offering to resume)
     assert sent[-1]["To"] == phone
+
+
+async def test_a_stop_is_kept_under_a_pseudonym_for_the_retention_period(
+    client: TestClient, gateway_redis: Redis, phone: str
+) -> None:
+    """The review: STOP kept the phone number for a year in a plaintext key name."""
+    assert await say(client, phone, "STOP") == 200
+    key = opt_out_key(client, phone)
+    assert phone[1:] not in key
+    assert await gateway_redis.keys(f"safespaces:twilio:*{phone[1:]}*") == []  # nor her numbered choices
+    retention = client.app[GATEWAY].store.retention_seconds
+    assert retention - 60 < await gateway_redis.ttl(key) <= retention
+
+
+async def test_after_stop_delete_my_data_erases_at_once_and_sends_nothing(
+    client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
+) -> None:
+    """The review: after STOP an erase could not complete, its confirmation question never reached her."""
+    gateway = client.app[GATEWAY]
+    await say(client, phone, "Hello")
+    before = len(await turn(fake))
+    assert await say(client, phone, "STOP") == 200
+    await failures(gateway_redis, "opted out")  # the quick exit's neutral line could not go out
+    pseudonym = gateway.desk.open_key(f"twilio:{phone}").rsplit(":", 1)[1]
+    assert pseudonym in json.dumps([json.loads(raw) for raw in await gateway_redis.lrange(FAILURES, 0, -1)])
+
+    assert await say(client, phone, "delete my data") == 200
+    await settled(gateway)
+
+    assert len(fake.sent()) == before  # neither the question nor the confirmation was sent
+    kept = [json.loads(raw) for raw in await gateway_redis.lrange(FAILURES, 0, -1)]
+    assert pseudonym not in json.dumps(kept)  # erased: even the records of what could not be sent
+    assert await gateway_redis.exists(opt_out_key(client, phone))  # and she stays opted out
 
 
 async def test_twilio_opt_out_type_is_honoured_whatever_the_word(
@@ -242,7 +282,7 @@ async def test_twilio_opt_out_type_is_honoured_whatever_the_word(
     # A keyword configured in Twilio's Advanced Opt-Out, unknown to us, arrives with OptOutType.
     form = payload("incoming_sms", phone, Body="BASTA", OptOutType="STOP")
     assert await post(client, form) == 200
-    assert await gateway_redis.exists(opt_out_key(phone))
+    assert await gateway_redis.exists(opt_out_key(client, phone))
 
 
 async def test_delivery_statuses_are_recorded(client: TestClient, gateway_redis: Redis) -> None:
@@ -330,7 +370,9 @@ async def test_a_messaging_service_sends_as_the_service_and_returns_the_sid(
     settings = TwilioSettings(
         account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=service, api_url=fake.url
     )
-    channel = TwilioChannel(settings, "https://safespaces.example.org", gateway_redis)
+    channel = TwilioChannel(
+        settings, "https://safespaces.example.org", gateway_redis, pseudonym=PSEUDONYM, retention_seconds=3600
+    )
     await channel.start()
     try:
         sid = await channel.send("+15555550100", TwilioMessage(body="Hi"), "SM0")
@@ -349,7 +391,9 @@ async def test_an_unreachable_api_is_a_transient_failure(gateway_redis: Redis) -
         sender=SMS_FROM,
         api_url=f"http://127.0.0.1:{free_port()}",
     )
-    channel = TwilioChannel(settings, "https://safespaces.example.org", gateway_redis)
+    channel = TwilioChannel(
+        settings, "https://safespaces.example.org", gateway_redis, pseudonym=PSEUDONYM, retention_seconds=3600
+    )
     await channel.start()
     try:
         with pytest.raises(TransientSendError, match="unreachable"):

@@ -61,6 +61,11 @@ class Channel(Protocol):
         """
         ...
 
+    async def opted_out(self, recipient: str) -> bool:
+        """True when she told the channel not to message her (SMS STOP): nothing can reach her, not
+        even the question that confirms an erasure, so "delete my data" erases at once and silently."""
+        ...
+
     async def forget(self, recipient: str) -> None:
         """Erase what the channel itself keeps about this person (they asked to erase their data)."""
         ...

@@ -105,6 +105,9 @@ class MailboxChannel:
         """Whatever the caller shows (the web chat's page, too) is out of our reach."""
         return False
 
+    async def opted_out(self, recipient: str) -> bool:
+        return False
+
     async def forget(self, recipient: str) -> None:
         await self.mailbox.forget(recipient)
 

@@ -3,6 +3,8 @@ are configured."""
 
 from __future__ import annotations
 
+import hashlib
+
 from redis.asyncio import Redis
 
 from bot.channels.base import Channel
@@ -11,12 +13,14 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.ops.settings import Settings
+from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
 
 
 def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[Channel]:
-    """`secret` keys the web chat's sender ids: the same on every replica (SECRET_KEY with Redis)."""
+    """`secret` keys the web chat's sender ids and the SMS keys' pseudonyms: the same on every replica
+    (SECRET_KEY with Redis)."""
     wakeups = Wakeups(redis)  # one subscription for every long poll of the process
     channels: list[Channel] = [RestChannel(redis, wakeups, token=settings.rest_token)]
     if settings.web_chat:
@@ -43,5 +47,13 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
         channels.append(WhatsAppChannel(settings.whatsapp, redis))
     if settings.twilio is not None:
         assert settings.public_url is not None, "validated with the settings"
-        channels.append(TwilioChannel(settings.twilio, settings.public_url, redis))
+        channels.append(
+            TwilioChannel(
+                settings.twilio,
+                settings.public_url,
+                redis,
+                pseudonym=Pseudonymizer(hashlib.sha256(secret.encode()).digest()),
+                retention_seconds=settings.retention_days * 24 * 3600,
+            )
+        )
     return channels

@@ -158,6 +158,10 @@ class TelegramChannel:
             deleted |= await self._delete(int(recipient), ids[start : start + DELETE_LIMIT])
         return deleted
 
+    async def opted_out(self, recipient: str) -> bool:
+        """A blocked bot fails its sends; there is no opt-out word to keep."""
+        return False
+
     async def forget(self, recipient: str) -> None:
         """The message ids go; the messages stay on her phone (quick exit is what deletes them)."""
         await self._chat_log.forget(recipient)

@@ -9,7 +9,8 @@ timeout never matters and a slow turn loses nothing.
 Numbered replies: the choices of the last body sent to a number are kept in Redis for a day, so that
 "2" in the person's next message means the second of them. Opt-out: a STOP word in any language we
 serve marks the number; nothing more is sent to it (each attempt is recorded as a failure) until a
-START word.
+START word. Both keys are named by a keyed pseudonym of the number, never the number itself; the
+opt-out lasts the retention period after her last message, like everything else kept about her.
 """
 
 from __future__ import annotations
@@ -38,14 +39,13 @@ from bot.pipeline.conversations import PREFIX
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import InboundMessage, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
+from bot.storage.pseudonyms import Pseudonymizer
 
 WEBHOOK_PATH = "/webhooks/twilio/webhook"
 STATUS_PATH = "/webhooks/twilio/status"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 CHOICES_TTL_SECONDS = 24 * 3600
-# We only ever answer; an opt-out outlives any conversation, yet a phone number is not kept forever.
-OPT_OUT_TTL_SECONDS = 365 * 24 * 3600
 # twilio's async client sets no timeout of its own.
 SEND_TIMEOUT_SECONDS = 15.0
 _STATUS = re.compile(r"[a-z_]{1,32}")  # queued, sent, delivered, undelivered, failed, read, …
@@ -56,14 +56,6 @@ REFUSALS = {
     21614: "not a mobile number",
     63016: "outside WhatsApp's 24-hour window",
 }
-
-
-def choices_key(sender: str) -> str:
-    return f"{PREFIX}:twilio:choices:{sender}"
-
-
-def opt_out_key(sender: str) -> str:
-    return f"{PREFIX}:twilio:opted_out:{sender}"
 
 
 def send_error(error: TwilioRestException) -> SendError:
@@ -81,12 +73,22 @@ class TwilioChannel:
     per_recipient_rate = 1.0
     overall_rate = 1.0
 
-    def __init__(self, settings: TwilioSettings, public_url: str, redis: Redis) -> None:
+    def __init__(
+        self,
+        settings: TwilioSettings,
+        public_url: str,
+        redis: Redis,
+        *,
+        pseudonym: Pseudonymizer,
+        retention_seconds: int,
+    ) -> None:
         # twilio-python logs every request (URL with the account SID, headers) at INFO.
         logging.getLogger("twilio").setLevel(logging.WARNING)
         self._settings = settings
         self._public_url = public_url.rstrip("/")
         self._redis = redis
+        self._pseudonym = pseudonym
+        self._retention_seconds = retention_seconds
         self._validator = RequestValidator(settings.auth_token)
         self._statuses = DeliveryStatuses(redis)
         self._sms = not settings.sender.startswith("whatsapp:")
@@ -130,23 +132,36 @@ class TwilioChannel:
             raise web.HTTPForbidden(text=f"bad {SIGNATURE_HEADER}")
         return dict(form.items())
 
+    def choices_key(self, sender: str) -> str:
+        return f"{PREFIX}:twilio:choices:{self._pseudonym(f'choices:{CHANNEL}:{sender}')}"
+
+    def opt_out_key(self, sender: str) -> str:
+        """A pseudonym of its own: the opt-out outlives an erasure, and links to nothing else kept."""
+        return f"{PREFIX}:twilio:opted_out:{self._pseudonym(f'opted_out:{CHANNEL}:{sender}')}"
+
     async def _parse(self, form: Mapping[str, str]) -> InboundMessage:
-        """Parse with the sender's last numbered choices; keep their opt-out state."""
+        """Parse with the sender's last numbered choices; keep their opt-out state (an opt-out lasts
+        the retention period after her last message)."""
         sender = form.get("From", "")
-        stored = await self._redis.get(choices_key(sender)) if sender else None
+        stored = None
+        if sender:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(self.choices_key(sender))
+                pipe.expire(self.opt_out_key(sender), self._retention_seconds)
+                stored, _ = await pipe.execute()
         message, keyword = parse_form(form, json.loads(stored) if stored else ())
         # Before the message is accepted, so that no reply to it slips out after a STOP.
         if keyword is Keyword.STOP:
-            await self._redis.set(opt_out_key(sender), "1", ex=OPT_OUT_TTL_SECONDS)
+            await self._redis.set(self.opt_out_key(sender), "1", ex=self._retention_seconds)
         elif keyword is Keyword.START:
-            await self._redis.delete(opt_out_key(sender))
+            await self._redis.delete(self.opt_out_key(sender))
         return message
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[TwilioMessage]:
         return render(replies, sms=self._sms)
 
     async def send(self, recipient: str, request: TwilioMessage, reply_to: str) -> str | None:
-        if await self._redis.exists(opt_out_key(recipient)):
+        if await self.opted_out(recipient):
             raise PermanentSendError("twilio: the recipient opted out")
         assert self._client is not None, "start() creates the client"
         create = self._client.messages.create_async(
@@ -168,16 +183,20 @@ class TwilioChannel:
         """Neither an SMS nor a WhatsApp message through Twilio can be taken back from a phone."""
         return False
 
+    async def opted_out(self, recipient: str) -> bool:
+        """She sent STOP: nothing may be sent to her until START."""
+        return bool(await self._redis.exists(self.opt_out_key(recipient)))
+
     async def forget(self, recipient: str) -> None:
         """The last numbered choices go; a STOP stays, since it is what keeps us from texting them."""
-        await self._redis.delete(choices_key(recipient))
+        await self._redis.delete(self.choices_key(recipient))
 
     async def _remember_choices(self, recipient: str, choices: tuple[str, ...]) -> None:
         """What "1", "2" … mean in the person's next message: the list of the last body sent."""
         if choices:
-            await self._redis.set(choices_key(recipient), json.dumps(choices), ex=CHOICES_TTL_SECONDS)
+            await self._redis.set(self.choices_key(recipient), json.dumps(choices), ex=CHOICES_TTL_SECONDS)
         else:
-            await self._redis.delete(choices_key(recipient))
+            await self._redis.delete(self.choices_key(recipient))
 
     async def start(self) -> None:
         self._http = AsyncTwilioHttpClient()  # its aiohttp session needs the running loop

@@ -138,6 +138,10 @@ class WhatsAppChannel:
         """The Cloud API cannot delete a message from the person's phone."""
         return False
 
+    async def opted_out(self, recipient: str) -> bool:
+        """Meta keeps opt-outs (blocking the number) itself; nothing to keep here."""
+        return False
+
     async def forget(self, recipient: str) -> None:
         """Without the 24-hour window record the next send is tried as-is, and WhatsApp decides."""
         await self._redis.delete(window_key(recipient))

@@ -65,6 +65,9 @@ class Safety:
             case "quick_exit":
                 return await self._quick_exit(turn)
             case "erase_data":
+                if await self._unreachable(turn):  # the question could not reach her: erase at once
+                    await self._erase(turn.conversation)
+                    return []
                 return [self._engine.render("erase_confirm", language, country)]
             case "erase_cancelled":
                 return [self._engine.render("erase_cancelled", language, country)]
@@ -112,6 +115,11 @@ class Safety:
             return "quick_exit"
         threshold = MODEL_CONFIDENCE.get(turn.parse.intent)
         return turn.parse.intent if threshold is not None and turn.parse.confidence >= threshold else None
+
+    async def _unreachable(self, turn: TurnState) -> bool:
+        """She opted out of messages on her channel (SMS STOP): nothing we send reaches her."""
+        channel = self._channels.get(turn.message.channel)
+        return channel is not None and await channel.opted_out(turn.message.sender)
 
     async def _quick_exit(self, turn: TurnState) -> Replies:
         """The same quick exit whatever asked for it: the ticket closed, nothing half-written kept,
