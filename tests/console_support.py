@@ -130,6 +130,7 @@ def console_app(
     *,
     cookie_secure: bool = False,
     heartbeat_seconds: float = 0.3,
+    undo_seconds: float = 0.2,
 ) -> web.Application:
     app = web.Application()
     setup_console(
@@ -139,13 +140,22 @@ def console_app(
         sessions=sessions,
         cookie_secure=cookie_secure,
         heartbeat_seconds=heartbeat_seconds,
+        undo_seconds=undo_seconds,
     )
     return app
 
 
 @pytest.fixture
-async def server(desk: Desk, staff_store: StaffStore, sessions: SessionStore) -> AsyncIterator[TestServer]:
-    server = TestServer(console_app(desk, staff_store, sessions))
+def undo_seconds() -> float:
+    """How long a reply waits in the page before it leaves; a test that undoes one parametrizes it."""
+    return 0.2
+
+
+@pytest.fixture
+async def server(
+    desk: Desk, staff_store: StaffStore, sessions: SessionStore, undo_seconds: float
+) -> AsyncIterator[TestServer]:
+    server = TestServer(console_app(desk, staff_store, sessions, undo_seconds=undo_seconds))
     await server.start_server()
     yield server
     await server.close()

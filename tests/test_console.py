@@ -124,7 +124,7 @@ async def test_sign_in_and_the_queue_shows_a_waiting_ticket(
     item = page.locator(f"#queue li[data-ticket='{ticket.id}']")
     await expect(item.locator(".headline")).to_have_text("hacked account · instagram")
     await expect(item.locator(".badge")).to_have_text(["Danger", "Intimate images"])  # danger first
-    await expect(item.locator(".meta")).to_have_text("es · telegram · MX")
+    await expect(item.locator(".meta")).to_have_text("Spanish · telegram · Mexico (MX)")
     await expect(page).to_have_title("(1) SafeSpaces console")
     await expect(page.locator("#me")).to_have_text("Alice · agent")
     await expect(page.locator("#supervisor")).to_be_hidden()
@@ -184,13 +184,15 @@ async def test_take_a_conversation_chat_live_and_close_it(
 
     await page.select_option("#canned", index=1)  # each canned reply in the person's language
     await expect(page.locator("#text")).to_have_value("[es] canned_greeting {}")
+    await page.click("#mode-note")
     await page.fill("#text", "seems calmer now")
-    await page.click("#note")
+    await page.press("#text", "Enter")
     await expect(page.locator("#log li.note .text")).to_have_text("seems calmer now")
     assert not any("seems calmer" in text for text in outbox.texts("telegram:7"))  # notes stay internal
 
-    await page.select_option("#outcome", "resolved")
     await page.click("#close")
+    await page.select_option("#outcome", "resolved")
+    await page.click("#close-confirm")
     await expect(page.locator("#ticket-state")).to_contain_text("Closed (resolved)")
     await expect(page.locator("#composer")).to_be_hidden()
     await expect(page.locator("#mine li")).to_have_count(0)

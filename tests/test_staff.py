@@ -284,14 +284,33 @@ def cli(*args: str, stdin: str = "", redis_url: str | None = REDIS_URL) -> subpr
 
 async def test_cli_add_list_remove(store: StaffStore) -> None:
     """Each run imports Rasa (seconds), so one run per behaviour."""
-    added = cli("add", "amina", "--role", "agent", "--display-name", "Amina", stdin=PASSWORD + "\n")
+    added = cli(
+        "add",
+        "amina",
+        "--role",
+        "agent",
+        "--display-name",
+        "Amina",
+        "--languages",
+        "sw,en",
+        stdin=PASSWORD + "\n",
+    )
     assert added.returncode == 0, added.stderr
-    assert (await store.authenticate("amina", PASSWORD, IP)).display_name == "Amina"
+    amina = await store.authenticate("amina", PASSWORD, IP)
+    assert (amina.display_name, amina.languages) == ("Amina", ("sw", "en"))
 
     listed = cli("list")
     assert listed.returncode == 0, listed.stderr
     assert "amina" in listed.stdout and "agent" in listed.stdout and "Amina" in listed.stdout
-    assert "$argon2" not in listed.stdout
+    assert "sw,en" in listed.stdout and "$argon2" not in listed.stdout
+
+    changed = cli("languages", "amina", "fr,sw")
+    assert changed.returncode == 0, changed.stderr
+    assert (await store.get("amina")) == Staff(
+        name="amina", display_name="Amina", role=Role.AGENT, languages=("fr", "sw")
+    )
+    unknown = cli("add", "bo", "--role", "agent", "--languages", "xx", stdin=PASSWORD + "\n")
+    assert unknown.returncode != 0 and "unknown language code 'xx'" in unknown.stderr
 
     weak = cli("add", "bo", "--role", "agent", stdin="short\n")
     assert weak.returncode != 0

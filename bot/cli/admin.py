@@ -10,7 +10,7 @@ import sys
 import time
 
 from bot.channels.telegram import TelegramChannel
-from bot.handoff.staff import Role, StaffError, StaffStore
+from bot.handoff.staff import Role, Staff, StaffError, StaffStore
 from bot.ops.settings import Settings
 from bot.pipeline.conversations import METRICS
 from bot.pipeline.outbox import FAILURES
@@ -73,11 +73,16 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> None:
                         sys.exit("the passwords differ")
                 else:  # one line, so scripts and tests can pipe it
                     password = sys.stdin.readline().rstrip("\r\n")
-                staff = await store.add(args.name, password, Role(args.role), args.display_name)
-                print(f"added {staff.role.value} {staff.name} ({staff.display_name})")
+                languages = _codes(args.languages)
+                staff = await store.add(args.name, password, Role(args.role), args.display_name, languages)
+                print(f"added {staff.role.value} {staff.name} ({staff.display_name}) {_spoken(staff)}")
+            case "languages":
+                staff = await store.set_languages(args.name, _codes(args.languages))
+                print(f"{staff.name} {_spoken(staff)}")
             case "list":
                 for staff in await store.all():
-                    print(f"{staff.name:32} {staff.role.value:10} {staff.display_name}")
+                    spoken = ",".join(staff.languages)
+                    print(f"{staff.name:32} {staff.role.value:10} {spoken:12} {staff.display_name}")
             case "remove":
                 if not await store.remove(args.name):
                     sys.exit(f"no staff member named {args.name!r}")
@@ -86,6 +91,14 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> None:
         sys.exit(str(error))
     finally:
         await redis.close()
+
+
+def _codes(languages: str) -> list[str]:
+    return [code for code in languages.split(",") if code.strip()]
+
+
+def _spoken(staff: Staff) -> str:
+    return f"speaks {', '.join(staff.languages)}" if staff.languages else "(no languages recorded)"
 
 
 def set_telegram_webhook(settings: Settings, url: str) -> None:

@@ -8,8 +8,9 @@ python -m bot content report      every playbook step and resource with its sour
 python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
 python -m bot evaluate --conversations [--lang L]   the conversation corpus through the gateway,
                                   pass rates into reports/conversations.md
-python -m bot staff add NAME --role agent|supervisor [--display-name D]   password on stdin
-python -m bot staff list | remove NAME                                    helpline staff accounts (Redis)
+python -m bot staff add NAME --role agent|supervisor [--display-name D] [--languages sw,en]
+                                  a helpline staff account (Redis); the password on stdin
+python -m bot staff languages NAME sw,en | list | remove NAME   the languages they counsel in; accounts
 
 Each command imports only what it needs: staff and deliveries start without Rasa or TensorFlow.
 """
@@ -57,6 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     staff_add.add_argument("name", help="login name: 2-32 characters of a-z 0-9 . _ -")
     staff_add.add_argument("--role", required=True, choices=[role.value for role in Role])
     staff_add.add_argument("--display-name", help="the name survivors see; default: the login name")
+    staff_add.add_argument("--languages", default="", help="languages they counsel in, e.g. sw,en")
+    staff_languages = staff_actions.add_parser("languages", help="set the languages they counsel in")
+    staff_languages.add_argument("name")
+    staff_languages.add_argument("languages", help="language codes, e.g. sw,en")
     staff_actions.add_parser("list", help="name, role and display name of every staff member")
     staff_remove = staff_actions.add_parser("remove", help="remove a staff member and end their sessions")
     staff_remove.add_argument("name")

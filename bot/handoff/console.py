@@ -203,6 +203,8 @@ def setup_console(
     sessions: SessionStore,
     cookie_secure: bool,
     heartbeat_seconds: float = 15.0,
+    undo_seconds: float = 5.0,
+    long_wait_seconds: float = 600.0,
 ) -> None:
     """Mount the console at /console on `app` (before it starts)."""
     app[CONSOLE] = Console(
@@ -211,6 +213,8 @@ def setup_console(
         sessions=sessions,
         cookie_secure=cookie_secure,
         heartbeat_seconds=heartbeat_seconds,
+        undo_seconds=undo_seconds,
+        long_wait_seconds=long_wait_seconds,
     )
     app.router.add_routes(
         [

@@ -1,23 +1,30 @@
 """The console's JSON API under /console/api: what the page fetches and the actions staff take.
 
 Reading follows need-to-know: a waiting ticket's summary is open to every staff member (to decide
-whom to take), its conversation only to the staff member holding it and to supervisors, and every
-read of a conversation is audited (collapsed to one entry per person and ticket per window, because
-the page re-reads the log on every live update). The desk enforces the same rules for actions.
+whom to take), and so is a message left for follow-up (the helpline reads it to decide when and whether
+it is safe to reply); a live conversation, and the person's earlier contacts, only to the staff member
+holding it and to supervisors. Every read of a conversation is audited (collapsed to one entry per
+person and ticket per window, because the page re-reads the log on every live update). The desk
+enforces the same rules for actions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import re
 import time
 from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
+from bot.handoff import safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
-from bot.handoff.desk import DeskError, NotAllowed, NotFound
-from bot.handoff.model import OUTCOMES, LogEntry, Ticket, TicketState
+from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
+from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketState
 from bot.handoff.staff import Staff
 from bot.ops.request_body import read_json
 from bot.pipeline.conversations import PREFIX
@@ -28,21 +35,57 @@ CANNED = ("greeting", "safe_now", "evidence", "report", "follow_up", "goodbye") 
 MAX_TEXT = 4096
 OPEN_AUDIT_SECONDS = 600  # one "open" audit entry per staff member and ticket in this window
 AUDIT_SHOWN = 200
+MAX_TAGS = 10
+CATEGORY = re.compile(r"[\w .&'/-]{1,48}")  # a situation, platform or tag: a short label, never a message
+REPORT_DAYS = 400  # the longest period one export covers
+REPORT_COLUMNS = (
+    "id",
+    "opened",
+    "taken",
+    "closed",
+    "wait_seconds",
+    "outcome",
+    "categories",
+    "risks",
+    "language",
+    "country",
+    "channel",
+    "staff",
+)
+
+
+def safe_contact_json(ticket: Ticket) -> dict[str, Any] | None:
+    """How her safe-contact words were read, and whether now is inside that time."""
+    window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country)
+    if window is None:
+        return None
+    now = datetime.now(timezone.utc)
+    return {"reading": window.describe(), "safe_now": window.allows(now), "her_time": window.local_now(now)}
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    case = ticket.case
     return {
         "id": ticket.id,
         "state": ticket.state.value,
+        "origin": ticket.origin.value,
         "staff": ticket.staff,
         "created_at": ticket.created_at,
         "claimed_at": ticket.claimed_at,
         "closed_at": ticket.closed_at,
         "outcome": ticket.outcome,
+        "case": None if case is None else {**asdict(case), "risks": [risk.value for risk in case.risks]},
+        "contacted": ticket.contacted,
+        "follow_up_of": ticket.follow_up_of,
         "erased": ticket.erased,
         "blocked": ticket.blocked,
         "summary": {**asdict(ticket.summary), "risks": [risk.value for risk in ticket.summary.risks]},
+        "safe_contact": None if ticket.erased else safe_contact_json(ticket),
     }
+
+
+def past_json(past: PastContact) -> dict[str, Any]:
+    return {**ticket_json(past.ticket), "notes": [entry_json(note) for note in past.notes]}
 
 
 def entry_json(entry: LogEntry) -> dict[str, Any]:
@@ -50,21 +93,59 @@ def entry_json(entry: LogEntry) -> dict[str, Any]:
 
 
 def staff_json(staff: Staff) -> dict[str, Any]:
-    return {"name": staff.name, "display_name": staff.display_name, "role": staff.role.value}
+    return {
+        "name": staff.name,
+        "display_name": staff.display_name,
+        "role": staff.role.value,
+        "languages": list(staff.languages),
+    }
 
 
-async def text_field(request: web.Request, name: str) -> str:
-    """One string field of a JSON body; a DeskError (400) says what is wrong with it."""
+async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await read_json(request)
     except ValueError as problem:
         raise DeskError("The request was not valid JSON.") from problem
-    value = body.get(name) if isinstance(body, dict) else None
+    return body if isinstance(body, dict) else {}
+
+
+async def text_field(request: web.Request, name: str, *, required: bool = True) -> str:
+    """One string field of a JSON body; a DeskError (400) says what is wrong with it."""
+    value = (await json_body(request)).get(name, None if required else "")
     if not isinstance(value, str):
         raise DeskError(f"The request needs a text field {name!r}.")
     if len(value) > MAX_TEXT:
         raise DeskError(f"That is too long: at most {MAX_TEXT} characters.")
     return value
+
+
+def _label(value: Any, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not CATEGORY.fullmatch(value.strip()):
+        raise DeskError(f"The {name} must be a short label (at most 48 letters, digits or spaces).")
+    return value.strip().lower()
+
+
+def case_of(body: dict[str, Any]) -> Case | None:
+    """The case form: categories and tags, checked to be labels (reports count them)."""
+    raw = body.get("case")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise DeskError("The case must be an object.")
+    risks, tags = raw.get("risks") or [], raw.get("tags") or []
+    if not isinstance(risks, list) or not all(r in {risk.value for risk in Risk} for r in risks):
+        raise DeskError(f"Risks are among: {', '.join(risk.value for risk in Risk)}.")
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS:
+        raise DeskError(f"At most {MAX_TAGS} tags.")
+    labels = [_label(tag, "tag") for tag in tags]
+    return Case(
+        situation=_label(raw.get("situation"), "situation"),
+        platform=_label(raw.get("platform"), "platform"),
+        risks=tuple(Risk(r) for r in dict.fromkeys(risks)),
+        tags=tuple(dict.fromkeys(label for label in labels if label)),
+    )
 
 
 async def readable(request: web.Request, caller: Caller) -> tuple[Ticket, bool]:
@@ -73,9 +154,9 @@ async def readable(request: web.Request, caller: Caller) -> tuple[Ticket, bool]:
     ticket = await request.app[CONSOLE].desk.ticket(request.match_info["ticket"])
     if ticket is None:
         raise NotFound("This conversation no longer exists (it expired or was erased).")
-    if ticket.staff == caller.staff.name or caller.supervisor:
+    if ticket.staff == caller.staff.name or caller.supervisor or ticket.state is TicketState.FOLLOW_UP:
         return ticket, True
-    if ticket.state in {TicketState.QUEUED, TicketState.FOLLOW_UP}:
+    if ticket.state is TicketState.QUEUED:
         return ticket, False
     raise NotAllowed("This conversation is with a colleague.")
 
@@ -89,7 +170,17 @@ async def held(request: web.Request, caller: Caller) -> Ticket:
 
 @staff_only()
 async def me(request: web.Request, caller: Caller) -> web.Response:
-    return web.json_response({**staff_json(caller.staff), "csrf": caller.session.csrf, "outcomes": OUTCOMES})
+    console = request.app[CONSOLE]
+    return web.json_response(
+        {
+            **staff_json(caller.staff),
+            "csrf": caller.session.csrf,
+            "outcomes": OUTCOMES,
+            "risks": [risk.value for risk in Risk],
+            "undo_seconds": console.undo_seconds,
+            "long_wait_seconds": console.long_wait_seconds,
+        }
+    )
 
 
 @staff_only()
@@ -97,11 +188,13 @@ async def board(request: web.Request, caller: Caller) -> web.Response:
     """The left panel: who is waiting, my conversations, follow-ups; for supervisors, everyone's."""
     desk = request.app[CONSOLE].desk
     queue, active, follow_ups = await asyncio.gather(desk.queue(), desk.active(), desk.follow_ups())
+    mine = [t for t in active if t.staff == caller.staff.name]
+    unread = await desk.unread(caller.staff, mine)
     return web.json_response(
         {
             "now": time.time(),
             "queue": [ticket_json(t) for t in queue],
-            "mine": [ticket_json(t) for t in active if t.staff == caller.staff.name],
+            "mine": [{**ticket_json(t), "unread": unread[t.id]} for t in mine],
             "follow_ups": [ticket_json(t) for t in follow_ups],
             "everyone": [ticket_json(t) for t in active] if caller.supervisor else None,
         }
@@ -115,17 +208,31 @@ async def staff_list(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only()
 async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
+    """A ticket; with its conversation and the person's earlier contacts (`previous`) for those who
+    may read them. For the holder it also says whether writing now needs a safe-time override."""
     ticket, full = await readable(request, caller)
     desk = request.app[CONSOLE].desk
-    log = None
+    log = previous = None
     if full:
         log = [entry_json(entry) for entry in await desk.log(ticket.id)]
         first_read = f"{PREFIX}:console:opened:{caller.staff.name}:{ticket.id}"
         if await desk.redis.set(first_read, 1, nx=True, ex=OPEN_AUDIT_SECONDS):
             await desk.audit(caller.staff, "open", ticket.id)
+        if ticket.state is not TicketState.FOLLOW_UP or caller.supervisor:
+            previous = [past_json(past) for past in await desk.previous(ticket)]
     can_act = full and ticket.state is TicketState.WITH_STAFF
+    unsafe = await desk.unsafe_window(ticket) if can_act else None
+    if ticket.staff == caller.staff.name:
+        await desk.mark_read(caller.staff, ticket)
     return web.json_response(
-        {"now": time.time(), "ticket": ticket_json(ticket), "log": log, "can_act": can_act}
+        {
+            "now": time.time(),
+            "ticket": ticket_json(ticket),
+            "log": log,
+            "previous": previous,
+            "can_act": can_act,
+            "needs_override": None if unsafe is None else unsafe.describe(),
+        }
     )
 
 
@@ -144,9 +251,21 @@ async def claim(request: web.Request, caller: Caller) -> web.Response:
 
 
 @staff_only()
+async def take_next(request: web.Request, caller: Caller) -> web.Response:
+    ticket = await request.app[CONSOLE].desk.take_next(caller.staff)
+    return web.json_response({"ticket": ticket_json(ticket)})
+
+
+@staff_only()
 async def send(request: web.Request, caller: Caller) -> web.Response:
     text = await text_field(request, "text")
-    await request.app[CONSOLE].desk.send(request.match_info["ticket"], caller.staff, text)
+    override = (await json_body(request)).get("override") is True
+    try:
+        await request.app[CONSOLE].desk.send(
+            request.match_info["ticket"], caller.staff, text, override=override
+        )
+    except OutsideSafeTime as problem:
+        return web.json_response({"error": str(problem), "needs_override": True}, status=409)
     return web.json_response({})
 
 
@@ -169,9 +288,14 @@ async def transfer(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only()
 async def close(request: web.Request, caller: Caller) -> web.Response:
+    """Close with the case form: a required outcome, the categories, tags and a closing note."""
     outcome = await text_field(request, "outcome")
-    await request.app[CONSOLE].desk.close(request.match_info["ticket"], caller.staff, outcome)
-    return web.json_response({})
+    body = await json_body(request)
+    note = await text_field(request, "note", required=False)
+    follow_up = await request.app[CONSOLE].desk.close(
+        request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
+    )
+    return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
 
 
 @staff_only()
@@ -189,6 +313,67 @@ async def block(request: web.Request, caller: Caller) -> web.Response:
 @staff_only(supervisor=True)
 async def stats(request: web.Request, caller: Caller) -> web.Response:
     return web.json_response(asdict(await request.app[CONSOLE].desk.stats()))
+
+
+def _day(request: web.Request, name: str) -> date:
+    try:
+        return date.fromisoformat(request.query.get(name, ""))
+    except ValueError:
+        raise DeskError(f"Give {name}=YYYY-MM-DD.") from None
+
+
+def _iso(at: float | None) -> str:
+    return "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="seconds")
+
+
+def report_row(ticket: Ticket) -> list[str]:
+    """One ticket for a report: times, outcome and categories, never her address, name or words."""
+    case, summary = ticket.case, ticket.summary
+    situation = case.situation if case else summary.situation
+    platform = case.platform if case else summary.platform
+    risks = case.risks if case else summary.risks
+    ended = ticket.claimed_at or ticket.closed_at
+    categories = ";".join(
+        f"{name}={value}" for name, value in (("situation", situation), ("platform", platform)) if value
+    )
+    row = [
+        ticket.id,
+        _iso(ticket.created_at),
+        _iso(ticket.claimed_at),
+        _iso(ticket.closed_at),
+        "" if ended is None else str(round(ended - ticket.created_at)),
+        ticket.outcome or "",
+        "" if ticket.erased else categories,
+        "" if ticket.erased else ";".join(risk.value for risk in risks),
+        "" if ticket.erased else summary.language,
+        "" if ticket.erased else summary.country or "",
+        "" if ticket.erased else summary.channel,
+        ticket.staff or "",
+    ]
+    # Staff typed the categories: nothing a spreadsheet would run as a formula.
+    return [f"'{cell}" if cell[:1] in {"=", "+", "-", "@"} else cell for cell in row]
+
+
+@staff_only(supervisor=True)
+async def report_csv(request: web.Request, caller: Caller) -> web.Response:
+    """Every ticket opened from `from` to `to` (UTC dates, both included) as CSV, for supervisors."""
+    first, last = _day(request, "from"), _day(request, "to")
+    if last < first or (last - first).days > REPORT_DAYS:
+        raise DeskError(f"Choose a period from one day to {REPORT_DAYS} days, 'from' first.")
+    start = datetime.combine(first, datetime.min.time(), timezone.utc).timestamp()
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), timezone.utc).timestamp()
+    desk = request.app[CONSOLE].desk
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REPORT_COLUMNS)
+    writer.writerows(report_row(ticket) for ticket in await desk.opened_between(start, end))
+    await desk.audit(caller.staff, f"export:{first}..{last}", None)
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="safespaces-{first}-{last}.csv"'},
+    )
 
 
 @staff_only(supervisor=True)
@@ -216,6 +401,7 @@ def routes() -> list[web.RouteDef]:
         web.get(TICKET, ticket_view),
         web.get(f"{TICKET}/canned", canned),
         web.post(f"{TICKET}/claim", claim),
+        web.post(f"{API}/take-next", take_next),
         web.post(f"{TICKET}/messages", send),
         web.post(f"{TICKET}/notes", note),
         web.post(f"{TICKET}/transfer", transfer),
@@ -224,6 +410,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{TICKET}/block", block),
         web.get(f"{API}/stats", stats),
         web.get(f"{API}/audit", audit),
+        web.get(f"{API}/reports.csv", report_csv),
         web.get(f"{API}/blocked", blocked),
         web.post(f"{API}/blocked/{{block:p-[0-9a-f]{{1,64}}}}/unblock", unblock),
     ]

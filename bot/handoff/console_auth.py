@@ -40,6 +40,8 @@ class Console:
     sessions: SessionStore
     cookie_secure: bool
     heartbeat_seconds: float
+    undo_seconds: float  # how long a staff message waits in the page before it leaves, to be undone
+    long_wait_seconds: float  # a person waiting longer than this is brought to staff's attention
     streams: set[Stream] = field(default_factory=set)  # open live streams, ended on shutdown
 
     def set_cookie(

@@ -14,13 +14,14 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.handoff.model import OUTCOMES, Author, LogEntry, Risk, Summary, Ticket, TicketState
+from bot.handoff import safe_time
+from bot.handoff.model import OUTCOMES, Author, Case, LogEntry, Risk, Summary, Ticket, TicketState
 from bot.handoff.staff import Role, Staff
 from bot.ops.metrics import Metrics
 from bot.pipeline.conversations import PREFIX
@@ -32,6 +33,7 @@ EVENTS = f"{PREFIX}:handoff:events"
 QUEUE = f"{PREFIX}:handoff:queue"  # ticket -> priority * PRIORITY_SPAN + queued_at
 ACTIVE = f"{PREFIX}:handoff:active"  # ticket -> claimed_at
 FOLLOW_UPS = f"{PREFIX}:handoff:follow_ups"  # ticket -> created_at
+OPENED = f"{PREFIX}:handoff:opened"  # every ticket -> created_at, for reports; pruned with retention
 BLOCKED = f"{PREFIX}:blocked"  # pseudonym -> who blocked which ticket when
 AUDIT = f"{PREFIX}:audit"
 KEPT_AUDIT = 10_000
@@ -49,6 +51,13 @@ end
 local claimed = redis.call('HMGET', KEYS[4], 'staff', 'claimed_at')
 if claimed[1] == ARGV[2] and claimed[2] == ARGV[3] then
   return 1
+end
+return 0
+"""
+# KEYS: a person's open-ticket key; ARGV: the ticket id. Deletes the key only if it names this ticket.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
 end
 return 0
 """
@@ -70,6 +79,10 @@ class Conflict(DeskError):
     pass
 
 
+class OutsideSafeTime(Conflict):
+    """Writing now would reach her outside the time she said is safe; staff may override explicitly."""
+
+
 class Deliver(Protocol):
     """The gateway's way to send replies to a conversation through its own channel, in order."""
 
@@ -87,6 +100,14 @@ class Stats:
     longest_wait_seconds: float
     average_wait_seconds: float | None  # of today's claims
     handled_today: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PastContact:
+    """One of the person's earlier tickets, as staff see it in her case record."""
+
+    ticket: Ticket
+    notes: list[LogEntry]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,7 +240,7 @@ class Desk:
         async with self.redis.pipeline(transaction=True) as pipe:
             for ticket_id in erased:
                 pipe.delete(_log_key(ticket_id))
-                pipe.hdel(_ticket_key(ticket_id), "summary", "conversation")
+                pipe.hdel(_ticket_key(ticket_id), "summary", "conversation", "person", "case")
                 pipe.hset(_ticket_key(ticket_id), mapping={"erased": "1", "state": "closed"})
                 pipe.zrem(QUEUE, ticket_id)
                 pipe.zrem(FOLLOW_UPS, ticket_id)
@@ -246,17 +267,26 @@ class Desk:
         def number(name: str) -> float | None:
             return float(raw[name]) if name in raw else None
 
+        def text(name: str) -> str | None:
+            return raw[name].decode() if name in raw else None
+
         erased = raw.get("erased") == b"1"
         summary = Summary() if erased else Summary.from_json(self._sealer.open(raw["summary"]))
+        case = Case.from_json(self._sealer.open(raw["case"])) if "case" in raw else None
         return Ticket(
             id=ticket_id,
             state=TicketState(raw["state"].decode()),
             summary=summary,
             created_at=float(raw["created_at"]),
-            staff=raw["staff"].decode() if "staff" in raw else None,
+            origin=TicketState(text("origin") or TicketState.QUEUED.value),
+            staff=text("staff"),
             claimed_at=number("claimed_at"),
             closed_at=number("closed_at"),
-            outcome=raw["outcome"].decode() if "outcome" in raw else None,
+            outcome=text("outcome"),
+            case=case,
+            contacted=raw.get("contacted") == b"1",
+            person_messages=int(raw.get("person_messages", 0)),
+            follow_up_of=text("follow_up_of"),
             erased=erased,
             blocked=raw.get("blocked") == b"1",
         )
@@ -278,7 +308,10 @@ class Desk:
         ]
 
     async def claim(self, ticket_id: str, staff: Staff) -> Ticket:
-        """Take a waiting ticket or a follow-up; exactly one of two racing staff wins."""
+        """Take a waiting ticket or a follow-up; exactly one of two racing staff wins.
+
+        A person waiting is told who joined; a follow-up stays silent until staff write (bot/handoff/
+        safe_time.py): her phone may not be safe to light up now."""
         now = time.time()
         won = await self.redis.eval(
             _CLAIM, 4, QUEUE, FOLLOW_UPS, ACTIVE, _ticket_key(ticket_id), ticket_id, staff.name, now
@@ -287,8 +320,11 @@ class Desk:
             raise Conflict("Someone else has already taken this conversation, or it has ended.")
         ticket = await self._require(ticket_id)
         conversation = await self._conversation(ticket_id)
+        live = ticket.origin is TicketState.QUEUED
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.open_key(conversation), ticket_id, ex=self._ttl)
+            if live:
+                pipe.set(self.open_key(conversation), ticket_id, ex=self._ttl)
+                pipe.hset(_ticket_key(ticket_id), "contacted", "1")
             stats = _stats_key(now)
             pipe.hincrbyfloat(stats, "wait_total", now - ticket.created_at)
             pipe.hincrby(stats, "wait_count", 1)
@@ -297,21 +333,75 @@ class Desk:
         self._metrics.handoff_wait.observe(now - ticket.created_at)
         await self._append(ticket_id, self._system("claimed", staff))
         await self.audit(staff, "claim", ticket_id)
-        await self._say(ticket, "handoff_joined", {"staff_name": staff.display_name})
+        if live:
+            await self._say(ticket, "handoff_joined", {"staff_name": staff.display_name})
         await self._publish("claimed", ticket_id, staff.name)
         return await self._require(ticket_id)
 
-    async def send(self, ticket_id: str, staff: Staff, text: str) -> None:
-        """Relay a staff message to the person through their own channel, signed with a display name."""
+    async def take_next(self, staff: Staff) -> Ticket:
+        """The next person for this staff member: the most urgent first, and among the equally urgent,
+        the longest waiting who writes in a language they speak (else the longest waiting)."""
+        waiting = await self.redis.zrange(QUEUE, 0, -1, withscores=True)
+        tiers: dict[int, list[str]] = {}
+        for ticket_id, score in waiting:
+            tiers.setdefault(int(score // PRIORITY_SPAN), []).append(ticket_id.decode())
+        for tier in sorted(tiers):
+            tickets = await self._load([t.encode() for t in tiers[tier]])
+            mine = [t for t in tickets if t.summary.language in staff.languages]
+            for ticket in [*mine, *(t for t in tickets if t not in mine)]:
+                try:
+                    return await self.claim(ticket.id, staff)
+                except Conflict:  # a colleague was quicker: the next one
+                    continue
+        raise NotFound("Nobody is waiting.")
+
+    async def send(self, ticket_id: str, staff: Staff, text: str, *, override: bool = False) -> None:
+        """Relay a staff message to the person through their own channel, signed with a display name.
+
+        A follow-up's first messages go out only inside the time she said is safe, unless staff
+        override (audited); once she writes back she is there, and the time no longer applies."""
         text = text.strip()
         if not text:
             raise DeskError("Write a message first.")
         ticket = await self._holding(ticket_id, staff)
+        window = await self.unsafe_window(ticket)
+        if window is not None:
+            if not override:
+                raise OutsideSafeTime(
+                    f"It is outside the time she said is safe ({window.describe()}; now "
+                    f"{window.local_now(datetime.now(timezone.utc))}). Override to send anyway."
+                )
+            await self.audit(staff, "override_safe_time", ticket_id)
+        if not ticket.contacted:
+            await self._contact(ticket)
         await self._append(
             ticket_id, LogEntry(at=time.time(), author=Author.STAFF, text=text, staff=staff.name)
         )
         await self._say(ticket, "staff_message", {"staff_name": staff.display_name, "text": text})
         await self._publish("message", ticket_id, staff.name)
+
+    async def unsafe_window(self, ticket: Ticket) -> safe_time.SafeWindow | None:
+        """The safe window that writing to her now would break, if any (follow-ups she has not
+        answered yet, whose safe time could be read)."""
+        if ticket.origin is not TicketState.FOLLOW_UP or ticket.claimed_at is None:
+            return None
+        window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country)
+        if window is None or window.allows(datetime.now(timezone.utc)):
+            return None
+        answered = any(
+            entry.author is Author.PERSON and entry.at > ticket.claimed_at
+            for entry in await self.log(ticket.id)
+        )
+        return None if answered else window
+
+    async def _contact(self, ticket: Ticket) -> None:
+        """The first message of a follow-up: from now on her messages come to staff."""
+        key = self.open_key(await self._conversation(ticket.id))
+        if not await self.redis.set(key, ticket.id, ex=self._ttl, nx=True):
+            current = await self.redis.get(key)
+            if current is not None and current.decode() != ticket.id:
+                raise Conflict("She is in another conversation with the helpline right now.")
+        await self.redis.hset(_ticket_key(ticket.id), "contacted", "1")
 
     def canned(self, key: str, ticket: Ticket, staff: Staff) -> str:
         """A canned reply in the person's language (staff pick it; the person reads it in theirs)."""
@@ -335,18 +425,73 @@ class Desk:
         await self.audit(staff, f"transfer:{to.name}", ticket_id)
         await self._publish("transferred", ticket_id, to.name)
 
-    async def close(self, ticket_id: str, staff: Staff, outcome: str) -> None:
+    async def close(
+        self, ticket_id: str, staff: Staff, outcome: str, *, case: Case | None = None, note: str = ""
+    ) -> Ticket | None:
+        """End the conversation with the case record; "follow_up_needed" leaves a follow-up task for
+        the same person (returned), with her summary and her safe time."""
         if outcome not in OUTCOMES:
             raise DeskError(f"Choose an outcome: {', '.join(OUTCOMES)}.")
         ticket = await self._holding(ticket_id, staff)
-        await self._say(ticket, "handoff_closed", {"staff_name": staff.display_name})
+        if note.strip():
+            await self.note(ticket_id, staff, note)
+        if case is not None:
+            await self.redis.hset(_ticket_key(ticket_id), "case", self._sealer.seal(case.to_json()))
+        if ticket.contacted:
+            await self._say(ticket, "handoff_closed", {"staff_name": staff.display_name})
         await self._finish(ticket, outcome=outcome, by=staff)
+        if outcome != "follow_up_needed":
+            return None
+        summary = ticket.summary
+        if case is not None:
+            summary = replace(summary, situation=case.situation, platform=case.platform, risks=case.risks)
+        follow_up = await self._create(
+            await self._conversation(ticket_id), summary, TicketState.FOLLOW_UP, []
+        )
+        await self.redis.hset(_ticket_key(follow_up.id), "follow_up_of", ticket_id)
+        await self._append(follow_up.id, self._system(f"follow_up_of:{ticket_id}", staff))
+        await self.redis.zadd(FOLLOW_UPS, {follow_up.id: follow_up.created_at})
+        await self._publish("follow_up", follow_up.id, staff.name)
+        return follow_up
 
     async def hand_back(self, ticket_id: str, staff: Staff) -> None:
         """The bot resumes: the person is told so, with the way back to the menu."""
         ticket = await self._holding(ticket_id, staff)
-        await self._say(ticket, "handoff_back_to_bot", {"staff_name": staff.display_name})
+        if ticket.contacted:
+            await self._say(ticket, "handoff_back_to_bot", {"staff_name": staff.display_name})
         await self._finish(ticket, outcome="handed_back", by=staff)
+
+    async def previous(self, ticket: Ticket) -> list[PastContact]:
+        """The same person's earlier tickets within retention (linked by pseudonym), newest first,
+        with their notes: her case record."""
+        person = await self.redis.hget(_ticket_key(ticket.id), "person")
+        if person is None:
+            return []
+        ids = await self.redis.smembers(self._person_tickets_key(person.decode()))
+        earlier = [t for t in await self._load(list(ids)) if t.created_at < ticket.created_at]
+        earlier.sort(key=lambda t: t.created_at, reverse=True)
+        return [
+            PastContact(ticket=t, notes=[e for e in await self.log(t.id) if e.author is Author.NOTE])
+            for t in earlier
+        ]
+
+    async def opened_between(self, start: float, end: float) -> list[Ticket]:
+        """Tickets opened in [start, end), oldest first, for reports (expired ones are gone)."""
+        return await self._load(await self.redis.zrangebyscore(OPENED, start, f"({end}"))
+
+    def _read_key(self, staff: Staff, ticket_id: str) -> str:
+        return f"{PREFIX}:handoff:read:{staff.name}:{ticket_id}"
+
+    async def mark_read(self, staff: Staff, ticket: Ticket) -> None:
+        """This staff member has seen the person's messages so far."""
+        await self.redis.set(self._read_key(staff, ticket.id), ticket.person_messages, ex=self._ttl)
+
+    async def unread(self, staff: Staff, tickets: Sequence[Ticket]) -> dict[str, int]:
+        """How many of the person's messages this staff member has not seen, per ticket."""
+        if not tickets:
+            return {}
+        seen = await self.redis.mget([self._read_key(staff, t.id) for t in tickets])
+        return {t.id: max(0, t.person_messages - int(s or 0)) for t, s in zip(tickets, seen, strict=True)}
 
     async def block(self, ticket_id: str, staff: Staff) -> None:
         """Stop answering an abusive sender; a supervisor can reverse it."""
@@ -428,7 +573,12 @@ class Desk:
     # --- internals ---
 
     def _tickets_key(self, conversation_id: str) -> str:
-        return f"{PREFIX}:handoff:tickets:{self._pseudonym(conversation_id)}"
+        return self._person_tickets_key(self._pseudonym(conversation_id))
+
+    @staticmethod
+    def _person_tickets_key(pseudonym: str) -> str:
+        """Every ticket of one person (by pseudonym): her case record, erased with her data."""
+        return f"{PREFIX}:handoff:tickets:{pseudonym}"
 
     async def _tickets_of(self, conversation_id: str) -> list[str]:
         return [t.decode() for t in await self.redis.smembers(self._tickets_key(conversation_id))]
@@ -440,17 +590,23 @@ class Desk:
         state: TicketState,
         log: Sequence[tuple[Author, str]],
     ) -> Ticket:
-        ticket = Ticket(id=secrets.token_hex(6), state=state, summary=summary, created_at=time.time())
+        ticket = Ticket(
+            id=secrets.token_hex(6), state=state, summary=summary, created_at=time.time(), origin=state
+        )
         key = _ticket_key(ticket.id)
         mapping = {
             "state": state.value,
+            "origin": state.value,
             "created_at": ticket.created_at,
             "summary": self._sealer.seal(summary.to_json()),
             "conversation": self._sealer.seal(conversation_id),
+            "person": self._pseudonym(conversation_id),
         }
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=mapping)
             pipe.expire(key, self._ttl)
+            pipe.zadd(OPENED, {ticket.id: ticket.created_at})
+            pipe.zremrangebyscore(OPENED, "-inf", ticket.created_at - self._ttl)
             pipe.sadd(self._tickets_key(conversation_id), ticket.id)
             pipe.expire(self._tickets_key(conversation_id), self._ttl)
             await pipe.execute()
@@ -462,6 +618,8 @@ class Desk:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(_log_key(ticket_id), self._sealer.seal(entry.to_json()))
             pipe.expire(_log_key(ticket_id), self._ttl)
+            if entry.author is Author.PERSON:
+                pipe.hincrby(_ticket_key(ticket_id), "person_messages", 1)
             await pipe.execute()
 
     @staticmethod
@@ -507,7 +665,7 @@ class Desk:
             pipe.zrem(QUEUE, ticket.id)
             pipe.zrem(FOLLOW_UPS, ticket.id)
             pipe.zrem(ACTIVE, ticket.id)
-            pipe.delete(self.open_key(conversation))
+            pipe.eval(_RELEASE, 1, self.open_key(conversation), ticket.id)  # hers may name a newer ticket
             if by is not None:
                 pipe.hincrby(_stats_key(now), "handled", 1)
                 pipe.expire(_stats_key(now), 8 * 24 * 3600)

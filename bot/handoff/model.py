@@ -93,15 +93,44 @@ class LogEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Case:
+    """What staff record at close: the categories (prefilled from the summary, corrected by staff) and
+    tags, so reports count what the conversation turned out to be about."""
+
+    situation: str | None = None
+    platform: str | None = None
+    risks: tuple[Risk, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Case:
+        data: dict[str, Any] = json.loads(raw)
+        return cls(
+            situation=data.get("situation"),
+            platform=data.get("platform"),
+            risks=tuple(Risk(r) for r in data.get("risks") or ()),
+            tags=tuple(data.get("tags") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ticket:
     id: str
     state: TicketState
     summary: Summary
     created_at: float
+    origin: TicketState = TicketState.QUEUED  # how it began: waiting live, or a message left
     staff: str | None = None  # the account holding it
     claimed_at: float | None = None
     closed_at: float | None = None
     outcome: str | None = None
+    case: Case | None = None  # recorded at close
+    contacted: bool = False  # staff have written to the person (a follow-up is silent until then)
+    person_messages: int = 0  # how many messages the person wrote, for unread counts
+    follow_up_of: str | None = None  # the ticket whose close asked for this follow-up
     erased: bool = False  # the person erased their data: only this fact remains
     blocked: bool = False
 

@@ -18,11 +18,13 @@ import math
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from babel import Locale, UnknownLocaleError
 from redis.asyncio import Redis
 
 from bot.handoff.sessions import SessionStore
@@ -48,6 +50,7 @@ class Staff:
     name: str  # login name
     display_name: str  # what survivors see
     role: Role
+    languages: tuple[str, ...] = ()  # language codes they can counsel in, for "take next"
 
 
 class StaffError(ValueError):
@@ -99,6 +102,20 @@ return 1
 """
 
 
+def _check_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    """Language codes as the summaries carry them (bot/language): known to CLDR, lower case."""
+    checked = []
+    for code in languages:
+        code = code.strip().lower()
+        try:
+            Locale.parse(code)
+        except (ValueError, UnknownLocaleError):
+            raise StaffError(f"unknown language code {code!r} (use codes such as sw, en, pt)") from None
+        if code not in checked:
+            checked.append(code)
+    return tuple(checked)
+
+
 def _check_display_name(display_name: str) -> str:
     display_name = display_name.strip()
     if not 1 <= len(display_name) <= MAX_DISPLAY_NAME or not display_name.isprintable():
@@ -131,12 +148,24 @@ class StaffStore:
     def _key(name: str) -> str:
         return f"{STAFF_PREFIX}:account:{name}"
 
-    async def add(self, name: str, password: str, role: Role, display_name: str | None = None) -> Staff:
+    async def add(
+        self,
+        name: str,
+        password: str,
+        role: Role,
+        display_name: str | None = None,
+        languages: Sequence[str] = (),
+    ) -> Staff:
         if not NAME.fullmatch(name):
             raise StaffError("the login name must be 2-32 characters of a-z, 0-9, '.', '_' and '-'")
         if len(password) < MIN_PASSWORD:
             raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
-        staff = Staff(name=name, display_name=_check_display_name(display_name or name), role=Role(role))
+        staff = Staff(
+            name=name,
+            display_name=_check_display_name(display_name or name),
+            role=Role(role),
+            languages=_check_languages(languages),
+        )
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         if not await self._redis.sadd(NAMES, name):  # the atomic claim on the name
             raise StaffError(f"a staff member named {name!r} exists")
@@ -146,6 +175,7 @@ class StaffStore:
                 "password": password_hash,
                 "role": staff.role.value,
                 "display_name": staff.display_name,
+                "languages": ",".join(staff.languages),
                 "created_at": time.time(),
             },
         )
@@ -154,10 +184,26 @@ class StaffStore:
     async def get(self, name: str) -> Staff | None:
         if not NAME.fullmatch(name):
             return None
-        role, display_name = await self._redis.hmget(self._key(name), "role", "display_name")
+        role, display_name, languages = await self._redis.hmget(
+            self._key(name), "role", "display_name", "languages"
+        )
         if role is None or display_name is None:
             return None
-        return Staff(name=name, display_name=display_name.decode(), role=Role(role.decode()))
+        return Staff(
+            name=name,
+            display_name=display_name.decode(),
+            role=Role(role.decode()),
+            languages=tuple(code for code in (languages or b"").decode().split(",") if code),
+        )
+
+    async def set_languages(self, name: str, languages: Sequence[str]) -> Staff:
+        """Record the languages a staff member counsels in (replacing the earlier list)."""
+        checked = _check_languages(languages)
+        staff = await self.get(name)
+        if staff is None:
+            raise StaffError(f"no staff member named {name!r}")
+        await self._redis.hset(self._key(name), "languages", ",".join(checked))
+        return replace(staff, languages=checked)
 
     async def all(self) -> list[Staff]:
         names = sorted(member.decode() for member in await self._redis.smembers(NAMES))

@@ -80,7 +80,12 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     staff = StaffStore(redis)
     sessions = SessionStore(redis)
     setup_console(
-        app, desk=gateway.desk, staff=staff, sessions=sessions, cookie_secure=settings.cookie_secure
+        app,
+        desk=gateway.desk,
+        staff=staff,
+        sessions=sessions,
+        cookie_secure=settings.cookie_secure,
+        long_wait_seconds=settings.long_wait_minutes * 60,
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -97,6 +97,7 @@ class Settings:
     web_chat: bool = True  # the local web chat at / (demos, staff training)
     handoff_hours: Path | None = None  # the helpline's weekly schedule (YAML); None: always open
     minutes_per_person: int = 5  # expected wait per person ahead in the queue, until measured
+    long_wait_minutes: int = 10  # staff are alerted when someone has waited this long
     encryption_keys: tuple[str, ...] = ()  # Fernet keys, newest first; none: a local key is made
     discreet: bool = False  # neutral first lines, so a notification preview reveals nothing
     log_format: str = "text"  # text for people, json (one object per line) for a log pipeline
@@ -224,6 +225,7 @@ class Settings:
             web_chat=flag("WEB_CHAT", default=True),
             handoff_hours=Path(hours) if hours else None,
             minutes_per_person=integer("HANDOFF_MINUTES_PER_PERSON", defaults.minutes_per_person, 1, 240),
+            long_wait_minutes=integer("HANDOFF_LONG_WAIT_MINUTES", defaults.long_wait_minutes, 1, 240),
             encryption_keys=keys,
             discreet=flag("DISCREET_MODE"),
             log_format=log_format,

@@ -1,6 +1,11 @@
 // The helpline console. Everything that came from a person or from staff is shown with textContent
 // or DOM APIs, never as HTML. Live updates arrive as Server-Sent Events that name a ticket; the page
 // then refetches what it needs from the JSON API, which decides what this staff member may see.
+//
+// What a counsellor writes is kept until it has left: drafts (and whether they are a reply or a note)
+// per conversation in sessionStorage, so a reload or a dropped connection loses nothing; a reply waits
+// a few seconds in the page, to be undone, before it is sent. Notes have their own mode, colour and
+// endpoint, and can never reach the person.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -11,7 +16,8 @@ const CANNED_LABELS = {
   greeting: "Greeting", safe_now: "Are you safe now?", evidence: "Keeping evidence",
   report: "Reporting", follow_up: "Following up", goodbye: "Goodbye",
 };
-const LONG_WAIT_SECONDS = 600;
+const DRAFTS = "console.drafts";
+const OFFLINE = "Cannot reach the server. Check the connection: what you wrote is kept.";
 
 const state = {
   me: null,
@@ -19,18 +25,47 @@ const state = {
   clockOffset: 0, // server time minus this computer's time, in seconds
   open: null, // the ticket id in the chat view
   openState: null, // its state when last loaded
+  view: null, // the open ticket's last view
   cannedFor: null, // the ticket whose canned replies are loaded
-  drafts: new Map(), // ticket id -> unsent text, so a draft never goes to the wrong person
+  drafts: loadDrafts(), // ticket id -> {text, mode}, so a draft never goes to the wrong person
+  pending: [], // replies waiting out the undo window: {key, ticket, text, override, due, timer}
+  mine: new Set(), // the ids of my conversations, from the last board
+  alerted: new Set(), // queued tickets already announced as waiting long
   staff: [],
   sound: localStorage.getItem("console.sound") !== "off",
   audio: null,
+  networkNotice: false, // the notice on screen is about the connection, and goes when it is back
 };
 
 class ApiError extends Error {
   constructor(status, message) {
     super(message);
-    this.status = status;
+    this.status = status; // 0: the server could not be reached
   }
+}
+
+function loadDrafts() {
+  try {
+    return new Map(Object.entries(JSON.parse(sessionStorage.getItem(DRAFTS) || "{}")));
+  } catch {
+    return new Map();
+  }
+}
+
+function saveDrafts() {
+  sessionStorage.setItem(DRAFTS, JSON.stringify(Object.fromEntries(state.drafts)));
+}
+
+function draftOf(id) {
+  return state.drafts.get(id) || { text: "", mode: "reply" };
+}
+
+function keepDraft() {
+  if (!state.open) return;
+  const draft = { text: $("text").value, mode: composerMode() };
+  if (draft.text || draft.mode !== "reply") state.drafts.set(state.open, draft);
+  else state.drafts.delete(state.open);
+  saveDrafts();
 }
 
 // --- small helpers ---
@@ -95,14 +130,29 @@ function capital(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function notify(message) {
+function notify(message, network = false) {
   $("notice-text").textContent = message;
   $("notice").hidden = false;
+  state.networkNotice = network;
 }
 
 function clearNotice() {
   $("notice").hidden = true;
   $("notice-text").textContent = "";
+  state.networkNotice = false;
+}
+
+function languageName(code) {
+  if (!code) return "";
+  try {
+    return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+function speaks(code) {
+  return Boolean(state.me && state.me.languages.includes(code));
 }
 
 // --- the API ---
@@ -114,7 +164,13 @@ async function api(method, path, body) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    setConnection("Offline: retrying…", false);
+    throw new ApiError(0, OFFLINE);
+  }
   if (response.status === 401) {
     location.assign("/console");
     throw new ApiError(401, "You are signed out.");
@@ -130,7 +186,7 @@ async function act(control, work) {
     clearNotice();
     return await work();
   } catch (error) {
-    if (error.status !== 401) notify(error.message);
+    if (error.status !== 401) notify(error.message, error.status === 0);
     return undefined;
   } finally {
     if (control) control.disabled = false;
@@ -159,11 +215,22 @@ function ticketItem(ticket, options) {
   open.appendChild(riskBadges(ticket.summary.risks));
   open.appendChild(el("span", "headline", ticket.erased ? "Erased by the person" : headline(ticket.summary)));
   const s = ticket.summary;
-  open.appendChild(el("span", "meta", [s.language, s.channel, s.country].filter(Boolean).join(" · ")));
+  const meta = el("span", "meta");
+  const language = el("span", speaks(s.language) ? "language mine" : "language", languageName(s.language));
+  if (speaks(s.language)) language.title = "You speak this language";
+  meta.append(language, ...[s.channel, displayName("region", s.country)].filter(Boolean).map((part) => " · " + part));
+  open.appendChild(meta);
   if (options.safeContact && s.safe_contact) {
     open.appendChild(el("span", "safe", "Safe contact: " + s.safe_contact));
+    if (ticket.safe_contact) open.appendChild(safeNow(ticket.safe_contact));
   }
+  if (ticket.follow_up_of) open.appendChild(el("span", "meta", "Follow-up of ticket " + ticket.follow_up_of));
   if (options.holder) open.appendChild(el("span", "meta", "With " + staffName(ticket.staff)));
+  if (ticket.unread) {
+    const unread = el("span", "unread", ticket.unread + " new");
+    unread.setAttribute("aria-label", ticket.unread + " new messages");
+    open.appendChild(unread);
+  }
   const since = options.since === "claimed" ? ticket.claimed_at : ticket.created_at;
   const wait = el("span", "wait");
   wait.dataset.since = since;
@@ -195,8 +262,12 @@ async function refreshBoard() {
   fillList("mine", board.mine, { since: "claimed", sinceLabel: "taken " });
   fillList("follow-ups", board.follow_ups, { take: true, safeContact: true, since: "created", sinceLabel: "left " });
   if (board.everyone) fillList("everyone", board.everyone, { holder: true, since: "claimed", sinceLabel: "taken " });
+  state.mine = new Set(board.mine.map((ticket) => ticket.id));
   $("queue-count").textContent = board.queue.length;
-  document.title = board.queue.length ? "(" + board.queue.length + ") " + TITLE : TITLE;
+  $("take-next").disabled = board.queue.length === 0;
+  const unread = board.mine.reduce((sum, ticket) => sum + ticket.unread, 0);
+  const waiting = board.queue.length ? "(" + board.queue.length + ") " : "";
+  document.title = (unread ? "✉" + unread + " " : "") + waiting + TITLE;
   tick();
   if (state.me.role === "supervisor") await refreshTeam();
 }
@@ -229,12 +300,22 @@ async function refreshTeam() {
 }
 
 function tick() {
+  const longWait = state.me ? state.me.long_wait_seconds : 600;
   for (const node of document.querySelectorAll("[data-since]")) {
     const since = Number(node.dataset.since);
     if (!since) continue;
     const seconds = now() - since;
     node.textContent = node.dataset.label + duration(seconds);
-    node.classList.toggle("long", node.dataset.warn === "long" && seconds >= LONG_WAIT_SECONDS);
+    const long = node.dataset.warn === "long" && seconds >= longWait;
+    node.classList.toggle("long", long);
+    const id = node.closest("li").dataset.ticket;
+    if (long && !state.alerted.has(id)) {
+      state.alerted.add(id);
+      attention("Someone has waited over " + duration(longWait), "Waiting: " + node.closest("li").querySelector(".headline").textContent, id);
+    }
+  }
+  for (const node of document.querySelectorAll("#pending [data-due]")) {
+    node.textContent = "Sending in " + Math.max(0, Math.ceil((Number(node.dataset.due) - Date.now()) / 1000)) + " s";
   }
 }
 
@@ -258,12 +339,23 @@ function summaryRows(ticket) {
   ];
 }
 
+function safeNow(reading) {
+  const line = el("span", reading.safe_now ? "safe-now" : "safe-now outside");
+  line.textContent = "Read as " + reading.reading + " · " +
+    (reading.safe_now ? "inside it now" : "outside it now (" + reading.her_time + ")");
+  return line;
+}
+
 function renderSummary(ticket) {
   const nodes = [];
   for (const [name, value] of summaryRows(ticket)) {
     const dd = el("dd", "", value);
     if (name === "Risk") {
       dd.appendChild(ticket.summary.risks.length ? riskBadges(ticket.summary.risks) : el("span", "", "none flagged"));
+    }
+    if (name === "Safe contact" && ticket.safe_contact) {
+      dd.appendChild(el("br"));
+      dd.appendChild(safeNow(ticket.safe_contact));
     }
     const pair = el("div", "pair");
     pair.append(el("dt", "", name), dd);
@@ -290,6 +382,7 @@ function systemText(entry) {
     case "transferred": return capital(who) + " transferred it to " + staffName(detail);
     case "closed": return capital(who) + " closed it (" + words(detail) + ")";
     case "person": return "The person left (" + words(detail) + ")";
+    case "follow_up_of": return capital(who) + " asked for this follow-up when closing ticket " + detail;
     default: return entry.text;
   }
 }
@@ -300,6 +393,29 @@ const AUTHORS = {
   staff: (entry) => capital(staffName(entry.staff)),
   note: (entry) => "Internal note by " + staffName(entry.staff) + " (not sent)",
 };
+
+function renderPrevious(previous) {
+  $("previous").hidden = !previous || previous.length === 0;
+  if (!previous) return;
+  $("previous-title").textContent = "Earlier contacts: " + previous.length;
+  $("previous-list").replaceChildren(...previous.map((past) => {
+    const item = el("li", "past");
+    item.dataset.ticket = past.id;
+    const situation = (past.case && past.case.situation) || past.summary.situation;
+    item.appendChild(el("div", "past-head", [
+      when(past.created_at), "ticket " + past.id, past.outcome ? words(past.outcome) : past.state.replace("_", " "),
+      past.staff ? "with " + staffName(past.staff) : "", words(situation),
+    ].filter(Boolean).join(" · ")));
+    for (const note of past.notes) {
+      const line = el("div", "past-note", "Note by " + staffName(note.staff) + ": ");
+      const text = el("span", "", note.text);
+      text.dir = "auto";
+      line.appendChild(text);
+      item.appendChild(line);
+    }
+    return item;
+  }));
+}
 
 // Renders the log; returns whether to scroll to its end (a newly opened ticket, or already at the end).
 function renderLog(entries) {
@@ -323,13 +439,20 @@ function renderLog(entries) {
 }
 
 async function openTicket(id) {
-  if (state.open && state.open !== id) state.drafts.set(state.open, $("text").value);
   if (state.open !== id) {
+    keepDraft();
     state.open = id;
     state.openState = null;
+    state.view = null;
     state.cannedFor = null;
-    $("text").value = state.drafts.get(id) || "";
+    const draft = draftOf(id);
+    $("text").value = draft.text;
+    setMode(draft.mode);
+    $("override").checked = false;
+    $("close-form").hidden = true;
     $("log").replaceChildren();
+    renderPending();
+    history.replaceState(null, "", "#ticket=" + encodeURIComponent(id));
   }
   for (const item of document.querySelectorAll(".tickets li")) {
     item.classList.toggle("current", item.dataset.ticket === id);
@@ -339,8 +462,11 @@ async function openTicket(id) {
 }
 
 function closeTicket() {
+  keepDraft();
   state.open = null;
   state.openState = null;
+  state.view = null;
+  history.replaceState(null, "", location.pathname);
   $("ticket").hidden = true;
   $("placeholder").hidden = false;
 }
@@ -353,6 +479,7 @@ async function loadTicket() {
     view = await api("GET", "/console/api/tickets/" + encodeURIComponent(id));
   } catch (error) {
     if (id !== state.open || error.status === 401) return;
+    if (error.status === 0) return; // offline: the chat and its draft stay; reconnecting reloads it
     const wasWaiting = state.openState === "queued" || state.openState === "follow_up";
     notify(error.status === 403 && wasWaiting ? "This conversation has already been taken by a colleague." : error.message);
     closeTicket();
@@ -361,17 +488,27 @@ async function loadTicket() {
   if (id !== state.open) return;
   const ticket = view.ticket;
   state.openState = ticket.state;
+  state.view = view;
   $("placeholder").hidden = true;
   $("ticket").hidden = false;
   $("ticket-title").textContent = headline(ticket.summary) + " — ticket " + ticket.id;
   $("ticket-state").textContent = stateLine(ticket);
   renderSummary(ticket);
+  renderPrevious(view.previous);
   const waiting = ticket.state === "queued" || ticket.state === "follow_up";
   $("take-row").hidden = !waiting;
+  $("take-hint").textContent = ticket.state === "follow_up"
+    ? "Taking this follow-up does not contact her: nothing is sent until you write."
+    : "Only the summary is shown until you take this conversation.";
   $("log").hidden = view.log === null;
   const follow = view.log !== null && renderLog(view.log);
   $("composer").hidden = !view.can_act;
   $("tools").hidden = !view.can_act;
+  if (!view.can_act) $("close-form").hidden = true;
+  $("override-row").hidden = !view.needs_override;
+  $("override-text").textContent = view.needs_override
+    ? "Outside the time she said is safe (" + view.needs_override + "). Her words: “" + ticket.summary.safe_contact + "”."
+    : "";
   if (follow) $("log").scrollTop = $("log").scrollHeight; // after the layout around it is final
   if (view.can_act) {
     fillTransfer(ticket);
@@ -416,27 +553,174 @@ async function claim(id, control) {
   scheduleBoard();
 }
 
+async function takeNext(control) {
+  await act(control, async () => {
+    const taken = await api("POST", "/console/api/take-next");
+    await openTicket(taken.ticket.id);
+    $("text").focus();
+  });
+  scheduleBoard();
+}
+
 function ticketAction(path, body, after) {
   return (event) => act(event.currentTarget, async () => {
     const id = state.open;
-    await api("POST", "/console/api/tickets/" + encodeURIComponent(id) + path, body && body());
-    if (after) after(id);
+    await sendPendingNow(id); // what was written before goes first
+    const result = await api("POST", "/console/api/tickets/" + encodeURIComponent(id) + path, body && body());
+    if (after) after(id, result);
     await loadTicket();
   });
 }
 
-async function submitText(path, control) {
+// --- writing: reply or note, and the undo window ---
+
+function composerMode() {
+  return $("composer").classList.contains("note-mode") ? "note" : "reply";
+}
+
+function setMode(mode) {
+  const note = mode === "note";
+  $("composer").classList.toggle("note-mode", note);
+  $("composer").classList.toggle("reply-mode", !note);
+  $("mode-reply").setAttribute("aria-pressed", String(!note));
+  $("mode-note").setAttribute("aria-pressed", String(note));
+  const seconds = state.me ? state.me.undo_seconds : 5;
+  $("mode-label").textContent = note
+    ? "Internal note: only staff see it. It is never sent to the person."
+    : "To the person. Enter sends after " + seconds + " s, with Undo; Shift+Enter for a new line.";
+  $("text-label").textContent = note ? "Internal note (never sent)" : "Message to the person";
+  $("text").placeholder = note ? "Write a note for the file…" : "Write to the person…";
+  $("send").textContent = note ? "Save note" : "Send";
+  $("canned").hidden = note;
+}
+
+async function submit() {
   const input = $("text");
   const text = input.value.trim();
-  if (!text || control.disabled) return; // nothing to send, or the last one is still on its way
-  await act(control, async () => {
-    const id = state.open;
-    await api("POST", "/console/api/tickets/" + encodeURIComponent(id) + path, { text });
-    if (id === state.open) input.value = "";
-    state.drafts.delete(id);
-    await loadTicket();
-  });
+  const id = state.open;
+  if (!text || !id) return;
+  if (composerMode() === "note") {
+    await act($("send"), async () => {
+      await api("POST", "/console/api/tickets/" + encodeURIComponent(id) + "/notes", { text });
+      if (id === state.open) input.value = "";
+      keepDraft();
+      await loadTicket();
+    });
+    input.focus();
+    return;
+  }
+  const override = $("override").checked;
+  if (state.view && state.view.needs_override && !override) {
+    notify("It is outside the time she said is safe. To write anyway, tick “Send outside her safe time anyway”.");
+    return;
+  }
+  clearNotice();
+  const seconds = state.me.undo_seconds;
+  const item = { key: Math.random().toString(36).slice(2), ticket: id, text, override, due: Date.now() + seconds * 1000 };
+  item.timer = setTimeout(() => deliver(item), seconds * 1000);
+  state.pending.push(item);
+  input.value = "";
+  $("override").checked = false;
+  keepDraft();
+  renderPending();
   input.focus();
+}
+
+function renderPending() {
+  const items = state.pending.filter((item) => item.ticket === state.open);
+  $("pending").replaceChildren(...items.map((item) => {
+    const row = el("li", "entry staff pending");
+    row.dataset.key = item.key;
+    const head = el("div", "who", "Not sent yet");
+    const countdown = el("span", "countdown");
+    countdown.dataset.due = item.due;
+    head.appendChild(countdown);
+    const body = el("div", "text", item.text);
+    body.dir = "auto";
+    const actions = el("div", "pending-actions");
+    actions.append(button("Undo", "undo", () => undo(item)), button("Send now", "send-now", () => deliver(item)));
+    row.append(head, body, actions);
+    return row;
+  }));
+  tick();
+}
+
+function undo(item) {
+  if (!state.pending.includes(item)) return;
+  clearTimeout(item.timer);
+  state.pending = state.pending.filter((other) => other !== item);
+  restore(item);
+  renderPending();
+}
+
+// Puts an unsent reply back where it was written, in front of anything written since.
+function restore(item) {
+  if (item.ticket === state.open) {
+    const input = $("text");
+    input.value = input.value.trim() ? item.text + "\n" + input.value : item.text;
+    setMode("reply");
+    keepDraft();
+    input.focus();
+  } else {
+    const draft = draftOf(item.ticket);
+    state.drafts.set(item.ticket, { text: draft.text ? item.text + "\n" + draft.text : item.text, mode: "reply" });
+    saveDrafts();
+  }
+}
+
+// Sends one waiting reply, and those of the same ticket queued before it, in order.
+async function deliver(item) {
+  const ahead = state.pending.filter((other) => other.ticket === item.ticket);
+  for (const next of ahead.slice(0, ahead.indexOf(item) + 1)) {
+    if (!state.pending.includes(next)) continue;
+    clearTimeout(next.timer);
+    state.pending = state.pending.filter((other) => other !== next);
+    renderPending();
+    try {
+      await api("POST", "/console/api/tickets/" + encodeURIComponent(next.ticket) + "/messages", { text: next.text, override: next.override });
+    } catch (error) {
+      restore(next);
+      if (error.status !== 401) notify("Not sent: " + error.message + " The message is back in the box.", error.status === 0);
+      return false;
+    }
+  }
+  if (item.ticket === state.open) await loadTicket();
+  return true;
+}
+
+async function sendPendingNow(id) {
+  const mine = state.pending.filter((item) => item.ticket === id);
+  if (mine.length && !(await deliver(mine[mine.length - 1]))) throw new ApiError(409, "A message could not be sent first.");
+}
+
+// --- closing with the case form ---
+
+function openCloseForm() {
+  const ticket = state.view && state.view.ticket;
+  if (!ticket) return;
+  const s = ticket.summary;
+  $("outcome").value = ""; // chosen for each conversation, never carried over
+  $("case-situation").value = words(s.situation);
+  $("case-platform").value = s.platform || "";
+  for (const box of document.querySelectorAll("#case-risks input")) box.checked = s.risks.includes(box.value);
+  $("case-tags").value = "";
+  $("case-note").value = "";
+  $("close-form").hidden = false;
+  $("outcome").focus();
+}
+
+function closeBody() {
+  const label = (value) => value.trim().replace(/\s+/g, "_") || null;
+  return {
+    outcome: $("outcome").value,
+    note: $("case-note").value,
+    case: {
+      situation: label($("case-situation").value),
+      platform: label($("case-platform").value),
+      risks: [...document.querySelectorAll("#case-risks input:checked")].map((box) => box.value),
+      tags: $("case-tags").value.split(",").map((tag) => tag.trim()).filter(Boolean),
+    },
+  };
 }
 
 // --- live updates ---
@@ -466,15 +750,36 @@ function setConnection(text, live) {
 }
 
 function onEvent(event) {
-  if (event.type === "queued" || event.type === "risk") beep();
+  const background = event.ticket !== state.open || document.hidden;
+  if (event.type === "queued") attention("Someone new is waiting", "A person is waiting for the helpline.", event.ticket);
+  else if (event.type === "risk") attention("Urgent: a risk was raised", "A conversation became more urgent.", event.ticket);
+  else if (event.type === "transferred" && state.me && event.staff === state.me.name) {
+    attention("A conversation was transferred to you", "Open it from My conversations.", event.ticket);
+  } else if (event.type === "follow_up" && !event.staff) {
+    attention("A message was left for the helpline", "A new follow-up is waiting.", event.ticket);
+  } else if (event.type === "message" && !event.staff && state.mine.has(event.ticket) && background) {
+    attention("New message", "In one of your conversations.", event.ticket);
+  }
   scheduleBoard();
   if (event.ticket === state.open) scheduleTicket();
+}
+
+// A sound, and a desktop notification (never the person's words: screens are seen by others).
+function attention(title, body, ticket) {
+  beep();
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const shown = new Notification(title, { body, tag: ticket || title });
+  shown.addEventListener("click", () => {
+    window.focus();
+    if (ticket) openTicket(ticket);
+  });
 }
 
 function connect() {
   const source = new EventSource("/console/events");
   source.addEventListener("open", () => {
     setConnection("Live", true);
+    if (state.networkNotice) clearNotice();
     scheduleBoard(); // whatever happened while we were not listening
     if (state.open) scheduleTicket();
   });
@@ -492,7 +797,8 @@ function connect() {
 
 function unlockAudio() {
   if (!state.audio && window.AudioContext) state.audio = new AudioContext();
-  if (state.audio && state.audio.state === "suspended") state.audio.resume();
+  if (state.audio && state.audio.state === "suspended") state.audio.resume().then(showShift);
+  showShift();
 }
 
 function beep() {
@@ -511,6 +817,19 @@ function beep() {
   oscillator.stop(start + 0.3);
 }
 
+function startShift() {
+  unlockAudio();
+  if ("Notification" in window && Notification.permission === "default") Notification.requestPermission().then(showShift);
+  sessionStorage.setItem("console.shift", "on");
+  showShift();
+}
+
+function showShift() {
+  const on = Boolean(state.audio && state.audio.state === "running");
+  $("shift").textContent = on ? "On shift" : sessionStorage.getItem("console.shift") ? "Resume sound" : "Start shift";
+  $("shift").classList.toggle("on", on);
+}
+
 function showSound() {
   $("sound").textContent = state.sound ? "Sound on" : "Sound off";
   $("sound").setAttribute("aria-pressed", String(state.sound));
@@ -521,6 +840,13 @@ function showSound() {
 function wire() {
   document.addEventListener("pointerdown", unlockAudio);
   document.addEventListener("keydown", unlockAudio);
+  $("shift").addEventListener("click", startShift);
+  $("take-next").addEventListener("click", (event) => takeNext(event.currentTarget));
+  window.addEventListener("hashchange", openFromLink);
+  window.addEventListener("beforeunload", (event) => {
+    keepDraft();
+    if (state.pending.length) event.preventDefault(); // replies still in their undo window
+  });
   $("sound").addEventListener("click", () => {
     state.sound = !state.sound;
     localStorage.setItem("console.sound", state.sound ? "on" : "off");
@@ -528,21 +854,24 @@ function wire() {
   });
   $("logout").addEventListener("click", (event) => act(event.currentTarget, async () => {
     await api("POST", "/console/logout");
+    sessionStorage.clear(); // drafts stay on this computer only while signed in
     location.assign("/console");
   }));
   $("notice-close").addEventListener("click", clearNotice);
   $("take").addEventListener("click", (event) => claim(state.open, event.currentTarget));
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
-    submitText("/messages", $("send"));
+    submit();
   });
   $("text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      submitText("/messages", $("send"));
+      submit();
     }
   });
-  $("note").addEventListener("click", (event) => submitText("/notes", event.currentTarget));
+  $("text").addEventListener("input", keepDraft);
+  $("mode-reply").addEventListener("click", () => { setMode("reply"); keepDraft(); $("text").focus(); });
+  $("mode-note").addEventListener("click", () => { setMode("note"); keepDraft(); $("text").focus(); });
   $("canned").addEventListener("change", () => {
     const input = $("text");
     const text = $("canned").value;
@@ -553,8 +882,21 @@ function wire() {
   $("transfer").addEventListener("click", ticketAction("/transfer", () => ({ to: $("transfer-to").value }), () => {
     if (state.me.role !== "supervisor") closeTicket();
   }));
-  $("close").addEventListener("click", ticketAction("/close", () => ({ outcome: $("outcome").value })));
-  $("hand-back").addEventListener("click", ticketAction("/hand-back"));
+  $("close").addEventListener("click", openCloseForm);
+  $("close-cancel").addEventListener("click", () => { $("close-form").hidden = true; });
+  const close = ticketAction("/close", closeBody, (id, result) => {
+    $("close-form").hidden = true;
+    if (result.follow_up) notify("Closed. A follow-up task was created: ticket " + result.follow_up + ".");
+  });
+  $("close-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    close({ currentTarget: $("close-confirm") });
+  });
+  const handBack = ticketAction("/hand-back");
+  $("hand-back").addEventListener("click", (event) => {
+    if (confirm("Hand this person back to the automated guide? This conversation closes.")) handBack(event);
+  });
+  for (const id of ["report-from", "report-to"]) $(id).addEventListener("input", reportLink);
   const block = ticketAction("/block");
   $("block").addEventListener("click", (event) => {
     if (confirm("Block this sender? The assistant will stop answering them, and this conversation closes. A supervisor can undo it.")) {
@@ -563,21 +905,48 @@ function wire() {
   });
 }
 
+function reportLink() {
+  const query = new URLSearchParams({ from: $("report-from").value, to: $("report-to").value });
+  $("report-download").href = "/console/api/reports.csv?" + query;
+}
+
+function openFromLink() {
+  const found = /^#ticket=([0-9a-f]{1,64})$/.exec(location.hash);
+  if (found && found[1] !== state.open) openTicket(found[1]);
+}
+
 async function start() {
   wire();
   showSound();
+  showShift();
   const me = await api("GET", "/console/api/me");
   state.me = me;
   state.csrf = me.csrf;
-  $("me").textContent = me.display_name + " · " + me.role;
+  setMode("reply");
+  $("me").textContent = me.display_name + " · " + me.role + (me.languages.length ? " · " + me.languages.map(languageName).join(", ") : "");
   $("supervisor").hidden = me.role !== "supervisor";
-  $("outcome").replaceChildren(...me.outcomes.map((outcome) => {
+  const choose = el("option", "", "Choose an outcome…");
+  choose.value = "";
+  $("outcome").replaceChildren(choose, ...me.outcomes.map((outcome) => {
     const option = el("option", "", capital(words(outcome)));
     option.value = outcome;
     return option;
   }));
+  $("case-risks").replaceChildren(...me.risks.map((risk) => {
+    const label = el("label", "", " " + RISK_LABELS[risk]);
+    const box = el("input");
+    box.type = "checkbox";
+    box.value = risk;
+    label.prepend(box);
+    return label;
+  }));
+  const today = new Date().toISOString().slice(0, 10);
+  $("report-to").value = today;
+  $("report-from").value = new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10);
+  reportLink();
   state.staff = await api("GET", "/console/api/staff");
   await refreshBoard();
+  openFromLink();
   connect();
   setInterval(tick, 1000);
   setInterval(scheduleBoard, 60000); // a safety net; live events do the real work

@@ -1,0 +1,199 @@
+"""When it is safe to contact a person who left a message, read from her own words where possible.
+
+She writes it freely ("only weekdays after 6pm UK time, he checks my phone in the mornings"), so the
+reading is cautious: staff always see her words, and the reading only decides whether contacting her
+now needs an explicit override. Explicit times ("after 6pm", "between 7 and 9 pm", "18:00-21:00") win
+over parts of the day ("evenings"), which are read only when no explicit time is given: a sentence that
+says when it is safe often also says when it is not. Anything negated ("not", "never", "except") is not
+read at all. The timezone is the one she named, else her country's; a country with several zones
+counts as safe only when it is safe in every one of them.
+
+Only English is read so far; in other languages staff go by her words alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.core import get_global
+
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = frozenset(range(5))
+WEEKEND = frozenset({5, 6})
+EVERY_DAY = frozenset(range(7))
+MIDNIGHT = time(0)
+# Parts of the day, as a helpline reads them.
+PERIODS = {
+    "morning": (time(6), time(12)),
+    "lunchtime": (time(12), time(14)),
+    "afternoon": (time(12), time(18)),
+    "evening": (time(18), time(22)),
+    "tonight": (time(18), MIDNIGHT),
+    "night": (time(22), time(6)),
+}
+# Zones people name instead of a place: the common ones for the helpline's countries.
+NAMED_ZONES = {
+    "uk": "Europe/London",
+    "gmt": "Europe/London",
+    "bst": "Europe/London",
+    "london": "Europe/London",
+    "eat": "Africa/Nairobi",
+    "nairobi": "Africa/Nairobi",
+    "kenya": "Africa/Nairobi",
+    "wat": "Africa/Lagos",
+    "cat": "Africa/Maputo",
+    "ist": "Asia/Kolkata",
+    "india": "Asia/Kolkata",
+    "cet": "Europe/Paris",
+    "utc": "UTC",
+}
+NEGATION = re.compile(r"\b(not|never|except|don'?t|do not|no)\b")
+CLOCK = r"(\d{1,2})(?:[:.h](\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
+RANGE = re.compile(rf"\b(?:between|from)?\s*{CLOCK}\s*(?:-|–|to|and|until|till)\s*{CLOCK}(?![\d:])")
+AFTER = re.compile(rf"\b(?:after|from)\s+{CLOCK}(?![\d:])")
+BEFORE = re.compile(rf"\b(?:before|until|till)\s+{CLOCK}(?![\d:])")
+DAY_RANGE = re.compile(
+    rf"\b({'|'.join(DAY_NAMES + SHORT_DAYS)})s?\s*(?:-|–|to|through|till|until)\s*"
+    rf"({'|'.join(DAY_NAMES + SHORT_DAYS)})s?\b"
+)
+
+Interval = tuple[time, time]  # local wall time; an end at or before the start is the next day
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SafeWindow:
+    days: frozenset[int]  # 0 = Monday; the day an interval starts on
+    hours: tuple[Interval, ...]  # empty: any time on those days
+    zones: tuple[str, ...]  # IANA names; safe only when safe in all of them
+
+    def allows(self, at: datetime) -> bool:
+        """Whether `at` (timezone-aware) is inside the window wherever she may be."""
+        return all(self._allows_in(ZoneInfo(zone), at) for zone in self.zones)
+
+    def _allows_in(self, zone: ZoneInfo, at: datetime) -> bool:
+        local = at.astimezone(zone)
+        today, wall = local.weekday(), local.time().replace(tzinfo=None)
+        if not self.hours:
+            return today in self.days
+        for start, end in self.hours:
+            if end > start and start <= wall < end and today in self.days:
+                return True
+            if end <= start:  # overnight: the part before midnight belongs to today, the rest to yesterday
+                if wall >= start and today in self.days:
+                    return True
+                if wall < end and (local - timedelta(days=1)).weekday() in self.days:
+                    return True
+        return False
+
+    def describe(self) -> str:
+        """'Mon–Fri, 18:00–24:00 (Europe/London)': how the words were read, for staff to check."""
+        parts = [_describe_days(self.days)] if self.days != EVERY_DAY else ["any day"]
+        if self.hours:
+            parts.append(", ".join(f"{_clock(start)}–{_clock(end, end=True)}" for start, end in self.hours))
+        zones = (
+            " / ".join(self.zones)
+            if len(self.zones) <= 2
+            else f"all {len(self.zones)} time zones of her country"
+        )
+        return f"{', '.join(parts)} ({zones})"
+
+    def local_now(self, at: datetime) -> str:
+        """'Tue 10:12 in Europe/London': her clock now, for the override question."""
+        clocks = {f"{SHORT_DAYS[local.weekday()].title()} {local:%H:%M}" for local in self._locals(at)}
+        where = self.zones[0] if len(self.zones) == 1 else "her country"
+        return f"{' / '.join(sorted(clocks)) if len(clocks) <= 2 else 'several local times'} in {where}"
+
+    def _locals(self, at: datetime) -> list[datetime]:
+        return [at.astimezone(ZoneInfo(zone)) for zone in self.zones]
+
+
+def parse(text: str | None, country: str | None) -> SafeWindow | None:
+    """Her words read as days and hours in her timezone; None when they cannot be read with confidence."""
+    if not text:
+        return None
+    words = text.lower()
+    if NEGATION.search(words):
+        return None
+    zones = _zones(words, country)
+    days = _days(words)
+    hours = _hours(words)
+    if not zones or (days is None and not hours):
+        return None
+    return SafeWindow(days=days or EVERY_DAY, hours=tuple(hours), zones=zones)
+
+
+def _zones(words: str, country: str | None) -> tuple[str, ...]:
+    for name, zone in NAMED_ZONES.items():
+        if re.search(rf"\b{name}\b", words):
+            return (zone,)
+    if country:
+        return tuple(get_global("territory_zones").get(country.upper(), ()))
+    return ()
+
+
+def _day(name: str) -> int:
+    return (DAY_NAMES.index(name) if name in DAY_NAMES else SHORT_DAYS.index(name[:3])) % 7
+
+
+def _days(words: str) -> frozenset[int] | None:
+    found: set[int] = set()
+    for first, last in DAY_RANGE.findall(words):
+        start, end = _day(first), _day(last)
+        found.update((start + offset) % 7 for offset in range((end - start) % 7 + 1))
+    words = DAY_RANGE.sub(" ", words)
+    if re.search(r"\bweek ?days?\b", words):
+        found |= WEEKDAYS
+    if re.search(r"\bweek ?ends?\b", words):
+        found |= WEEKEND
+    for index, name in enumerate(DAY_NAMES):
+        if re.search(rf"\b({name}|{SHORT_DAYS[index]})s?\b", words):
+            found.add(index)
+    return frozenset(found) or None
+
+
+def _hours(words: str) -> list[Interval]:
+    explicit: list[Interval] = []
+    for match in RANGE.finditer(words):
+        start_hour, start_minute, start_half, end_hour, end_minute, end_half = match.groups()
+        start = _time(start_hour, start_minute, start_half or end_half)
+        end = _time(end_hour, end_minute, end_half)
+        if start is not None and end is not None and start != end:
+            explicit.append((start, end))
+    words = RANGE.sub(" ", words)
+    for pattern, as_start in ((AFTER, True), (BEFORE, False)):
+        for hour, minute, half in pattern.findall(words):
+            at = _time(hour, minute, half)
+            if at is not None:
+                explicit.append((at, MIDNIGHT) if as_start else (time(6), at))
+    if explicit:
+        return explicit
+    return [span for period, span in PERIODS.items() if re.search(rf"\b{period}s?\b", words)]
+
+
+def _time(hour: str, minute: str | None, half: str | None) -> time | None:
+    value, minutes = int(hour), int(minute or 0)
+    if half:
+        if not 1 <= value <= 12:
+            return None
+        value = value % 12 + (12 if half.startswith("p") else 0)
+    if value > 24 or minutes > 59 or (value == 24 and minutes):
+        return None
+    return time(value % 24, minutes)
+
+
+def _clock(at: time, *, end: bool = False) -> str:
+    return "24:00" if end and at == MIDNIGHT else f"{at:%H:%M}"
+
+
+def _describe_days(days: Iterable[int]) -> str:
+    chosen = sorted(days)
+    if set(chosen) == WEEKDAYS:
+        return "Mon–Fri"
+    if set(chosen) == WEEKEND:
+        return "Sat–Sun"
+    return ", ".join(SHORT_DAYS[day].title() for day in chosen)
