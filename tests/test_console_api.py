@@ -7,10 +7,13 @@ real port, and plain aiohttp clients (one per staff member, each with its own se
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import ipaddress
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -19,9 +22,11 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
 from bot.handoff.console import CSP
+from bot.handoff.console_api import REPORT_COLUMNS
 from bot.handoff.console_auth import SESSION_COOKIE
 from bot.handoff.desk import Desk
-from bot.handoff.model import OUTCOMES, Author, Risk, Summary, TicketState
+from bot.handoff.hours import DAYS
+from bot.handoff.model import OUTCOMES, Author, Case, Risk, Summary, TicketState
 from bot.handoff.sessions import Session, SessionStore
 from bot.handoff.staff import Staff, StaffStore
 from bot.ops.hardening import setup_hardening
@@ -554,3 +559,182 @@ async def test_sign_out_and_staff_removal_end_the_event_stream_at_once(
         assert b"data:" not in await asyncio.wait_for(streams[1].content.read(), 2)
         await until_subscribers(redis, 0)
     await server.close()
+
+
+# --- the counsellor's workplace: case record, follow-ups, take next, reports ---
+
+
+async def test_a_ticket_view_carries_the_person_s_earlier_tickets_for_those_who_may_read(
+    sign_in: SignIn, desk: Desk, staff: dict[str, Staff]
+) -> None:
+    first = await enqueue(desk, "telegram:5")
+    await desk.claim(first, staff["alice"])
+    await desk.note(first, staff["alice"], "she is staying with a friend")
+    await desk.close(first, staff["alice"], "referred")
+    again = await enqueue(desk, "telegram:5")
+    alice, bob = await sign_in("alice"), await sign_in("bob")
+
+    _, view = await bob.get(f"/console/api/tickets/{again}")
+    assert view["previous"] is None  # waiting: its summary only, not her history
+    assert (await alice.post(f"/console/api/tickets/{again}/claim"))[0] == 200
+    _, view = await alice.get(f"/console/api/tickets/{again}")
+    [past] = view["previous"]
+    assert (past["id"], past["outcome"], past["staff"]) == (first, "referred", "alice")
+    assert past["created_at"] < view["ticket"]["created_at"] and past["closed_at"] is not None
+    assert [(n["staff"], n["text"]) for n in past["notes"]] == [("alice", "she is staying with a friend")]
+
+
+async def test_closing_needs_an_outcome_and_takes_the_case_form(
+    sign_in: SignIn, desk: Desk, outbox: Outbox
+) -> None:
+    ticket = await enqueue(desk, "web:7")
+    alice = await sign_in("alice")
+    await alice.post(f"/console/api/tickets/{ticket}/claim")
+    path = f"/console/api/tickets/{ticket}/close"
+    assert (await alice.post(path, {"case": {}}))[0] == 400  # no outcome
+    for bad in ({"risks": ["bored"]}, {"tags": ["=HYPERLINK()"]}, {"situation": "x" * 49}, {"tags": "a"}):
+        assert (await alice.post(path, {"outcome": "resolved", "case": bad}))[0] == 400, bad
+    case = {
+        "situation": "Sextortion",
+        "platform": "snapchat",
+        "risks": ["minor"],
+        "tags": ["school", "school"],
+    }
+    status, body = await alice.post(
+        path, {"outcome": "follow_up_needed", "case": case, "note": "call Friday"}
+    )
+    assert status == 200 and body["follow_up"]
+    _, view = await alice.get(f"/console/api/tickets/{ticket}")
+    assert view["ticket"]["outcome"] == "follow_up_needed"
+    assert view["ticket"]["case"] == {
+        "situation": "sextortion",
+        "platform": "snapchat",
+        "risks": ["minor"],
+        "tags": ["school"],
+    }
+    assert view["log"][-2]["author"] == "note" and view["log"][-2]["text"] == "call Friday"
+    _, board = await alice.get("/console/api/board")
+    [follow_up] = board["follow_ups"]
+    assert follow_up["id"] == body["follow_up"] and follow_up["follow_up_of"] == ticket
+    assert follow_up["summary"]["situation"] == "sextortion"
+
+
+async def test_any_staff_reads_a_left_message_without_taking_it_and_taking_it_is_silent(
+    sign_in: SignIn, desk: Desk, outbox: Outbox
+) -> None:
+    left = await desk.leave_message(
+        "telegram:8", Summary(country="KE", safe_contact="weekdays after 6pm"), "please write, not call"
+    )
+    alice, bob = await sign_in("alice"), await sign_in("bob")
+    status, view = await bob.get(f"/console/api/tickets/{left.id}")
+    assert status == 200 and view["can_act"] is False
+    assert view["log"][-1]["text"] == "please write, not call"
+    assert view["ticket"]["safe_contact"]["reading"] == "Mon–Fri, 18:00–24:00 (Africa/Nairobi)"
+    assert ("bob", "open") in [(e.staff, e.action) for e in await desk.audit_log()]
+    assert (await alice.post(f"/console/api/tickets/{left.id}/claim"))[0] == 200
+    assert outbox.sent == []  # she is not contacted by the taking
+
+
+async def test_outside_her_safe_time_a_message_needs_an_explicit_override(
+    sign_in: SignIn, desk: Desk, outbox: Outbox
+) -> None:
+    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    left = await desk.leave_message("telegram:9", Summary(country="GB", safe_contact=f"{other_day}s"), "hi")
+    alice = await sign_in("alice")
+    await alice.post(f"/console/api/tickets/{left.id}/claim")
+    _, view = await alice.get(f"/console/api/tickets/{left.id}")
+    assert view["needs_override"] == f"{other_day[:3].title()} (Europe/London)"
+    path = f"/console/api/tickets/{left.id}/messages"
+    status, body = await alice.post(path, {"text": "Hello"})
+    assert status == 409 and body["needs_override"] is True and "Override" in body["error"]
+    assert (await alice.post(path, {"text": "Hello", "override": "yes"}))[0] == 409  # only a true override
+    assert outbox.sent == []
+    assert (await alice.post(path, {"text": "Hello", "override": True}))[0] == 200
+    assert outbox.keys("telegram:9") == ["staff_message"]
+
+
+async def test_take_next_claims_the_next_person_preferring_my_languages(
+    sign_in: SignIn, desk: Desk, staff_store: StaffStore
+) -> None:
+    await staff_store.set_languages("bob", ["sw", "en"])
+    older = await enqueue(desk, "sms:1", Summary(language="pt"))
+    swahili = await enqueue(desk, "sms:2", Summary(language="sw"))
+    bob, alice = await sign_in("bob"), await sign_in("alice")
+    _, me = await bob.get("/console/api/me")
+    assert me["languages"] == ["sw", "en"]
+    status, taken = await bob.post("/console/api/take-next")
+    assert status == 200 and taken["ticket"]["id"] == swahili and taken["ticket"]["staff"] == "bob"
+    assert (await alice.post("/console/api/take-next"))[1]["ticket"]["id"] == older
+    assert await alice.post("/console/api/take-next") == (404, {"error": "Nobody is waiting."})
+
+
+def report(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_the_csv_report_has_one_row_per_ticket_and_nothing_that_names_her(
+    sign_in: SignIn, desk: Desk, staff: dict[str, Staff]
+) -> None:
+    summary = Summary(
+        situation="doxxing",
+        platform="x",
+        risks=(Risk.DANGER,),
+        language="sw",
+        channel="whatsapp",
+        country="KE",
+    )
+    closed = await desk.enqueue("whatsapp:+254700123456", summary, [(Author.PERSON, "my name is Wanjiru")])
+    await desk.claim(closed.id, staff["alice"])
+    await desk.close(
+        closed.id,
+        staff["alice"],
+        "referred",
+        case=Case(situation="threats", platform="x", risks=(Risk.DANGER,)),
+    )
+    left = await desk.enqueue("telegram:2", Summary(channel="telegram"))
+    await desk.cancel("telegram:2", "cancelled")
+    erased = await desk.enqueue("web:3", Summary(situation="stalking", channel="web"))
+    await desk.erase("web:3")
+    waiting = await desk.enqueue("sms:4", Summary(channel="twilio", language="fr"))
+    alice, sue = await sign_in("alice"), await sign_in("sue")
+    today = datetime.now(timezone.utc).date().isoformat()
+    path = f"/console/api/reports.csv?from={today}&to={today}"
+
+    assert (await alice.get(path))[0] == 403
+    async with sue.http.get(sue.server.make_url(path), headers=sue.headers(None)) as response:
+        assert response.status == 200 and response.content_type == "text/csv"
+        assert "attachment" in response.headers["Content-Disposition"]
+        text = await response.text()
+    rows = {row["id"]: row for row in report(text)}
+    assert list(report(text)[0]) == list(REPORT_COLUMNS)
+    assert set(rows) == {closed.id, left.id, erased.id, waiting.id}
+    row = rows[closed.id]
+    ticket = await desk.ticket(closed.id)
+    assert ticket is not None and ticket.claimed_at is not None
+    assert row["wait_seconds"] == str(round(ticket.claimed_at - ticket.created_at))
+    assert (row["outcome"], row["categories"], row["risks"]) == (
+        "referred",
+        "situation=threats;platform=x",
+        "danger",
+    )
+    assert (row["language"], row["country"], row["channel"], row["staff"]) == (
+        "sw",
+        "KE",
+        "whatsapp",
+        "alice",
+    )
+    assert row["opened"].startswith(today) and row["taken"] and row["closed"]
+    assert (rows[left.id]["outcome"], rows[left.id]["taken"], rows[left.id]["staff"]) == ("cancelled", "", "")
+    assert rows[erased.id]["categories"] == "" and rows[erased.id]["channel"] == ""
+    assert (rows[waiting.id]["closed"], rows[waiting.id]["wait_seconds"]) == ("", "")
+    for trace in ("254700123456", "Wanjiru", "whatsapp:", "telegram:2"):
+        assert trace not in text
+    yesterday = (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+    async with sue.http.get(
+        sue.server.make_url(f"/console/api/reports.csv?from={yesterday}&to={yesterday}"),
+        headers=sue.headers(None),
+    ) as response:
+        assert report(await response.text()) == []
+    for query in ("", f"?from={today}", f"?from={today}&to={yesterday}", "?from=2026-13-01&to=2026-13-02"):
+        assert (await sue.get(f"/console/api/reports.csv{query}"))[0] == 400, query
+    assert "export:" in (await desk.audit_log())[0].action

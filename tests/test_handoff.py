@@ -14,9 +14,9 @@ from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
-from bot.handoff.desk import Conflict, Desk, NotAllowed
+from bot.handoff.desk import Conflict, Desk, NotAllowed, NotFound, OutsideSafeTime
 from bot.handoff.hours import DAYS, Schedule
-from bot.handoff.model import Author, Risk, Summary, TicketState
+from bot.handoff.model import Author, Case, Risk, Summary, TicketState
 from bot.handoff.staff import Role, Staff
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings
@@ -137,15 +137,109 @@ async def test_summaries_logs_and_addresses_are_sealed_at_rest(desk: Desk, hando
 
 async def test_erasing_leaves_only_the_fact(desk: Desk, handoff_redis: Redis) -> None:
     conversation = "telegram:555"
+    first = await desk.enqueue(conversation, Summary(situation="stalking"), [(Author.PERSON, "hello")])
+    await desk.claim(first.id, AMINA)
+    case = Case(situation="stalking", platform="whatsapp", tags=("Quetzaltag",))
+    follow_up = await desk.close(first.id, AMINA, "follow_up_needed", case=case, note="Quetzalnote")
+    assert follow_up is not None
     ticket = await desk.enqueue(conversation, Summary(situation="stalking"), [(Author.PERSON, "hello")])
     await desk.claim(ticket.id, AMINA)
+    assert [past.ticket.id for past in await desk.previous(ticket)] == [follow_up.id, first.id]
     await desk.erase(conversation)
-    erased = await desk.ticket(ticket.id)
-    assert erased is not None and erased.erased and erased.state is TicketState.CLOSED
-    assert erased.summary == Summary() and await desk.log(ticket.id) == []
+    for ticket_id in (first.id, follow_up.id, ticket.id):
+        erased = await desk.ticket(ticket_id)
+        assert erased is not None and erased.erased and erased.state is TicketState.CLOSED
+        assert erased.summary == Summary() and erased.case is None and await desk.log(ticket_id) == []
+        assert await desk.previous(erased) == []
     assert await desk.open_ticket(conversation) is None
     pseudonym = Pseudonymizer(b"k" * 32)(conversation)
-    assert pseudonym not in await _dump(handoff_redis)
+    dump = await _dump(handoff_redis)
+    for trace in (pseudonym, "Quetzaltag", "Quetzalnote"):
+        assert trace not in dump
+
+
+async def test_a_returning_person_s_earlier_tickets_come_with_outcomes_notes_and_case(desk: Desk) -> None:
+    first = await desk.enqueue("telegram:77", Summary(situation="doxxing", platform="x"))
+    await desk.claim(first.id, AMINA)
+    await desk.note(first.id, AMINA, "she moved to her sister's")
+    case = Case(situation="threats", platform="instagram", risks=(Risk.DANGER,), tags=("repeat",))
+    assert (
+        await desk.close(first.id, AMINA, "referred", case=case, note="referred to the police unit") is None
+    )
+    someone_else = await desk.enqueue("telegram:78", Summary())
+    again = await desk.enqueue("telegram:77", Summary(situation="threats"))
+
+    [past] = await desk.previous(again)
+    assert past.ticket.id == first.id and past.ticket.outcome == "referred" and past.ticket.case == case
+    assert [note.text for note in past.notes] == ["she moved to her sister's", "referred to the police unit"]
+    assert await desk.previous(someone_else) == [] and await desk.previous(first) == []
+    await desk.claim(again.id, BEN)
+    await desk.close(again.id, BEN, "resolved")
+    closed = await desk.ticket(again.id)
+    assert closed is not None and closed.case is None and closed.outcome == "resolved"  # nothing carried over
+
+
+async def test_follow_up_needed_leaves_a_silent_follow_up_that_waits_for_her_safe_time(
+    desk: Desk, recorder: Recorder
+) -> None:
+    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    summary = Summary(situation="ncii", country="KE", safe_contact=f"only on {other_day} evenings")
+    ticket = await desk.enqueue("whatsapp:9", summary)
+    await desk.claim(ticket.id, AMINA)
+    follow_up = await desk.close(ticket.id, AMINA, "follow_up_needed", note="call back about the report")
+    assert follow_up is not None and follow_up.state is TicketState.FOLLOW_UP
+    assert [t.id for t in await desk.follow_ups()] == [follow_up.id]
+    said = len(recorder.sent)
+
+    await desk.claim(follow_up.id, BEN)  # taking it contacts nobody
+    assert len(recorder.sent) == said and await desk.open_ticket("whatsapp:9") is None
+    with pytest.raises(
+        OutsideSafeTime, match=f"outside the time she said is safe \\({other_day[:3].title()}, 18:00"
+    ):
+        await desk.send(follow_up.id, BEN, "Hello, it's Ben from the helpline")
+    assert len(recorder.sent) == said
+    await desk.send(follow_up.id, BEN, "Hello, it's Ben from the helpline", override=True)
+    assert [m.key for _, m in recorder.sent[said:]] == ["staff_message"]
+    assert "override_safe_time" in [a.action for a in await desk.audit_log()]
+    opened = await desk.open_ticket("whatsapp:9")  # her answers now come to Ben
+    assert opened is not None and opened.id == follow_up.id
+    await desk.from_person(opened, "yes I can talk")
+    await desk.send(follow_up.id, BEN, "Good. Are you safe?")  # she is there: no override needed
+
+
+async def test_a_follow_up_closed_without_contact_says_nothing_and_keeps_her_newer_ticket(
+    desk: Desk, recorder: Recorder
+) -> None:
+    left = await desk.leave_message("sms:1", Summary(safe_contact="any time"), "please call")
+    await desk.claim(left.id, AMINA)
+    live = await desk.enqueue("sms:1", Summary())  # meanwhile she asks for a person again
+    await desk.close(left.id, AMINA, "no_response")
+    assert recorder.sent == []
+    still = await desk.open_ticket("sms:1")
+    assert still is not None and still.id == live.id
+
+
+async def test_take_next_serves_the_most_urgent_then_prefers_the_staff_s_languages(desk: Desk) -> None:
+    english = await desk.enqueue("sms:en", Summary(language="en"))
+    swahili = await desk.enqueue("sms:sw", Summary(language="sw"))
+    danger = await desk.enqueue("sms:pt", Summary(language="pt", risks=(Risk.DANGER,)))
+    swahili_speaker = replace(AMINA, languages=("sw",))
+    assert (await desk.take_next(swahili_speaker)).id == danger.id  # urgency before language
+    assert (await desk.take_next(swahili_speaker)).id == swahili.id  # then hers, though newer
+    assert (await desk.take_next(BEN)).id == english.id
+    with pytest.raises(NotFound, match="Nobody is waiting"):
+        await desk.take_next(BEN)
+
+
+async def test_unread_counts_what_the_person_wrote_since_staff_last_read(desk: Desk) -> None:
+    ticket = await desk.enqueue("telegram:3", Summary(), [(Author.PERSON, "hi")])
+    ticket = await desk.claim(ticket.id, AMINA)
+    assert await desk.unread(AMINA, [ticket]) == {ticket.id: 1}
+    await desk.mark_read(AMINA, ticket)
+    await desk.from_person(ticket, "he is back")
+    await desk.from_person(ticket, "what do I do")
+    now = await desk.ticket(ticket.id)
+    assert now is not None and await desk.unread(AMINA, [now]) == {ticket.id: 2}
 
 
 async def test_events_reach_every_subscriber(desk: Desk) -> None:

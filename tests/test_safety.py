@@ -16,7 +16,7 @@ import yaml
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.handoff.desk import ACTIVE, AUDIT, BLOCKED, EVENTS, FOLLOW_UPS, QUEUE
+from bot.handoff.desk import ACTIVE, AUDIT, BLOCKED, EVENTS, FOLLOW_UPS, OPENED, QUEUE
 from bot.handoff.model import TicketState
 from bot.handoff.staff import Role, Staff
 from bot.ops.app import GATEWAY, create_app
@@ -39,7 +39,7 @@ __all__ = ["chat", "fake"]  # fixtures used by name below
 AMINA = Staff(name="amina", display_name="Amina", role=Role.AGENT)
 SUPERVISOR = Staff(name="sam", display_name="Sam", role=Role.SUPERVISOR)
 # Shared structures that name nobody: counters, capped logs of pseudonyms, the queue indexes.
-UNEXPIRING = {METRICS, FAILURES, AUDIT, BLOCKED, QUEUE, ACTIVE, FOLLOW_UPS, EVENTS}
+UNEXPIRING = {METRICS, FAILURES, AUDIT, BLOCKED, QUEUE, ACTIVE, FOLLOW_UPS, OPENED, EVENTS}
 
 
 @pytest.fixture
