@@ -126,9 +126,19 @@ async def test_a_person_and_a_counsellor_talk_through_telegram_and_the_bot_resum
     await expect(amina.locator("#log li.person .text").last).to_have_text(
         "<b>are you there?</b> <img src=x onerror=alert(1)>"
     )
-    await amina.fill("#text", "Yes, I'm here. Are you safe right now?")
+    await amina.click("#mode-note")  # a note, in its own mode: it can never reach her
+    await amina.fill("#text", "NOTE for file: caller sounds very frightened")
     await amina.press("#text", "Enter")
+    await expect(amina.locator("#log li.note .text")).to_have_text(
+        "NOTE for file: caller sounds very frightened"
+    )
+    await amina.click("#mode-reply")
+    await amina.fill("#text", "Yes, I'm here. Are you safe right now?")
+    await amina.press("#text", "Enter")  # leaves after the 5-second undo window
+    await expect(amina.locator("#pending li .countdown")).to_contain_text("Sending in")
     await person.sees("Amina: Yes, I'm here. Are you safe right now?")
+    # The note was saved before the reply was written: had it gone to Telegram, it would be there by now.
+    assert not any("NOTE for file" in message["text"] for message in fake.sent())
     # While with staff, the person's words never reach Rasa.
     rasa_lines = [
         text for who, text in await gateway.engine.transcript(f"telegram:{chat}") if who == "person"
@@ -142,6 +152,7 @@ async def test_a_person_and_a_counsellor_talk_through_telegram_and_the_bot_resum
     await expect(ben.locator("#log li.staff .text").last).to_have_text(
         "Yes, I'm here. Are you safe right now?"
     )
+    ben.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await ben.click("#hand-back")
     await person.sees("Ben has handed you back to the automated guide.")
     await person.says("menu")

@@ -35,6 +35,9 @@ const state = {
   sound: localStorage.getItem("console.sound") !== "off",
   audio: null,
   networkNotice: false, // the notice on screen is about the connection, and goes when it is back
+  offline: false, // the last request could not reach the server
+  retry: null, // while offline, the timer of the next try
+  source: null, // the live event stream
 };
 
 class ApiError extends Error {
@@ -168,9 +171,12 @@ async function api(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch {
+    state.offline = true;
     setConnection("Offline: retrying…", false);
+    if (!state.retry) state.retry = setTimeout(() => { state.retry = null; scheduleBoard(); }, 5000);
     throw new ApiError(0, OFFLINE);
   }
+  if (state.offline) back();
   if (response.status === 401) {
     location.assign("/console");
     throw new ApiError(401, "You are signed out.");
@@ -459,6 +465,7 @@ async function openTicket(id) {
   }
   clearNotice();
   await loadTicket();
+  if (document.querySelector(".tickets li[data-ticket='" + id + "'] .unread")) scheduleBoard();
 }
 
 function closeTicket() {
@@ -736,11 +743,12 @@ function scheduleBoard() {
   }, 80);
 }
 
+// The open ticket first, then the board: reading it marks it read, so the board counts no unread there.
 function scheduleTicket() {
   if (ticketTimer) return;
   ticketTimer = setTimeout(() => {
     ticketTimer = null;
-    loadTicket();
+    loadTicket().finally(scheduleBoard);
   }, 80);
 }
 
@@ -760,8 +768,8 @@ function onEvent(event) {
   } else if (event.type === "message" && !event.staff && state.mine.has(event.ticket) && background) {
     attention("New message", "In one of your conversations.", event.ticket);
   }
-  scheduleBoard();
   if (event.ticket === state.open) scheduleTicket();
+  else scheduleBoard();
 }
 
 // A sound, and a desktop notification (never the person's words: screens are seen by others).
@@ -775,14 +783,20 @@ function attention(title, body, ticket) {
   });
 }
 
+// The server answers again: say so, drop the stale connection notice, and catch up.
+function back() {
+  state.offline = false;
+  const live = Boolean(state.source && state.source.readyState === EventSource.OPEN);
+  setConnection(live ? "Live" : "Reconnecting…", live);
+  if (state.networkNotice) clearNotice();
+  if (state.open) scheduleTicket();
+  else scheduleBoard();
+}
+
 function connect() {
   const source = new EventSource("/console/events");
-  source.addEventListener("open", () => {
-    setConnection("Live", true);
-    if (state.networkNotice) clearNotice();
-    scheduleBoard(); // whatever happened while we were not listening
-    if (state.open) scheduleTicket();
-  });
+  state.source = source;
+  source.addEventListener("open", back);
   source.addEventListener("message", (message) => onEvent(JSON.parse(message.data)));
   source.addEventListener("error", () => {
     setConnection("Reconnecting…", false);
@@ -843,6 +857,7 @@ function wire() {
   $("shift").addEventListener("click", startShift);
   $("take-next").addEventListener("click", (event) => takeNext(event.currentTarget));
   window.addEventListener("hashchange", openFromLink);
+  window.addEventListener("online", scheduleBoard); // back on the network: catch up at once
   window.addEventListener("beforeunload", (event) => {
     keepDraft();
     if (state.pending.length) event.preventDefault(); // replies still in their undo window
