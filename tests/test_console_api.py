@@ -7,6 +7,7 @@ real port, and plain aiohttp clients (one per staff member, each with its own se
 from __future__ import annotations
 
 import asyncio
+import calendar
 import csv
 import io
 import ipaddress
@@ -25,7 +26,6 @@ from bot.handoff.console import CSP
 from bot.handoff.console_api import REPORT_COLUMNS
 from bot.handoff.console_auth import SESSION_COOKIE
 from bot.handoff.desk import Desk
-from bot.handoff.hours import DAYS
 from bot.handoff.model import OUTCOMES, Author, Case, Risk, Summary, TicketState
 from bot.handoff.sessions import Session, SessionStore
 from bot.handoff.staff import Staff, StaffStore
@@ -638,7 +638,7 @@ async def test_any_staff_reads_a_left_message_without_taking_it_and_taking_it_is
 async def test_outside_her_safe_time_a_message_needs_an_explicit_override(
     sign_in: SignIn, desk: Desk, outbox: Outbox
 ) -> None:
-    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    other_day = calendar.day_name[(datetime.now(timezone.utc).weekday() + 3) % 7]
     left = await desk.leave_message("telegram:9", Summary(country="GB", safe_contact=f"{other_day}s"), "hi")
     alice = await sign_in("alice")
     await alice.post(f"/console/api/tickets/{left.id}/claim")

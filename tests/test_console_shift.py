@@ -9,6 +9,7 @@ of docs/console.md into docs/img/.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import os
@@ -21,7 +22,6 @@ from playwright.async_api import Page, expect
 from redis.asyncio import Redis
 
 from bot.handoff.desk import Desk
-from bot.handoff.hours import DAYS
 from bot.handoff.model import Author, Risk, Summary, TicketState
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Staff, StaffStore
@@ -55,7 +55,7 @@ async def screenshot(page: Page, name: str) -> None:
 
 def outside_today() -> str:
     """A weekday that is not today (nor tomorrow) in London or Nairobi: outside a safe time set on it."""
-    return DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    return calendar.day_name[(datetime.now(timezone.utc).weekday() + 3) % 7]
 
 
 async def take(page: Page, ticket_id: str) -> None:

@@ -860,7 +860,10 @@ function wire() {
   window.addEventListener("online", scheduleBoard); // back on the network: catch up at once
   window.addEventListener("beforeunload", (event) => {
     keepDraft();
-    if (state.pending.length) event.preventDefault(); // replies still in their undo window
+    if (state.pending.length) {
+      event.preventDefault(); // replies still in their undo window: the browser asks first
+      event.returnValue = "";
+    }
   });
   $("sound").addEventListener("click", () => {
     state.sound = !state.sound;
