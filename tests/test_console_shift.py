@@ -128,6 +128,22 @@ async def test_a_reply_waiting_out_its_undo_window_goes_before_closing(
     assert outbox.keys("telegram:22")[-2:] == ["staff_message", "handoff_closed"]
 
 
+@pytest.mark.parametrize("undo_seconds", [5.0])
+async def test_a_reply_still_in_its_undo_window_at_a_reload_comes_back_unsent(
+    open_console: OpenConsole, desk: Desk, outbox: Outbox, undo_seconds: float
+) -> None:
+    ticket = await desk.enqueue("telegram:23", SUMMARY)
+    page = await open_console("alice")
+    await take(page, ticket.id)
+    await page.fill("#text", "Half-thought reply")
+    await page.press("#text", "Enter")
+    await expect(page.locator("#pending li")).to_have_count(1)
+    await page.reload()
+    await expect(page.locator("#text")).to_have_value("Half-thought reply")
+    await expect(page.locator("#pending li")).to_have_count(0)
+    assert outbox.keys("telegram:23") == ["handoff_joined"]
+
+
 # --- the case record and the case form ---
 
 

@@ -273,18 +273,24 @@ class Desk:
         erased = raw.get("erased") == b"1"
         summary = Summary() if erased else Summary.from_json(self._sealer.open(raw["summary"]))
         case = Case.from_json(self._sealer.open(raw["case"])) if "case" in raw else None
+        state = TicketState(raw["state"].decode())
+        # Tickets from before origins were kept: a follow-up still waiting is one.
+        origin = TicketState(text("origin") or ("follow_up" if state is TicketState.FOLLOW_UP else "queued"))
+        claimed_at = number("claimed_at")
         return Ticket(
             id=ticket_id,
-            state=TicketState(raw["state"].decode()),
+            state=state,
             summary=summary,
             created_at=float(raw["created_at"]),
-            origin=TicketState(text("origin") or TicketState.QUEUED.value),
+            origin=origin,
             staff=text("staff"),
-            claimed_at=number("claimed_at"),
+            claimed_at=claimed_at,
             closed_at=number("closed_at"),
             outcome=text("outcome"),
             case=case,
-            contacted=raw.get("contacted") == b"1",
+            # A person waiting is told at once who joined; a follow-up only by staff's first message.
+            contacted=raw.get("contacted") == b"1"
+            or (origin is TicketState.QUEUED and claimed_at is not None),
             person_messages=int(raw.get("person_messages", 0)),
             follow_up_of=text("follow_up_of"),
             erased=erased,
@@ -324,7 +330,6 @@ class Desk:
         async with self.redis.pipeline(transaction=True) as pipe:
             if live:
                 pipe.set(self.open_key(conversation), ticket_id, ex=self._ttl)
-                pipe.hset(_ticket_key(ticket_id), "contacted", "1")
             stats = _stats_key(now)
             pipe.hincrbyfloat(stats, "wait_total", now - ticket.created_at)
             pipe.hincrby(stats, "wait_count", 1)

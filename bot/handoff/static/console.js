@@ -858,6 +858,12 @@ function wire() {
   $("take-next").addEventListener("click", (event) => takeNext(event.currentTarget));
   window.addEventListener("hashchange", openFromLink);
   window.addEventListener("online", scheduleBoard); // back on the network: catch up at once
+  window.addEventListener("pagehide", () => { // leaving anyway: unsent replies go back to their drafts
+    for (const item of state.pending.splice(0)) {
+      clearTimeout(item.timer);
+      restore(item);
+    }
+  });
   window.addEventListener("beforeunload", (event) => {
     keepDraft();
     if (state.pending.length) {
