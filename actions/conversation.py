@@ -103,6 +103,8 @@ SIDE_ANSWERS = {
     "ask_share": "answer_share",
     "cannot_call": "answer_cannot_call",
 }
+# Under 18, evidence is never an image she captures or keeps (a sexual image of a child is abuse material).
+MINORS_ANSWERS = {"ask_police": "answer_police_minor"}
 
 
 class InformAge(Action):  # type: ignore[misc]  # rasa-sdk ships no types
@@ -145,7 +147,10 @@ class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         progress = Progress.of(tracker)
         if intent == "cannot_call":  # often said in danger: the numbers first, some take texts
             dispatcher.utter_message(response="emergency")
-        dispatcher.utter_message(response=SIDE_ANSWERS[intent])
+        if "minor" in progress.risks and intent in MINORS_ANSWERS:  # never "screenshot it" to a child
+            dispatcher.utter_message(response=MINORS_ANSWERS[intent], minor=True)
+        else:
+            dispatcher.utter_message(response=SIDE_ANSWERS[intent])
         if progress.active:
             dispatcher.utter_message(response="carry_on", **progress.step_params())
         elif intent == "ask_pay":  # "should I just pay him": this is sextortion

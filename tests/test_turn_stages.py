@@ -186,6 +186,16 @@ async def test_an_age_given_unasked_routes_a_minor_and_her_steps_never_ask_to_ca
     assert adult_wording not in seen and any("Don't screenshot" in text for text in seen)
 
 
+async def test_a_minor_asking_how_to_report_to_the_police_is_never_told_to_screenshot(
+    client: TestClient, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "im 15 and a boy from school posted my nudes", country="GB")
+    answered = texts(await say(client, conversation_id, "how do i report this to the police"))
+    assert "999" in answered and "link" in answered  # the numbers, and what to give instead of images
+    told = answered.replace("’", "'")
+    assert "don't screenshot" in told and "screenshot" not in told.replace("don't screenshot", "")
+
+
 async def test_every_quick_exit_is_the_same_quick_exit(
     client: TestClient, placeless_engine: Engine, conversation_id: str
 ) -> None:

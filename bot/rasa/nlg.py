@@ -214,7 +214,7 @@ class Renderer:
 
     def _fill_police(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         if turn.country is None:
-            raise NeedsCountry("answer_police_where")
+            raise NeedsCountry("answer_police_where_minor" if params.get("minor") else "answer_police_where")
         lines = self._resource_lines(turn, POLICE_KINDS, dated=True)
         fallback = self._catalogs.gettext(turn.language, self._texts.fallbacks["no_police_route"])
         return {"police_lines": lines or fallback}
