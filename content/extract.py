@@ -11,14 +11,15 @@ from typing import IO, Any
 
 import yaml
 
-TRANSLATABLE_KEYS = frozenset({"text", "discreet", "more", "title", "recap", "description", "label"})
+TRANSLATABLE_KEYS = frozenset({"text", "discreet", "sms", "more", "title", "recap", "description", "label"})
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(node, Mapping):
         for key, value in node.items():
             if key in TRANSLATABLE_KEYS and isinstance(value, str):
-                yield path + "." + key if path else key, value.strip()
+                if value.strip():  # an empty SMS wording: nothing to translate
+                    yield path + "." + key if path else key, value.strip()
             else:
                 yield from _walk(value, f"{path}.{key}" if path else str(key))
     elif isinstance(node, list):

@@ -53,6 +53,7 @@ class StepText:
     more: str
     source: Source
     link: str | None = None
+    sms: str | None = None  # a shorter `text` for SMS, where every segment costs
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +191,7 @@ def _step_text(raw: Mapping[str, Any], where: str) -> StepText:
         more=str(_require(raw, "more", where)).strip(),
         link=str(link) if link else None,
         source=_source(raw.get("source"), where),
+        sms=str(raw["sms"]).strip() if raw.get("sms") else None,
     )
 
 

@@ -40,6 +40,9 @@ class Button:
 class Template:
     text: str
     discreet: str | None = None  # the wording for discreet mode: nothing alarming in a preview
+    # The wording on SMS, where every segment costs: shorter, and neutral enough for discreet mode too.
+    # "": not sent on SMS, because another reply's SMS wording says it (the first contact's).
+    sms: str | None = None
     uses: frozenset[str] = frozenset()
     buttons: Sequence[Button] = ()
     asks: str | None = None  # the question this reply asks: the next message may answer it
@@ -47,6 +50,9 @@ class Template:
 
     def wording(self, discreet: bool) -> str:
         return self.discreet if discreet and self.discreet is not None else self.text
+
+    def sms_wording(self, discreet: bool) -> str:
+        return self.sms if self.sms is not None else self.wording(discreet)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,12 +78,14 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
     )
     # Stripped as the extractor strips it, so the text is the catalog's msgid exactly.
     discreet = str(raw["discreet"]).strip() if "discreet" in raw else None
+    sms = str(raw["sms"]).strip() if "sms" in raw else None
     asks = raw.get("asks")
     if asks is not None and asks not in QUESTIONS:
         raise ContentError(f"response {key}: unknown question {asks!r}")
     return Template(
         text=str(raw["text"]).strip(),
         discreet=discreet,
+        sms=sms,
         uses=uses,
         buttons=buttons,
         asks=asks,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -26,6 +27,15 @@ class PermanentSendError(SendError):
     """The provider refused for good (blocked by the user, bad number, outside a window)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What one reply turn may send at once where every message costs (SMS); the outbox holds back
+    the rest until the person asks for more (bot/channels/text.py `page`)."""
+
+    fits: Callable[[Sequence[OutboundMessage]], bool]  # whether these replies may go out together
+    choices: int  # numbered choices one message may show, "more" included
+
+
 class Accept(Protocol):
     """The gateway's entry point for a parsed, verified inbound message."""
 
@@ -37,6 +47,7 @@ class Channel(Protocol):
     # Messages per second a provider allows to one recipient, and to all recipients together.
     per_recipient_rate: float
     overall_rate: float
+    budget: Budget | None  # None: a turn's replies all go out at once
 
     def routes(self, accept: Accept) -> Sequence[web.AbstractRouteDef]:
         """Webhook routes; each verifies, parses and hands messages to `accept`."""

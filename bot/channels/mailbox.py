@@ -15,7 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.channels.base import Accept
+from bot.channels.base import Accept, Budget
 from bot.pipeline.conversations import PREFIX, replies_from_json, replies_to_json
 from bot.pipeline.messages import InboundMessage, OutboundMessage
 from bot.storage.wakeups import Wakeups
@@ -89,6 +89,7 @@ class MailboxChannel:
 
     per_recipient_rate = 0.0
     overall_rate = 0.0
+    budget: Budget | None = None  # no cost per message: a turn goes out whole
 
     def __init__(self, redis: Redis, name: str, wakeups: Wakeups) -> None:
         self.name = name

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.channels.gsm7 import segments
 from bot.channels.telegram.render import render as telegram
 from bot.channels.twilio.render import render as sms
-from bot.channels.twilio.render import segments
 from bot.channels.whatsapp.render import ButtonsMessage, ListMessage, TemplateMessage, TextMessage
 from bot.channels.whatsapp.render import render as whatsapp
 from bot.pipeline.messages import OutboundMessage

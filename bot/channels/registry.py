@@ -54,6 +54,7 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
                 redis,
                 pseudonym=Pseudonymizer(hashlib.sha256(secret.encode()).digest()),
                 retention_seconds=settings.retention_days * 24 * 3600,
+                fold=settings.sms_fold,
             )
         )
     return channels

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.pipeline.messages import OutboundMessage
+from bot.channels.base import Budget
+from bot.pipeline.messages import Choice, OutboundMessage
 
 # A sentence with the spaces after it, or a line with its line break.
 _UNIT = re.compile(r"[^.!?।؟\n]*(?:[.!?।؟]+[ \t]*|\n+|$)")
@@ -65,3 +66,61 @@ def split_text(text: str, fits: int, measure: Callable[[str], int] = len) -> lis
     if current.strip():
         parts.append(current.rstrip())
     return parts or [""]
+
+
+def page(
+    replies: Sequence[OutboundMessage], budget: Budget, more: Choice
+) -> tuple[list[OutboundMessage], list[OutboundMessage]]:
+    """The replies to send now, within the budget, the last of them offering `more`; and the rest,
+    for when the person asks for more (empty when everything fits).
+
+    Whole replies go first; the reply that does not fit is cut at sentence ends (at words if its
+    first sentence alone is too long), its choices going with its second half. A list longer than
+    the budget's choices shows its first entries and `more`.
+    """
+    now: list[OutboundMessage] = []
+    pending = list(replies)
+    while pending:
+        reply = pending[0]
+        if len(reply.choices) > budget.choices:
+            shown = budget.choices - 1
+            head = replace(reply, choices=reply.choices[:shown])
+            if budget.fits([*now, _offering(head, more)]):
+                now.append(head)
+                pending[0] = replace(reply, text="", sms=None, choices=reply.choices[shown:])
+                break
+        elif budget.fits([*now, reply if len(pending) == 1 else _offering(reply, more)]):
+            now.append(pending.pop(0))
+            continue
+        cut, tail = _cut(reply, lambda part: budget.fits([*now, _offering(part, more)]))
+        if cut is not None:
+            now.append(cut)
+            pending[0] = tail
+        elif not now:  # not one word fits: the reply goes whole rather than nothing at all
+            now.append(pending.pop(0))
+        break
+    if not pending:
+        return now, []
+    now[-1] = _offering(now[-1], more)
+    return now, pending
+
+
+def _offering(reply: OutboundMessage, more: Choice) -> OutboundMessage:
+    return replace(reply, choices=(*reply.choices, more))
+
+
+def _cut(
+    reply: OutboundMessage, fits: Callable[[OutboundMessage], bool]
+) -> tuple[OutboundMessage | None, OutboundMessage]:
+    """The longest head of the reply's wording that `fits` (sentences, else words), and the rest."""
+    wording = reply.sms if reply.sms is not None else reply.text
+    for units, glue in ([u for u in _UNIT.findall(wording) if u], ""), (wording.split(" "), " "):
+        best = 0
+        for count in range(1, len(units)):
+            if not fits(replace(reply, text=glue.join(units[:count]).rstrip(), sms=None, choices=())):
+                break
+            best = count
+        if best:
+            head = replace(reply, text=glue.join(units[:best]).rstrip(), sms=None, choices=())
+            return head, replace(reply, text=glue.join(units[best:]).strip(), sms=None)
+    return None, reply

@@ -89,6 +89,15 @@ def display_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_name_in(language: str, reader: str) -> str:
+    """A language as a reader of another names it ("Arabic" in English), capitalised for a button."""
+    try:
+        name = Locale.parse(language).get_display_name(reader) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
 def language_name(language: str) -> str:
     """A language in its own name as its grammar writes it mid-sentence ("français", "English")."""
     try:

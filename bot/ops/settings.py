@@ -100,6 +100,7 @@ class Settings:
     long_wait_minutes: int = 10  # staff are alerted when someone has waited this long
     encryption_keys: tuple[str, ...] = ()  # Fernet keys, newest first; none: a local key is made
     discreet: bool = False  # neutral first lines, so a notification preview reveals nothing
+    sms_fold: bool = True  # SMS in Latin-script languages folded into GSM-7 (locales/sms-folding.yml)
     log_format: str = "text"  # text for people, json (one object per line) for a log pipeline
     log_level: str = "INFO"
     rest_token: str | None = None  # required as a bearer token on the REST channel when set
@@ -228,6 +229,7 @@ class Settings:
             long_wait_minutes=integer("HANDOFF_LONG_WAIT_MINUTES", defaults.long_wait_minutes, 1, 240),
             encryption_keys=keys,
             discreet=flag("DISCREET_MODE"),
+            sms_fold=flag("SMS_FOLD", default=True),
             log_format=log_format,
             log_level=log_level,
             rest_token=rest_token,

@@ -218,6 +218,7 @@ def replies_from_json(raw: str | bytes) -> list[OutboundMessage]:
             choices=tuple(Choice(**choice) for choice in item.get("choices") or ()),
             asks=item.get("asks"),
             language=item.get("language"),
+            sms=item.get("sms"),
         )
         for item in json.loads(raw)
     ]

@@ -34,6 +34,7 @@ from bot.pipeline.stages.commands import Commands
 from bot.pipeline.stages.dialogue import Dialogue
 from bot.pipeline.stages.language import Language
 from bot.pipeline.stages.media import Media
+from bot.pipeline.stages.more import More
 from bot.pipeline.stages.new_conversations import NewConversations
 from bot.pipeline.stages.questions import OpenQuestion, QuestionMemory
 from bot.pipeline.stages.relay import HandoffRelay
@@ -70,7 +71,13 @@ class Gateway:
         self.store = store
         self.channels = channels
         self.metrics = metrics or Metrics()
-        self.outbox = Outbox(store=store, channels=channels, pseudonym=pseudonym, metrics=self.metrics)
+        self.outbox = Outbox(
+            store=store,
+            channels=channels,
+            pseudonym=pseudonym,
+            metrics=self.metrics,
+            more=lambda language: engine.label("intents", "more", engine.language_or_default(language)),
+        )
         self.preferences = PreferenceStore(store.redis, store.retention_seconds)
         self.limits = Limits(
             store.redis,
@@ -240,6 +247,7 @@ class Gateway:
                 erase=self.erase,
             ),
             NewConversations(self.engine, self.limits),  # an address that started too many lately
+            More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked

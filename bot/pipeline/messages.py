@@ -65,6 +65,7 @@ class InboundMessage:
 class Choice:
     title: str
     payload: str
+    sms: str | None = None  # the title on SMS when `title` would cost the whole message UCS-2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,3 +77,6 @@ class OutboundMessage:
     key: str | None = None  # the response key it was rendered from
     asks: str | None = None  # the question it asks (consent, age, ...): the next message may answer it
     language: str | None = None  # the language it is written in
+    # The wording for channels that pay per message (SMS), when the content has a shorter one; "" when
+    # another reply's SMS wording already says it.
+    sms: str | None = None

@@ -1,5 +1,10 @@
 """Deliver a conversation's replies in order, with bounded retries; failures are kept, not raised.
 
+On a channel with a budget (SMS, where every segment costs), a reply turn sends only what the budget
+allows, ending with a "more" choice; the rest is held, sealed, for a day and sent when the person asks
+for more (bot/pipeline/stages/more.py). Each reply turn replaces what was held: "more" always means
+the rest of the last answer. Staff messages are never held back.
+
 Runs under the conversation's lease, after the turn's replies were committed to the outbox, so a crash
 resumes at the first request not yet sent (a request in flight at the crash may be sent twice: the
 providers offer no idempotency key for sends).
@@ -12,15 +17,24 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.channels.base import Channel, PermanentSendError, TransientSendError
+from bot.channels.base import Budget, Channel, PermanentSendError, TransientSendError
+from bot.channels.text import page
 from bot.ops.metrics import Metrics
-from bot.pipeline.conversations import METRICS, PREFIX, ConversationStore, Delivery, replies_from_json
+from bot.pipeline.conversations import (
+    METRICS,
+    PREFIX,
+    ConversationStore,
+    Delivery,
+    replies_from_json,
+    replies_to_json,
+)
+from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
 from bot.storage.pseudonyms import Pseudonymizer
 
@@ -29,6 +43,12 @@ log = logging.getLogger(__name__)
 FAILURES = f"{PREFIX}:delivery:failures"
 KEPT_FAILURES = 1000
 ERASED = "erase_done"  # the reply confirming an erasure
+MORE = "/more"  # the payload of the "more" choice
+HELD_SECONDS = 24 * 3600  # "more" a day later is a new conversation, not the rest of the last answer
+
+
+def held_key(conversation_id: str) -> str:
+    return f"{PREFIX}:held:{conversation_id}"
 
 
 class RateLimiter:
@@ -73,8 +93,11 @@ class Outbox:
         base_delay: float = 0.5,
         max_delay: float = 30.0,
         metrics: Metrics | None = None,
+        more: Callable[[str | None], str] = lambda language: "More",
     ) -> None:
+        """`more` titles the "more" choice in a language."""
         self._store = store
+        self._more = more
         self._channels = channels
         self._pseudonym = pseudonym
         self._limiter = RateLimiter(store.redis)
@@ -92,6 +115,8 @@ class Outbox:
             await self._failed(conversation_id, item["channel"], "channel is not configured")
             return {}
         replies = replies_from_json(item["replies"])
+        if channel.budget is not None and item["inbound"]:
+            replies = await self._within_budget(conversation_id, channel.budget, replies)
         requests = channel.render(replies)
         sent = 0
         for index in range(delivery.sent, len(requests)):
@@ -101,6 +126,25 @@ class Outbox:
         if any(reply.key == ERASED for reply in replies):
             await channel.forget(item["sender"])  # not even the confirmation is remembered
         return {f"sent:{channel.name}": sent} if sent else {}
+
+    async def _within_budget(
+        self, conversation_id: str, budget: Budget, replies: list[OutboundMessage]
+    ) -> list[OutboundMessage]:
+        """What this turn may send now; the rest is held for "more" (the same rest when a crash makes
+        the item be sent again: paging is a pure function of the replies)."""
+        language = next((reply.language for reply in replies if reply.language), None)
+        now, rest = page(replies, budget, Choice(title=self._more(language), payload=MORE))
+        if rest:
+            sealed = self._store.sealer.seal(replies_to_json(rest))
+            await self._store.redis.set(held_key(conversation_id), sealed, ex=HELD_SECONDS)
+        else:
+            await self._store.redis.delete(held_key(conversation_id))
+        return now
+
+    async def held(self, conversation_id: str) -> list[OutboundMessage]:
+        """The rest of the last reply turn, not sent yet for want of budget."""
+        sealed = await self._store.redis.get(held_key(conversation_id))
+        return replies_from_json(self._store.sealer.open(sealed)) if sealed else []
 
     async def _send(
         self, conversation_id: str, channel: Channel, item: Mapping[str, Any], request: Any
@@ -134,7 +178,9 @@ class Outbox:
                 return 1
 
     async def forget(self, conversation_id: str) -> None:
-        """Drop this person's failure records (erasure): they carry only a pseudonym, but it is theirs."""
+        """Drop what was held for this person and their failure records (erasure): those carry only a
+        pseudonym, but it is theirs."""
+        await self._store.redis.delete(held_key(conversation_id))
         pseudonym = self._pseudonym(conversation_id)
         for raw in await self._store.redis.lrange(FAILURES, 0, -1):
             if json.loads(raw).get("conversation") == pseudonym:

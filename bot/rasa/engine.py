@@ -478,4 +478,5 @@ def _outbound(message: dict[str, Any]) -> OutboundMessage:
         key=message.get("utter_action"),
         asks=message.get("asks"),
         language=message.get("language"),
+        sms=message.get("sms"),
     )

@@ -118,7 +118,23 @@ class Renderer:
         text = _(template.wording(self._discreet)).format_map(fields)
         buttons = [self._button(b, turn) for b in template.buttons]
         buttons[:0] = [self._choice(choice, turn) for choice in params.get("choices") or ()]
-        return {"text": text, "buttons": buttons, "asks": template.asks, "language": turn.language}
+        sms = self._sms(template.sms_wording(self._discreet), fields, turn)
+        return {
+            "text": text,
+            "buttons": buttons,
+            "asks": template.asks,
+            "language": turn.language,
+            "sms": sms if sms != text else None,
+        }
+
+    def _sms(self, wording: str, fields: Mapping[str, Any], turn: TurnContext) -> str:
+        """The SMS wording, filled with the SMS forms of its fields: a field `sms_x` stands for `x`."""
+        if not wording:
+            return ""  # said by another reply's SMS wording; gettext("") would be the catalog header
+        short = {
+            name.removeprefix("sms_"): value for name, value in fields.items() if name.startswith("sms_")
+        }
+        return str(self._catalogs.gettext(turn.language, wording).format_map({**fields, **short}))
 
     def _ask_country(self, key: str, turn: TurnContext) -> dict[str, Any]:
         """Where are you? With the countries most likely for her language, and "another country"."""
@@ -189,6 +205,7 @@ class Renderer:
             "position": index + 1,
             "total": len(playbook.steps),
             "step_text": _(step.text),
+            "sms_step_text": _(step.sms or step.text),
             "more_text": _(step.more),
             "link_line": link_line,
             "app_line": app_line,

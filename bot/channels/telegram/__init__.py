@@ -18,7 +18,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Accept, PermanentSendError, TransientSendError
+from bot.channels.base import Accept, Budget, PermanentSendError, TransientSendError
 from bot.channels.telegram.chat_log import ChatLog
 from bot.channels.telegram.parse import NotForUs, parse_update
 from bot.channels.telegram.render import TelegramMessage, render
@@ -45,6 +45,7 @@ class TelegramChannel:
     # or three messages); sustained overruns get 429 + retry_after, which the outbox honours.
     per_recipient_rate = 3.0
     overall_rate = 30.0  # and about 30 per second in all
+    budget: Budget | None = None  # no cost per message: a turn goes out whole
 
     def __init__(
         self, *, token: str, secret_token: str | None, api_url: str, polling: bool, redis: Redis

@@ -30,9 +30,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import Accept, PermanentSendError, SendError, TransientSendError
+from bot.channels.base import Accept, Budget, PermanentSendError, SendError, TransientSendError
 from bot.channels.twilio.parse import CHANNEL, Keyword, parse_form
-from bot.channels.twilio.render import TwilioMessage, render
+from bot.channels.twilio.render import TwilioMessage, render, sms_budget
 from bot.ops.request_body import read_form
 from bot.ops.settings import TwilioSettings
 from bot.pipeline.conversations import PREFIX
@@ -81,6 +81,7 @@ class TwilioChannel:
         *,
         pseudonym: Pseudonymizer,
         retention_seconds: int,
+        fold: bool = True,
     ) -> None:
         # twilio-python logs every request (URL with the account SID, headers) at INFO.
         logging.getLogger("twilio").setLevel(logging.WARNING)
@@ -92,6 +93,9 @@ class TwilioChannel:
         self._validator = RequestValidator(settings.auth_token)
         self._statuses = DeliveryStatuses(redis)
         self._sms = not settings.sender.startswith("whatsapp:")
+        self._fold = fold
+        # Every SMS segment is paid for: a turn's replies beyond the budget wait for "more".
+        self.budget: Budget | None = sms_budget(folded=fold) if self._sms else None
         sender_field = "messaging_service_sid" if settings.sender.startswith("MG") else "from_"
         self._sender = {sender_field: settings.sender}
         self._http: AsyncTwilioHttpClient | None = None
@@ -158,7 +162,7 @@ class TwilioChannel:
         return message
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[TwilioMessage]:
-        return render(replies, sms=self._sms)
+        return render(replies, sms=self._sms, folded=self._fold)
 
     async def send(self, recipient: str, request: TwilioMessage, reply_to: str) -> str | None:
         if await self.opted_out(recipient):

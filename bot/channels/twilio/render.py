@@ -21,60 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from functools import partial
 
+from bot.channels.base import Budget
+from bot.channels.gsm7 import Encoding, fold, plain, segment_count, segments
 from bot.channels.text import merge_turn, split_text
 from bot.pipeline.messages import Choice, OutboundMessage
 
-Encoding = Literal["GSM-7", "UCS-2"]
-
 MAX_SEGMENTS = 4
+# At most this many segments in one reply turn, whatever the person is told; the rest waits for
+# "more". UCS-2 (Hindi, Arabic) carries less than half as much a segment, so it gets more of them.
+TURN_BUDGET: dict[Encoding, int] = {"GSM-7": 4, "UCS-2": 6}
+# Numbered choices one SMS shows, "more" included: a longer list shows its first five, then "more".
+SMS_CHOICES = 6
 BODY_LIMIT = 1600  # characters; Twilio refuses longer bodies (error 21617)
-
-# The GSM 03.38 default alphabet (3GPP TS 23.038) without ESC, and its extension table, whose
-# characters are sent as ESC + character: two septets each.
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
-# Units in a single SMS, and in each part of a concatenated one (its header takes the rest).
-CAPACITY: dict[Encoding, tuple[int, int]] = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
-
-_TYPOGRAPHY = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "′": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "″": '"',
-        "«": '"',
-        "»": '"',
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "−": "-",
-        "…": "...",
-        "•": "-",
-        "‣": "-",
-        "\t": " ",
-        "\u00a0": " ",  # no-break space
-        "\u2007": " ",  # figure space
-        "\u2009": " ",  # thin space
-        "\u202f": " ",  # narrow no-break space
-        "\u200b": None,  # zero-width space
-        "\u2060": None,  # word joiner
-        "\ufeff": None,  # byte-order mark
-    }
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,57 +43,27 @@ class TwilioMessage:
     choices: tuple[str, ...] = ()  # the payloads the numbered lines stand for, in order
 
 
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
-
-
-def plain(text: str) -> str:
-    """Typography made GSM-7, only when that makes the whole text GSM-7.
-
-    Real letters outside GSM-7 (Hindi, Arabic, ê) need UCS-2 anyway; their text is left as written.
-    """
-    candidate = text.translate(_TYPOGRAPHY)
-    return candidate if is_gsm7(candidate) else text
-
-
-def segments(text: str) -> tuple[Encoding, int]:
-    """How an SMS carrying `text` is encoded, and how many segments it is sent (and billed) as.
-
-    GSM-7 counts septets, two for an extension character; UCS-2 counts UTF-16 code units, two for
-    an emoji. A pair is never split between parts, so a part may hold one unit less.
-    """
-    encoding: Encoding = "GSM-7" if is_gsm7(text) else "UCS-2"
-    if encoding == "GSM-7":
-        sizes = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
-    else:
-        sizes = [len(ch.encode("utf-16-le")) // 2 for ch in text]
-    single, part = CAPACITY[encoding]
-    if sum(sizes) <= single:
-        return encoding, 1 if text else 0
-    count, free = 1, part
-    for size in sizes:
-        if size > free:
-            count, free = count + 1, part
-        free -= size
-    return encoding, count
-
-
-def segment_count(text: str) -> int:
-    return segments(text)[1]
-
-
-def numbered(text: str, choices: Sequence[Choice]) -> str:
+def numbered(text: str, choices: Sequence[Choice], *, sms: bool = True) -> str:
     """The text with one numbered line per choice: digits and the choices' own (translated) titles."""
-    lines = "\n".join(f"{number} {choice.title}" for number, choice in enumerate(choices, 1))
+    lines = "\n".join(f"{number} {choice.sms if sms and choice.sms else choice.title}" for number, choice in enumerate(choices, 1))
     return "\n\n".join(part for part in (text, lines) if part)
 
 
-def render(replies: Sequence[OutboundMessage], *, sms: bool = True) -> list[TwilioMessage]:
+def render(
+    replies: Sequence[OutboundMessage], *, sms: bool = True, folded: bool = True
+) -> list[TwilioMessage]:
+    """Bodies for a turn: on SMS in each reply's SMS wording, folded into GSM-7 where its language
+    allows (`folded`, SMS_FOLD); a reply whose SMS wording is empty is said by another's."""
     limit, measure = (MAX_SEGMENTS, segment_count) if sms else (BODY_LIMIT, len)
     shaped = []
     for reply in replies:
-        text = numbered(reply.text, reply.choices)
-        shaped.append(replace(reply, text=plain(text) if sms else text))
+        wording = reply.sms if sms and reply.sms is not None else reply.text
+        if not wording and not reply.choices:
+            continue
+        text = numbered(wording, reply.choices, sms=sms)
+        if sms:
+            text = fold(text, reply.language) if folded else plain(text)
+        shaped.append(replace(reply, text=text))
     messages: list[TwilioMessage] = []
     for reply in merge_turn(shaped, limit, measure):
         if not reply.text.strip():
@@ -143,3 +73,21 @@ def render(replies: Sequence[OutboundMessage], *, sms: bool = True) -> list[Twil
         payloads = tuple(choice.payload for choice in reply.choices)
         messages.append(TwilioMessage(body=parts[-1], choices=payloads))
     return messages
+
+
+def turn_segments(replies: Sequence[OutboundMessage], *, folded: bool = True) -> tuple[Encoding, int]:
+    """What a turn's replies cost as SMS: UCS-2 if any body is, and the segments of all bodies."""
+    counted = [segments(message.body) for message in render(replies, folded=folded)]
+    encoding: Encoding = "UCS-2" if any(e == "UCS-2" for e, _ in counted) else "GSM-7"
+    return encoding, sum(count for _, count in counted)
+
+
+def sms_budget(*, folded: bool = True) -> Budget:
+    """The outbox's budget for one SMS reply turn (bot/channels/text.py `page`)."""
+    return Budget(fits=partial(affordable, folded=folded), choices=SMS_CHOICES)
+
+
+def affordable(replies: Sequence[OutboundMessage], *, folded: bool = True) -> bool:
+    """Whether one turn's replies fit the SMS budget: TURN_BUDGET segments for their encoding."""
+    encoding, count = turn_segments(replies, folded=folded)
+    return count <= TURN_BUDGET[encoding]

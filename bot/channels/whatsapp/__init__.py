@@ -21,7 +21,7 @@ import httpx
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.channels.base import Accept, PermanentSendError, SendError, TransientSendError
+from bot.channels.base import Accept, Budget, PermanentSendError, SendError, TransientSendError
 from bot.channels.whatsapp.parse import CHANNEL, parse_webhook
 from bot.channels.whatsapp.render import TemplateMessage, WhatsAppMessage, render, to_json
 from bot.ops.request_body import loads
@@ -74,6 +74,7 @@ class WhatsAppChannel:
     # Throughput is 80 per second for a phone number.
     per_recipient_rate = 3.0
     overall_rate = 80.0
+    budget: Budget | None = None  # no cost per message: a turn goes out whole
 
     def __init__(self, settings: WhatsAppSettings, redis: Redis) -> None:
         self._settings = settings

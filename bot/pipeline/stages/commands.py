@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.language.countries import country_name
-from bot.language.detection import display_name
+from bot.language.detection import display_name, language_name_in
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.turn import Proceed, Replies, TurnState
@@ -57,8 +57,14 @@ class Commands:
         return [self._engine.render("unknown_command", turn.language, turn.country)]
 
     def language_menu(self, language: str) -> OutboundMessage:
+        # On SMS each language is named in hers: a name in another script would make the whole
+        # message UCS-2 (and many feature phones show no Devanagari or Arabic anyway).
         choices = tuple(
-            Choice(title=display_name(lang), payload=button_payload("set_language", {"language": lang}))
+            Choice(
+                title=display_name(lang),
+                payload=button_payload("set_language", {"language": lang}),
+                sms=language_name_in(lang, language),
+            )
             for lang in self._engine.languages
         )
         country = Choice(
