@@ -21,8 +21,13 @@ SITUATIONS = (
 # Situations where the minors' route (Take It Down, a child helpline) may apply.
 ASKS_AGE = frozenset({"intimate_images", "sextortion"})
 ADULT_AGE = 18
-# Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway.
-MENU = (*SITUATIONS, "human_handoff", "change_language")
+# Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway. Situations
+# come in the order people bring them most (the conversation corpus, tests/conversations/, until a
+# helpline's own counts replace it): an SMS shows only the first five, then "more".
+MENU = (
+    "sextortion", "intimate_images", "report_abuse", "stalking", "secure_account",
+    "impersonation", "doxxing", "document_evidence", "human_handoff", "change_language",
+)  # fmt: skip
 
 
 # A message this long is a person telling her story: it is acknowledged before any step.
