@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +19,28 @@ from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
 from bot.channels.base import TransientSendError
+from bot.channels.gsm7 import plain, segments
 from bot.channels.twilio import STATUS_PATH, WEBHOOK_PATH, TwilioChannel
 from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
-from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, plain, render, segments
-from bot.ops.app import GATEWAY, create_app
-from bot.ops.settings import Settings, TwilioSettings
+from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, render
+from bot.ops.app import GATEWAY
+from bot.ops.settings import TwilioSettings
 from bot.pipeline.conversations import METRICS
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
 from bot.pipeline.outbox import FAILURES
-from bot.rasa.engine import Engine
 
 from .conftest import free_port
-from .fakes import serving
 from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed
 from .support.settle import settled
 from .test_delivery import PSEUDONYM
+from .twilio_support import ACCOUNT_SID, AUTH_TOKEN, SMS_FROM, Client
 
-ACCOUNT_SID = "AC00000000000000000000000000000001"
-AUTH_TOKEN = "test-auth-token-for-the-fake-server-only"
-SMS_FROM = "+15005550006"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 PAYLOADS = Path(__file__).parent / "payloads" / "twilio"
 FIRST_QUESTION = "Are you safe right now?"
 _sids = itertools.count(1)
-
-Client = Callable[[str], Awaitable[TestClient]]
+pytest_plugins = ["tests.twilio_support"]  # its fixtures: fake, make_client, client, phone
 
 
 def payload(name: str, sender: str | None = None, **changes: str) -> dict[str, str]:
@@ -73,41 +67,6 @@ async def post(
 
 async def say(client: TestClient, sender: str, body: str) -> int:
     return await post(client, payload("incoming_sms", sender, Body=body))
-
-
-@pytest.fixture
-async def fake() -> Any:
-    async with serving(FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)) as fake:
-        yield fake
-
-
-@pytest.fixture
-def make_client(
-    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, fake: FakeTwilio
-) -> Client:
-    async def make(sender: str) -> TestClient:
-        port = free_port()
-        twilio = TwilioSettings(
-            account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=sender, api_url=fake.url
-        )
-        configured = replace(settings, twilio=twilio, public_url=f"http://127.0.0.1:{port}")
-        client: TestClient = await aiohttp_client(
-            create_app(configured, engine, gateway_redis), server_kwargs={"port": port}
-        )
-        assert str(client.make_url("")).rstrip("/") == configured.public_url
-        return client
-
-    return make
-
-
-@pytest.fixture
-async def client(make_client: Client) -> TestClient:
-    return await make_client(SMS_FROM)
-
-
-@pytest.fixture
-def phone() -> str:
-    return f"+1555{secrets.randbelow(10**7):07d}"  # unique even across test runs sharing Redis
 
 
 async def turn(fake: FakeTwilio, before: int = 0) -> list[dict[str, str]]:
@@ -165,10 +124,10 @@ async def test_answering_the_first_question_with_a_number_walks_on(
     assert await say(client, phone, " 1 ") == 200
     second = await turn(fake, len(first))
     assert second[0]["Body"].startswith("I'm glad you're safe right now.")
-    assert "\n1 Hacked account\n2 " in second[-1]["Body"]  # the menu: numbered again
-    assert await say(client, phone, "2") == 200
+    assert "\n1 Blackmail\n2 " in second[-1]["Body"]  # the menu: numbered again
+    assert await say(client, phone, "4") == 200
     third = await turn(fake, len(first) + len(second))
-    assert "1/" in third[0]["Body"]  # the doxxing playbook's first step, not the number "2"
+    assert "1/" in third[0]["Body"]  # the stalking playbook's first step, not the number "4"
 
 
 @pytest.mark.parametrize(("signed", "status"), [("", 401), ("bm90IHRoZSByaWdodCBzaWduYXR1cmU=", 403)])

@@ -110,9 +110,10 @@ def load_scripts(languages: Iterable[str] | None = None) -> list[Script]:
     return scripts
 
 
-async def run_script(gateway: Gateway, engine: Engine, script: Script) -> Outcome:
-    """Type the conversation into the gateway and check every property that applies."""
-    channel = CHANNELS[script.channel]
+async def run_script(gateway: Gateway, engine: Engine, script: Script, channel: str | None = None) -> Outcome:
+    """Type the conversation into the gateway and check every property that applies; on another
+    `channel` than the script's if given (the SMS report types every conversation as SMS)."""
+    channel = channel or CHANNELS[script.channel]
     sender = f"corpus-{script.id}-{uuid.uuid4().hex[:8]}"
     outcome = Outcome(script=script)
     slots_after: list[dict[str, Any]] = []

@@ -8,6 +8,8 @@ python -m bot content report      every playbook step and resource with its sour
 python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
 python -m bot evaluate --conversations [--lang L]   the conversation corpus through the gateway,
                                   pass rates into reports/conversations.md
+python -m bot sms-report [--lang L] [--price P] [--texts-only]   encoding, segments and cost of every
+                                  text and of the corpus's turns on SMS, into reports/sms.md
 python -m bot staff add NAME --role agent|supervisor [--display-name D] [--languages sw,en]
                                   a helpline staff account (Redis); the password on stdin
 python -m bot staff languages NAME sw,en | list | remove NAME   the languages they counsel in; accounts
@@ -52,6 +54,10 @@ def main(argv: list[str] | None = None) -> None:
     evaluate_cmd.add_argument(
         "--conversations", action="store_true", help="the conversation corpus instead of held-out NLU"
     )
+    sms_cmd = commands.add_parser("sms-report", help="SMS encoding, segments and cost into reports/sms.md")
+    sms_cmd.add_argument("--lang", help="one language; default: every language")
+    sms_cmd.add_argument("--price", type=float, default=0.01, help="price of one SMS segment (default 0.01)")
+    sms_cmd.add_argument("--texts-only", action="store_true", help="leave out the conversation corpus")
     staff_cmd = commands.add_parser("staff", help="helpline staff accounts (in Redis)")
     staff_actions = staff_cmd.add_subparsers(dest="action", required=True)
     staff_add = staff_actions.add_parser("add", help="add a staff member; the password is read from stdin")
@@ -90,6 +96,10 @@ def main(argv: list[str] | None = None) -> None:
                 admin.deliveries(settings)
             else:
                 admin.staff(settings, args)
+        case "sms-report":
+            from bot.cli import sms_report
+
+            sms_report.report(settings, args.lang, args.price, corpus=not args.texts_only)
         case "evaluate":
             from bot.cli import evaluate
 

@@ -45,7 +45,10 @@ class TwilioMessage:
 
 def numbered(text: str, choices: Sequence[Choice], *, sms: bool = True) -> str:
     """The text with one numbered line per choice: digits and the choices' own (translated) titles."""
-    lines = "\n".join(f"{number} {choice.sms if sms and choice.sms else choice.title}" for number, choice in enumerate(choices, 1))
+    lines = "\n".join(
+        f"{number} {choice.sms if sms and choice.sms else choice.title}"
+        for number, choice in enumerate(choices, 1)
+    )
     return "\n\n".join(part for part in (text, lines) if part)
 
 
