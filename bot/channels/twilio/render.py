@@ -4,9 +4,10 @@ A feature phone has no buttons, so choices become numbered lines ("1 â€¦", "2 â€
 the person answers with the number. The payloads travel with the body, for the channel to remember
 what the numbers mean.
 
-SMS bodies: typography alone (a curly quote, a dash, an ellipsis) would turn a Latin message into
-UCS-2 and cut what fits in a segment from 160 to 70, so it is made plain when that makes the whole
-text GSM-7. A turn is then split at sentence ends into bodies of at most MAX_SEGMENTS segments each,
+SMS bodies: each reply in its SMS wording, folded into GSM-7 by its language's table (bot/channels/
+gsm7.py; SMS_FOLD), since one accented letter or curly quote would make the whole message UCS-2 and
+cut what fits in a segment from 160 to 70. The outbox first pages a turn by TURN_BUDGET (bot/channels/
+text.py `page`); a turn is then split at sentence ends into bodies of at most MAX_SEGMENTS segments each,
 counted exactly as a concatenated SMS is built (153 GSM-7 / 67 UCS-2 units a part). Why several
 segments a body rather than one: one body is reassembled by the handset in order and buzzes once,
 while separate SMS may arrive out of order and each buzzes a phone someone else may be watching.
