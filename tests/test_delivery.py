@@ -27,6 +27,7 @@ class RecordingChannel:
     name = "test"
     per_recipient_rate = 0.0
     overall_rate = 0.0
+    budget = None  # no cost per message: a turn goes out whole
 
     def __init__(self, failing: bool = False) -> None:
         self.failing = failing
