@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
 
@@ -41,3 +43,15 @@ def test_settings_and_the_admin_commands_start_without_rasa_or_tensorflow() -> N
     command = [sys.executable, "-c", probe]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_rasa_patch_whose_target_is_gone_stops_the_start_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another Rasa version without what a patch replaces: a clear error at start-up, not an `assert`
+    that `python -O` strips, nor a silently unpatched Rasa."""
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.rasa import speedups
+
+    monkeypatch.delattr(RemoteAction, "_validate_action_result")
+    with pytest.raises(speedups.RasaSeamMissing, match=r"RemoteAction\._validate_action_result"):
+        speedups.apply()

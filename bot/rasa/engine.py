@@ -175,9 +175,11 @@ def _fail_turns_on_storage_errors(agent: Agent) -> None:
     (a Redis timeout, a tracker sealed with a key this replica lacks), and the next save would overwrite
     what she had. Raise instead: the gateway keeps the message and retries the turn, then apologises."""
     store = agent.tracker_store
-    assert isinstance(store, FailSafeTrackerStore) and hasattr(store, "_on_tracker_store_error"), (
-        "Rasa 3.6's FailSafeTrackerStore, whose error callback this replaces"
-    )
+    if not isinstance(store, FailSafeTrackerStore):
+        raise speedups.RasaSeamMissing(
+            f"the agent's tracker store is a {type(store).__name__}, not Rasa's fail-safe one"
+        )
+    speedups.require(store, "_on_tracker_store_error", "the fail-safe store's error callback replaced here")
     store._on_tracker_store_error = _no_fallback
 
 

@@ -18,6 +18,19 @@ from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
 
+class RasaSeamMissing(RuntimeError):
+    """What a patch of ours replaces is not where Rasa 3.6.21 has it (another Rasa version): fail at
+    start-up, loudly, rather than mid-conversation or silently unpatched. Not an `assert`, which
+    `python -O` removes."""
+
+
+def require(owner: object, name: str, what: str) -> None:
+    """Stop at start-up if `owner.name` is not there to be replaced."""
+    if not hasattr(owner, name):
+        owner_name = getattr(owner, "__name__", type(owner).__name__)
+        raise RasaSeamMissing(f"{owner_name}.{name} is missing: {what} (written for Rasa 3.6.21)")
+
+
 def _prepare_action_result_validator() -> None:
     schema = RemoteAction.action_response_format_spec()
     validator = validator_for(schema)(schema)  # the draft `jsonschema.validate` would pick
@@ -44,6 +57,9 @@ def _index_event_types() -> None:
 
 def apply() -> None:
     """Idempotent: applying twice keeps the prepared versions."""
+    require(RemoteAction, "action_response_format_spec", "the schema of an action server's answer")
+    require(RemoteAction, "_validate_action_result", "the validation prepared once here")
+    require(Event, "resolve_by_type", "the event lookup indexed here")
     if getattr(Event, "_safespaces_speedups", False):
         return
     _prepare_action_result_validator()
