@@ -67,6 +67,12 @@ class QuestionMemory:
         return replies
 
 
+def _leading_phrases(text: str) -> list[str]:
+    """The first one, two and three words, and the second word alone ("sawa ndio ...")."""
+    words = text.split()
+    return [" ".join(words[:count]) for count in (1, 2, 3)] + words[1:2]
+
+
 def age_in(text: str) -> int | None:
     """An age written with digits of any script: "15", "i am 16", "tengo 14 años", "عندي ١٥ سنة"."""
     ascii_digits = "".join(str(unicodedata.digit(c, c)) if c.isdigit() else c for c in text)
@@ -191,9 +197,7 @@ class OpenQuestion:
 
     def _leading_answer(self, turn: TurnState) -> bool | None:
         """What the first words answer: "haan ...", "sawa ndio ...", "no ..." (True, False, None)."""
-        words = turn.text.split()
-        leading = [" ".join(words[:count]) for count in (1, 2, 3)] + words[1:2]  # "sawa ndio ..."
-        for phrase in leading:
+        for phrase in _leading_phrases(turn.text):
             meanings = self._engine.meanings(phrase, turn.language)
             if "deny" in meanings:
                 return False
@@ -203,8 +207,8 @@ class OpenQuestion:
 
     def _leading_ok(self, turn: TurnState) -> bool:
         """ "ok", "sawa", "wakha" as the first words: with a request for a person, a yes to one."""
-        words = turn.text.split()
-        return any("ok" in self._engine.meanings(" ".join(words[:count]), turn.language) for count in (1, 2))
+        first_word, first_two = _leading_phrases(turn.text)[:2]
+        return any("ok" in self._engine.meanings(phrase, turn.language) for phrase in (first_word, first_two))
 
     def _age_stated(self, turn: TurnState) -> int | None:
         """An age she gives without being asked, in a word or two beside a number: "im 15",
