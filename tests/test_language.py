@@ -187,3 +187,22 @@ def test_a_short_sentence_whose_words_her_language_also_has_does_not_switch_away
     assert stays.language == "ar"
     switches = decide(**given, remembered="ar", text="please help me", detector=detector)  # type: ignore[arg-type]
     assert switches.language == "en"
+
+
+def test_her_own_words_the_model_never_saw_keep_her_language_beside_borrowed_ones() -> None:
+    """Hinglish and Swahili inflect words no training line holds ("aayegi", "nimeangalia"): a message
+    with a few Portuguese-looking or English words among them stays in her language; the same
+    conversation followed into a plain sentence of the other language that knows all its words."""
+    from bot.rasa.engine import NLU_DATA, training_vocabulary
+
+    languages = sorted(path.name for path in NLU_DATA.iterdir())
+    detector = Detector({lang: training_vocabulary(NLU_DATA / lang) for lang in languages})
+    given = {"available": languages, "default": "en", "chosen": False, "hint": None, "country": None}
+    for remembered, text in (
+        ("hi", "police kitni der me aayegi"),
+        ("sw", "ok nimeangalia settings kuna app inaitwa system service sijawahi ona"),
+    ):
+        kept = decide(**given, remembered=remembered, text=text, detector=detector)  # type: ignore[arg-type]
+        assert kept.language == remembered, (text, detector.shares(text)[:3])
+    moved = decide(**given, remembered="sw", text="he installed an app on my phone", detector=detector)  # type: ignore[arg-type]
+    assert moved.language == "en"

@@ -63,6 +63,9 @@ NAMED_ALONE_WORDS = 4
 CONFIDENT_SHARE = 0.2
 CONFIDENT_RATIO = 1.5
 MIN_WORDS_FOR_SENTENCE = 3
+# A sentence leaves the language she has been writing only if the new language knows this share of its
+# words: "ok nimeangalia settings kuna app" has English words in Swahili, not an English sentence.
+LEAVING_KNOWN_SHARE = 0.6
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,9 +164,14 @@ class Detector:
 
     def leaves(self, text: str, remembered: str, detected: str) -> bool:
         """Whether a sentence detected as another language really leaves the one she has been writing:
-        it must also have more of the new language's words than of hers, counting each word once per
+        the new language must know most of its words (her own language's inflected words are often
+        unknown to every model: "police kitni der me aayegi" is not Portuguese for its "der" and "me"),
+        and it must have more of the new language's words than of hers, counting each word once per
         language that knows it ("ana f lmaghrib" is Swahili by use, but every word is Arabizi too)."""
         found = self._words(text)
+        known = sum(1 for word in found if word in self._vocabularies[detected])
+        if known < LEAVING_KNOWN_SHARE * len(found):
+            return False
 
         def presence(language: str) -> float:
             return sum(self._by_presence.get(word, {}).get(language, 0.0) for word in found)
