@@ -159,7 +159,9 @@ class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
 
 
 class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
-    """Two stages: first "did you mean …" with the likeliest intents, then the offer of a person."""
+    """Two stages: first "did you mean …" with the likeliest intents, then the offer of a person.
+    With a step on screen, words the model cannot place that open with "ok" ("ok i blocked him",
+    "sawa nimeiona") say the step is done."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -168,6 +170,9 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         progress = Progress.of(tracker)
+        entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
+        if progress.active and entities.get("opens_with") == "ok":  # "ok i blocked him": done, next
+            return replies.show_step(dispatcher, progress.finished_step(skipped=False)).events()
         replies.acknowledge_long(dispatcher, tracker)
         if consecutive_fallbacks(tracker) % 2 == 1:
             ranking = tracker.latest_message.get("intent_ranking") or []

@@ -94,6 +94,64 @@ async def test_after_danger_someone_at_her_door_is_danger_whatever_else_the_word
     assert "19" in replies[0]["text"]  # knows it, but after danger, someone outside is danger
 
 
+async def test_after_danger_what_she_writes_next_is_answered_as_someone_still_in_danger(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """ "I already called 911", "I'm so scared": the numbers again with "I'm still here", not the same
+    alert word for word, never a menu; the offer of a person stays open and a yes still takes it."""
+    first = await say(client, conversation_id, "ayuda mi ex esta afuera de mi casa gritando", country="MX")
+    assert first[0]["text"] == placeless_engine.render("emergency", "es", "MX").text
+    still = placeless_engine.render("emergency_again", "es", "MX").text
+    assert "911" in still and still != first[0]["text"]
+    for follow_up in ("ya llame al 911", "tengo mucho miedo"):
+        assert texts(await say(client, conversation_id, follow_up)) == still
+    unclear = await say(client, conversation_id, "ok")  # not yet a yes to a person: asked plainly
+    assert unclear[0]["text"] == placeless_engine.render("consent_unclear", "es", "MX").text
+    await say(client, conversation_id, "si")
+    ticket = await client.app[GATEWAY].desk.open_ticket(f"rest:{conversation_id}")
+    assert ticket is not None and ticket.state is TicketState.QUEUED and Risk.DANGER in ticket.summary.risks
+
+
+async def test_after_danger_a_hinglish_question_is_answered_in_hindi(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "hi", country="IN")
+    await say(
+        client, conversation_id, "wo ghar ke bahar khada h chilla rha h darwaza kholo maa ghar pe nhi h"
+    )
+    replies = await say(client, conversation_id, "police kitni der me aayegi")
+    assert replies[0]["text"] == placeless_engine.render("emergency_again", "hi", "IN").text
+
+
+async def test_fear_the_model_cannot_place_asks_whether_she_is_safe_and_a_no_gets_the_numbers(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    asked = await say(client, conversation_id, "i'm scared", country="GB")
+    assert asked[0]["text"] == placeless_engine.render("fear_check", "en", "GB").text
+    helped = await say(client, conversation_id, "no")
+    assert helped[0]["text"] == placeless_engine.render("emergency", "en", "GB").text
+
+
+async def test_words_opening_with_ok_while_a_step_is_shown_say_the_step_is_done(
+    client: TestClient, conversation_id: str
+) -> None:
+    first = await say(client, conversation_id, "/doxxing", country="GB", language="en")
+    assert "1/" in texts(first)
+    after = await say(client, conversation_id, "ok i blocked him")
+    assert after[0]["text"].startswith("2/")
+
+
+async def test_a_country_named_in_a_short_message_is_where_she_is_whatever_her_phone_said(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """A French number, a woman in Dakar: she is told whose help she will get, and danger gets it."""
+    told = await say(client, conversation_id, "je suis au senegal", country="FR")
+    expected = placeless_engine.render("country_set", "fr", "SN", {"country_name": "Sénégal"}).text
+    assert texts(told) == expected
+    helped = await say(client, conversation_id, "il est devant ma porte il va me tuer")
+    assert helped[0]["text"] == placeless_engine.render("emergency", "fr", "SN").text
+
+
 async def test_danger_while_queued_gets_the_help_and_moves_her_to_the_front(
     client: TestClient, gateway_redis: Redis, conversation_id: str
 ) -> None:

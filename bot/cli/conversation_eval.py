@@ -40,6 +40,8 @@ PROPERTIES = (
 )  # fmt: skip
 MAX_REPLIES = 6
 HANDOFF_STARTED = frozenset({"handoff_queued", "helpline_closed"})
+# The help in danger: the first time, and shortly after ("I'm still here", the numbers again).
+EMERGENCY = frozenset({"emergency", "emergency_again"})
 _DIGITS = re.compile(r"\D")
 
 
@@ -183,9 +185,9 @@ def _plain_yes(engine: Engine, text: str, language: str) -> bool:
 def _recognised(outcome: Outcome, slots: list[dict[str, Any]]) -> None:
     script, replies = outcome.script, outcome.replies
     start = int(script.marks.get("situation_turn") or 0)
-    window = range(start, min(start + 2, len(replies)))
+    window = _two_turns(replies, start, skip_safety=script.situation != "danger")
     if script.situation == "danger":
-        found = any(r.key == "emergency" for t in window for r in replies[t])
+        found = any(r.key in EMERGENCY for t in window for r in replies[t])
     elif script.situation == "human_handoff":
         wanted = {"handoff_offer", *HANDOFF_STARTED}
         found = any(r.key in wanted for t in window for r in replies[t])
@@ -196,12 +198,23 @@ def _recognised(outcome: Outcome, slots: list[dict[str, Any]]) -> None:
     outcome.check("recognised", found, f"turns {list(window)}: {script.situation} not recognised")
 
 
+def _two_turns(replies: Sequence[Sequence[OutboundMessage]], start: int, *, skip_safety: bool) -> range:
+    """Two turns from `start`; danger and thoughts of suicide come first, so a turn answered with that
+    help does not count against the two the situation has to be recognised in."""
+    end, counted = start, 0
+    while end < len(replies) and counted < 2:
+        first = replies[end][0].key if replies[end] else None
+        counted += 0 if skip_safety and first in EMERGENCY | {"self_harm"} else 1
+        end += 1
+    return range(start, end)
+
+
 def _danger(outcome: Outcome, turn: int, library: Library) -> None:
     """The first reply is the emergency reply: with a number of the country she is in, or the
     question where she is."""
     replies = outcome.replies[turn]
     first = replies[0] if replies else None
-    if first is None or first.key != "emergency":
+    if first is None or first.key not in EMERGENCY:
         outcome.check("danger", False, f"turn {turn}: first reply {first.key if first else None}")
         return
     if first.asks == "country":

@@ -47,6 +47,7 @@ KEYWORD_GROUPS = {
     "age": ("age_words", Scope.SHORT),
     "urgency": ("urgency", Scope.ANYWHERE),
     "nearby": ("nearby", Scope.ANYWHERE),
+    "fear": ("fear", Scope.SHORT),
     "negation": ("negation", Scope.ANYWHERE),
     "arriving": ("arriving", Scope.ANYWHERE),
     "leaving": ("leaving", Scope.ANYWHERE),
@@ -55,12 +56,12 @@ SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"}
 ANSWERS = frozenset({"affirm", "deny", "ok"})
 # Read by the gateway's stages, never forced on the NLU.
 NOT_FORCED = frozenset(
-    {"language_request", "age_words", "urgency", "nearby", "negation", "arriving", "leaving"}
+    {"language_request", "age_words", "urgency", "nearby", "fear", "negation", "arriving", "leaving"}
 )
 # Soft signals that only count in the language the conversation is in: a short word of one language is
 # an ordinary word of another (Hindi "na", no; Swahili "na", with).
 OWN_LANGUAGE_ONLY = frozenset(
-    {"negation", "urgency", "nearby", "arriving", "leaving", "age_words", "language_request"}
+    {"negation", "urgency", "nearby", "fear", "arriving", "leaving", "age_words", "language_request"}
 )
 # What the dialogue model is told a keyword means ("ok", "sawa", "تمام" alone: yes, carry on).
 FORCED_INTENT = {"ok": "affirm"}

@@ -26,21 +26,31 @@ UNCLEAR = {"consent": "consent_unclear", "age": "age_unclear"}
 MAX_ASKS = 2
 SHORT_MESSAGE_WORDS = 6  # a country or an age in a message this short is about her
 MENTION_WORDS = 12  # while we don't know where she is, a country named in a message this short counts
+# A country named in a message this short is where she is, even where her phone's country said
+# otherwise ("je suis au senegal", "jsuis aux etats unis a miami"): she is told which country's help
+# she will get, so a wrong reading is seen and corrected.
+MOVED_WORDS = 7
 NEW_DIRECTION = frozenset({"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit"})
 NOT_UNDERSTOOD = frozenset({"did_you_mean", "not_understood"})  # asking again on top would be noise
+# The help in danger answers nothing that was asked ("I already called 911" read as danger again):
+# the question asked before it (would she like a person?) stays open.
+HELP_IN_DANGER = frozenset({"emergency", "emergency_again", "self_harm"})
+# What the model makes of a message that only says where she is ("je suis au senegal").
+ONLY_A_PLACE = frozenset({"nlu_fallback", "out_of_scope", "greet", "goodbye", "affirm", "deny", "menu"})
 _NUMBER = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
 
 
 async def note_country(turn: TurnState, engine: Engine, preferences: PreferenceStore) -> str | None:
-    """The country she says she is in, remembered: when she was asked, or named in a short message
-    while we don't know where she is ("im in kenya", "estoy en bogota colombia")."""
+    """The country she says she is in, remembered: when she was asked, named in a short message while
+    we don't know where she is ("im in kenya", "estoy en bogota colombia"), or named in a very short
+    one whatever we thought ("je suis au senegal" from a French number)."""
     asked = any(a.question == "country" for a in turn.prefs.asked)
     if turn.prefs.country is None and turn.message.country_hint is not None:
         # What the channel said (a phone number's country) holds until she says otherwise.
         await preferences.update(turn.conversation, country=turn.message.country_hint)
     if parse_payload(turn.text) is not None:
         return None
-    if not asked and (turn.country is not None or len(turn.text.split()) > MENTION_WORDS):
+    if not asked and len(turn.text.split()) > (MENTION_WORDS if turn.country is None else MOVED_WORDS):
         return None
     country = country_in(turn.text, engine.languages)
     if country is not None and country != turn.country:
@@ -58,8 +68,8 @@ class QuestionMemory:
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         replies = await proceed(turn)
         asked = tuple(Asked(question=r.asks, key=r.key or "") for r in replies if r.asks)
-        if not asked and turn.urgent:
-            return replies  # the help in danger answers nothing that was asked: it stays open
+        if not asked and (turn.urgent or any(r.key in HELP_IN_DANGER for r in replies)):
+            return replies
         if asked or turn.prefs.asked:
             again = {a.question for a in asked} & {a.question for a in turn.prefs.asked}  # consent, twice
             times = turn.prefs.asked_times + 1 if again else 1
@@ -99,8 +109,10 @@ class OpenQuestion:
         known_country = await self._country(turn, asked)  # first: the help she gets depends on it
         if turn.urgent:
             return await proceed(turn)
+        if known_country is not None and "country" in asked:
+            return known_country  # she answered where she is: the help that needed it, again
         if known_country is not None:
-            return known_country
+            return known_country + await self._rest_of(turn, proceed)
         if "age" not in asked and (age := self._age_stated(turn)) is not None and age < ADULT_AGE:
             if len(turn.text.split()) <= SHORT_MESSAGE_WORDS:  # "im 15": that is all she said
                 turn.text, turn.parse = button_payload("inform_age", {"age": str(age)}), None
@@ -115,6 +127,10 @@ class OpenQuestion:
         for question in ("consent", "age", "safety", "resume", "platform"):
             if question in asked:
                 return await self._dialogue_answer(turn, asked[question], proceed)
+        if self._leading_ok(turn) and parse_payload(turn.text) is None:
+            # "ok i blocked him": with a step on screen, the dialogue reads it as done
+            turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+            turn.parse = turn.parse.with_entity("opens_with", "ok")
         return await proceed(turn)
 
     async def _country(self, turn: TurnState, asked: dict[str, Asked]) -> Replies | None:
@@ -125,10 +141,15 @@ class OpenQuestion:
         if "country" in asked:  # answer again what needed the country (the emergency numbers), and
             # ask again what was asked beside it (would she like a person?)
             return [self._engine.render(a.key, turn.language, country) for a in asked.values()]
-        if len(turn.text.split()) <= SHORT_MESSAGE_WORDS:
+        if len(turn.text.split()) <= MOVED_WORDS:
             name = country_name(country, turn.language)
             return [self._engine.render("country_set", turn.language, country, {"country_name": name})]
         return None
+
+    async def _rest_of(self, turn: TurnState, proceed: Proceed) -> Replies:
+        """What a short message says beside where she is ("hacked in kenya"): answered too."""
+        turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        return [] if turn.parse.intent in ONLY_A_PLACE else await proceed(turn)
 
     def _yes_no(self, turn: TurnState, *, accept_ok: bool) -> bool | None:
         """True for yes, False for no, None for anything else. A button's payload counts too."""
@@ -153,6 +174,8 @@ class OpenQuestion:
         """Hand the dialogue an explicit answer to its question, or answer the message and ask again."""
         question = asked.question
         answer = await self._answer(turn, question)
+        if question == "safety" and answer:  # "yes, I'm safe": what she writes next is not danger
+            await self._preferences.update(turn.conversation, danger_at=None)
         if answer is not None:
             turn.text = self._answer_payload(turn.text, question, answer)
             turn.parse = None
@@ -206,9 +229,13 @@ class OpenQuestion:
         return None
 
     def _leading_ok(self, turn: TurnState) -> bool:
-        """ "ok", "sawa", "wakha" as the first words: with a request for a person, a yes to one."""
+        """ "ok", "sawa", "wakha", "done", "listo" as the first words: with a request for a person, a
+        yes to one; with a step on screen, the step done."""
         first_word, first_two = _leading_phrases(turn.text)[:2]
-        return any("ok" in self._engine.meanings(phrase, turn.language) for phrase in (first_word, first_two))
+        return any(
+            {"ok", "step_done"} & set(self._engine.meanings(phrase, turn.language))
+            for phrase in (first_word, first_two)
+        )
 
     def _age_stated(self, turn: TurnState) -> int | None:
         """An age she gives without being asked, in a word or two beside a number: "im 15",

@@ -17,7 +17,7 @@ from bot.handoff.flow import HandoffFlow
 from bot.handoff.model import Risk
 from bot.language.keywords import SAFETY
 from bot.pipeline.preferences import PreferenceStore
-from bot.pipeline.stages.questions import note_country
+from bot.pipeline.stages.questions import MAX_ASKS, note_country
 from bot.pipeline.turn import Proceed, Replies, TurnState
 from bot.rasa.action_endpoint import ActionServerUnavailable
 from bot.rasa.engine import DECISIVE_CONFIDENCE, Engine, StorageUnavailable
@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 # The model's reading counts for these when it is this sure (a keyword or a button always counts).
 MODEL_CONFIDENCE = {"immediate_danger": 0.6, **DECISIVE_CONFIDENCE}
 BUTTONS = frozenset({*SAFETY, "erase_confirmed", "erase_cancelled"})
-URGENT = {"immediate_danger": (Risk.DANGER, "emergency"), "self_harm": (Risk.SELF_HARM, "self_harm")}
+URGENT = {
+    "immediate_danger": (Risk.DANGER, "emergency"),
+    "danger_again": (Risk.DANGER, "emergency_again"),
+    "self_harm": (Risk.SELF_HARM, "self_harm"),
+}
 # Physical danger: stalking happening now ("he is following me right now"); someone at her door,
 # gate or window now, or after stalking or her address being posted ("men came to my gate").
 PHYSICAL = frozenset({"stalking"})
@@ -36,6 +40,12 @@ PRESENCE = frozenset({"stalking", "doxxing"})
 # After she said she was in danger, someone at her door is danger whatever else the words say
 # ("rah bra": he's outside), for this long.
 DANGER_LINGERS = 3600.0
+# Shortly after she said she was in danger, what she writes next is about that danger: "ya llamé al
+# 911", "dar lag rha h", "when will the police come", a message the model cannot place, a bare "ok".
+# It is answered as someone still in danger ("I'm still here", the numbers again), never with a menu
+# or "did you mean".
+DANGER_FOLLOW_UP = 900.0
+FOLLOWS_DANGER = frozenset({"immediate_danger", "nlu_fallback", "ask_police"})
 
 
 class Safety:
@@ -74,12 +84,17 @@ class Safety:
             case "erase_confirmed":
                 await self._erase(turn.conversation)
                 return [self._engine.render("erase_done", language, country)]
+            case "fear":  # "I'm so scared", and nothing else the model can place: is she safe?
+                await note_country(turn, self._engine, self._preferences)  # for the numbers if not
+                return [self._engine.render("fear_check", language, turn.country)]
         risk, reply = URGENT[signal]
         turn.urgent = True
-        if signal == "immediate_danger":
+        if risk is Risk.DANGER:
             await self._preferences.update(turn.conversation, danger_at=str(time.time()))
         await note_country(turn, self._engine, self._preferences)  # "he's here, I'm in Kenya"
         country = turn.country
+        if not turn.in_handoff and signal == "danger_again":
+            return self._still_in_danger(turn)
         if not turn.in_handoff:
             return await proceed(turn)  # the dialogue answers: the help, then the offer of a person
         ticket = await self._desk.ticket_if_open(turn.conversation, turn.ticket_id)
@@ -88,7 +103,52 @@ class Safety:
             await self._desk.raise_risk(ticket, risk)
         return [self._engine.render(reply, language, country)]
 
+    def _still_in_danger(self, turn: TurnState) -> Replies:
+        """The numbers again with "I'm still here", and the offer of a person unless it is open."""
+        replies = [self._engine.render("emergency_again", turn.language, turn.country)]
+        if not any(a.question == "consent" for a in turn.prefs.asked):
+            replies.append(self._engine.render("handoff_offer", turn.language, turn.country))
+        return replies
+
     async def _signal(self, turn: TurnState) -> str | None:
+        """What the message asks of this stage: a safety meaning, danger again shortly after danger,
+        fear the model cannot place ("is she safe?"), or None."""
+        signal = await self._read(turn)
+        if signal not in {None, "immediate_danger"}:
+            return signal
+        if self._danger_within(turn, DANGER_FOLLOW_UP):
+            return "danger_again" if signal or self._follows_danger(turn) else None
+        if signal is None and self._scared(turn):
+            return "fear"
+        return signal
+
+    def _scared(self, turn: TurnState) -> bool:
+        """ "I'm so scared" and nothing the model can place; not to the helpline, who read it as it is."""
+        if turn.in_handoff or turn.parse is None or turn.parse.intent != "nlu_fallback":
+            return False
+        return "fear" in self._engine.meanings(turn.text, turn.language)
+
+    @staticmethod
+    def _danger_within(turn: TurnState, seconds: float) -> bool:
+        return turn.prefs.danger_at is not None and time.time() - turn.prefs.danger_at < seconds
+
+    def _follows_danger(self, turn: TurnState) -> bool:
+        """Fear, a bare "ok" with nothing asked, or what the model cannot place or reads as danger or
+        the police, said shortly after the danger (not a button: it says what it means; not to the
+        helpline: staff read it as it is)."""
+        if turn.in_handoff or parse_payload(turn.text) is not None or turn.parse is None:
+            return False
+        if any(a.question == "country" for a in turn.prefs.asked):
+            return False  # she is saying where she is: the numbers there come with the answer
+        meanings = self._engine.meanings(turn.text, turn.language)
+        if "affirm" in meanings and turn.prefs.asked:
+            return False  # a yes answers the question asked (would she like a person?)
+        # "ok" answers a question still worth asking again; else it is no menu, but her being there
+        asked_out = not turn.prefs.asked or turn.prefs.asked_times >= MAX_ASKS
+        bare_ok = asked_out and bool({"ok", "affirm"} & set(meanings))
+        return "fear" in meanings or bare_ok or turn.parse.intent in FOLLOWS_DANGER
+
+    async def _read(self, turn: TurnState) -> str | None:
         payload = parse_payload(turn.text)
         if payload is not None and payload[0] in BUTTONS:
             return payload[0]
@@ -102,9 +162,7 @@ class Safety:
             return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
         intent = turn.parse.intent
-        recent_danger = (
-            turn.prefs.danger_at is not None and time.time() - turn.prefs.danger_at < DANGER_LINGERS
-        )
+        recent_danger = self._danger_within(turn, DANGER_LINGERS)
         if "nearby" in meanings and ("urgency" in meanings or intent in PRESENCE or recent_danger):
             turn.parse = turn.parse.forced("immediate_danger")
             return "immediate_danger"
