@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.progress import Awaiting, Progress
 
-FIRST_CONTACT = ("welcome", "limits", "privacy", "leave_quickly", "safety_check")
 SUGGESTIBLE = frozenset({*replies.SITUATIONS, "human_handoff", "immediate_danger"})
 SUGGESTIONS = 3
 
@@ -29,9 +28,7 @@ class Welcome(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         progress = Progress.of(tracker)
         if progress.active:
             return replies.offer_resume(dispatcher, progress).events()
-        for key in FIRST_CONTACT:
-            dispatcher.utter_message(response=key)
-        return replace(progress, awaiting=Awaiting.SAFETY).events()
+        return replies.first_contact(dispatcher, progress).events()
 
 
 class ShowMenu(Action):  # type: ignore[misc]  # rasa-sdk ships no types
@@ -174,6 +171,8 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         if progress.active and entities.get("opens_with") == "ok":  # "ok i blocked him": done, next
             return replies.show_step(dispatcher, progress.finished_step(skipped=False)).events()
         replies.acknowledge_long(dispatcher, tracker)
+        if replies.first_message(tracker):  # "slt svp j'ai un probleme grave": who we are, is she safe
+            return replies.first_contact(dispatcher, progress).events()
         if consecutive_fallbacks(tracker) % 2 == 1:
             ranking = tracker.latest_message.get("intent_ranking") or []
             likely = [r["name"] for r in ranking if r.get("name") in SUGGESTIBLE][:SUGGESTIONS]

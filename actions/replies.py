@@ -32,6 +32,28 @@ MENU = (
 
 # A message this long is a person telling her story: it is acknowledged before any step.
 LONG_MESSAGE = 200
+FIRST_CONTACT = ("welcome", "limits", "privacy", "leave_quickly", "safety_check")
+
+
+def first_message(tracker: Tracker) -> bool:
+    """Her first message in this conversation (since it began or was erased)."""
+    return sum(1 for event in tracker.events if event.get("event") == "user") <= 1
+
+
+def first_contact(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """Who we are, what we are not, how to leave; then: is she safe right now?"""
+    for key in FIRST_CONTACT:
+        dispatcher.utter_message(response=key)
+    return replace(progress, awaiting=Awaiting.SAFETY)
+
+
+def check_safety(dispatcher: CollectingDispatcher, tracker: Tracker, progress: Progress) -> Progress:
+    """Words that might mean danger, the model unsure ("is this the place for help with pics"):
+    asked, not assumed; a "no" gets the emergency help at once."""
+    if first_message(tracker):
+        return first_contact(dispatcher, progress)
+    dispatcher.utter_message(response="safety_check")
+    return replace(progress, awaiting=Awaiting.SAFETY)
 
 
 def acknowledge_long(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

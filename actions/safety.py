@@ -18,7 +18,11 @@ class Emergency(Action):  # type: ignore[misc]  # rasa-sdk ships no types
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return replies.emergency(dispatcher, Progress.of(tracker)).events()
+        progress = Progress.of(tracker)
+        entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
+        if entities.get("sure") == "no":  # the gateway: the model only half thinks it is danger
+            return replies.check_safety(dispatcher, tracker, progress).events()
+        return replies.emergency(dispatcher, progress).events()
 
 
 class OfferHandoff(Action):  # type: ignore[misc]  # rasa-sdk ships no types

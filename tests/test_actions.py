@@ -121,9 +121,16 @@ def fallback_event() -> dict[str, Any]:
     return {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
 
 
+async def test_a_first_message_not_understood_gets_the_welcome_and_is_she_safe() -> None:
+    messages, slots = await run(Fallback(), tracker("nlu_fallback", events=[fallback_event()]))
+    assert keys(messages) == ["welcome", "limits", "privacy", "leave_quickly", "safety_check"]
+    assert slots["awaiting"] == "safety"
+
+
 async def test_the_fallback_suggests_first_then_offers_a_person() -> None:
     ranking = [{"name": "nlu_fallback"}, {"name": "doxxing"}, {"name": "step_done"}, {"name": "stalking"}]
-    first = tracker("nlu_fallback", ranking=ranking, events=[fallback_event()])
+    earlier = [{"event": "user", "parse_data": {"intent": {"name": "doxxing"}}}, {"event": "bot"}]
+    first = tracker("nlu_fallback", ranking=ranking, events=[*earlier, fallback_event()])
     messages, _ = await run(Fallback(), first)
     assert keys(messages) == ["did_you_mean"]
     assert [c["intent"] for c in messages[0]["choices"]] == ["doxxing", "stalking"]

@@ -141,6 +141,34 @@ async def test_words_opening_with_ok_while_a_step_is_shown_say_the_step_is_done(
     assert after[0]["text"].startswith("2/")
 
 
+async def test_a_first_message_the_model_cannot_place_gets_the_welcome_and_the_safety_question(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    replies = await say(client, conversation_id, "slt svp j'ai un probleme grave", country="MA")
+    assert replies[0]["text"] == placeless_engine.render("welcome", "fr", "MA").text
+    assert replies[-1]["text"] == placeless_engine.render("safety_check", "fr", "MA").text
+
+
+async def test_danger_the_model_only_guesses_at_is_asked_about_not_assumed(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """ "Is this the place for help with pics" is no emergency: who we are, then "are you safe?";
+    a "no" gets the numbers at once."""
+    replies = await say(client, conversation_id, "hi is this the place for help with pics", country="KE")
+    assert "999" not in texts(replies)
+    assert replies[-1]["text"] == placeless_engine.render("safety_check", "en", "KE").text
+    helped = await say(client, conversation_id, "no")
+    assert helped[0]["text"] == placeless_engine.render("emergency", "en", "KE").text
+
+
+async def test_someone_arriving_and_leaving_in_arabizi_is_a_quick_exit(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "salam, rajli dakhel l facebook dyali w kayqra kolchi", country="MA")
+    replies = await say(client, conversation_id, "rah ja, khassni nsed")
+    assert texts(replies) == placeless_engine.render("quick_exit", "ar", "MA").text
+
+
 async def test_a_country_named_in_a_short_message_is_where_she_is_whatever_her_phone_said(
     client: TestClient, placeless_engine: Engine, conversation_id: str
 ) -> None:

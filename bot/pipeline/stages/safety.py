@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # The model's reading counts for these when it is this sure (a keyword or a button always counts).
 MODEL_CONFIDENCE = {"immediate_danger": 0.6, **DECISIVE_CONFIDENCE}
+# Below this, the model's "danger" is a guess: she is asked whether she is safe rather than told to call
+# the emergency services (a keyword, a button or a surer model still gives the numbers at once).
+UNSURE_DANGER = 0.5
 BUTTONS = frozenset({*SAFETY, "erase_confirmed", "erase_cancelled"})
 URGENT = {
     "immediate_danger": (Risk.DANGER, "emergency"),
@@ -163,7 +166,8 @@ class Safety:
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
         intent = turn.parse.intent
         recent_danger = self._danger_within(turn, DANGER_LINGERS)
-        if "nearby" in meanings and ("urgency" in meanings or intent in PRESENCE or recent_danger):
+        near = intent in PRESENCE or intent == "immediate_danger" or recent_danger  # however unsure
+        if "nearby" in meanings and ("urgency" in meanings or near):
             turn.parse = turn.parse.forced("immediate_danger")
             return "immediate_danger"
         if intent in PHYSICAL and "urgency" in meanings:  # "he is following me right now"
@@ -171,6 +175,9 @@ class Safety:
             return "immediate_danger"
         if turn.parse.intent == "goodbye" and "arriving" in meanings:  # "my mum is coming, bye"
             return "quick_exit"
+        if turn.parse.intent == "immediate_danger" and turn.parse.confidence < UNSURE_DANGER:
+            # "hi is this the place for help with pics": the dialogue asks whether she is safe
+            turn.parse = turn.parse.with_entity("sure", "no")
         threshold = MODEL_CONFIDENCE.get(turn.parse.intent)
         return turn.parse.intent if threshold is not None and turn.parse.confidence >= threshold else None
 
