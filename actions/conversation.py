@@ -88,6 +88,8 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
                 progress = replies.show_step(dispatcher, progress.finished_step(skipped=False))
             case _, False if progress.active:
                 dispatcher.utter_message(response="step_options")
+            case _ if "danger" in progress.risks:  # "ok" after the help in danger: no menu, her being there
+                dispatcher.utter_message(response="emergency_again")
             case _:
                 progress = replies.show_menu(dispatcher, progress)
         return progress.events()
@@ -201,8 +203,11 @@ class OutOfScope(Action):  # type: ignore[misc]  # rasa-sdk ships no types
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        progress = Progress.of(tracker)
+        if progress.active:  # in the middle of the steps it is more likely a misreading: the step
+            return replies.show_step(dispatcher, progress, again=True).events()
         dispatcher.utter_message(response="out_of_scope")
-        return replies.show_menu(dispatcher, Progress.of(tracker)).events()
+        return replies.show_menu(dispatcher, progress).events()
 
 
 class Goodbye(Action):  # type: ignore[misc]  # rasa-sdk ships no types

@@ -63,8 +63,7 @@ class WalkPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         progress = Progress.of(tracker)
         if intent == "inform_platform":
             progress = self._platform_named(dispatcher, tracker, progress)
-        elif not progress.active:
-            dispatcher.utter_message(response="no_playbook_active")
+        elif not progress.active:  # "no se", "stop", "more" with no steps under way: what is happening?
             progress = replies.show_menu(dispatcher, progress)
         else:
             progress = self._navigate(dispatcher, intent, progress)

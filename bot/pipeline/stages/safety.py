@@ -17,7 +17,7 @@ from bot.handoff.flow import HandoffFlow
 from bot.handoff.model import Risk
 from bot.language.keywords import SAFETY
 from bot.pipeline.preferences import PreferenceStore
-from bot.pipeline.stages.questions import MAX_ASKS, note_country
+from bot.pipeline.stages.questions import note_country
 from bot.pipeline.turn import Proceed, Replies, TurnState
 from bot.rasa.action_endpoint import ActionServerUnavailable
 from bot.rasa.engine import DECISIVE_CONFIDENCE, Engine, StorageUnavailable
@@ -26,10 +26,10 @@ from bot.rasa.payloads import parse_payload
 log = logging.getLogger(__name__)
 
 # The model's reading counts for these when it is this sure (a keyword or a button always counts).
-MODEL_CONFIDENCE = {"immediate_danger": 0.6, **DECISIVE_CONFIDENCE}
+MODEL_CONFIDENCE = {"immediate_danger": 0.5, **DECISIVE_CONFIDENCE}
 # Below this, the model's "danger" is a guess: she is asked whether she is safe rather than told to call
 # the emergency services (a keyword, a button or a surer model still gives the numbers at once).
-UNSURE_DANGER = 0.5
+UNSURE_DANGER = MODEL_CONFIDENCE["immediate_danger"]
 BUTTONS = frozenset({*SAFETY, "erase_confirmed", "erase_cancelled"})
 URGENT = {
     "immediate_danger": (Risk.DANGER, "emergency"),
@@ -44,7 +44,7 @@ PRESENCE = frozenset({"stalking", "doxxing"})
 # ("rah bra": he's outside), for this long.
 DANGER_LINGERS = 3600.0
 # Shortly after she said she was in danger, what she writes next is about that danger: "ya llamé al
-# 911", "dar lag rha h", "when will the police come", a message the model cannot place, a bare "ok".
+# 911", "dar lag rha h", "when will the police come", a message the model cannot place.
 # It is answered as someone still in danger ("I'm still here", the numbers again), never with a menu
 # or "did you mean".
 DANGER_FOLLOW_UP = 900.0
@@ -136,20 +136,14 @@ class Safety:
         return turn.prefs.danger_at is not None and time.time() - turn.prefs.danger_at < seconds
 
     def _follows_danger(self, turn: TurnState) -> bool:
-        """Fear, a bare "ok" with nothing asked, or what the model cannot place or reads as danger or
-        the police, said shortly after the danger (not a button: it says what it means; not to the
-        helpline: staff read it as it is)."""
+        """Fear, or what the model cannot place or reads as danger or the police, said shortly after the
+        danger (not a button: it says what it means; not to the helpline: staff read it as it is)."""
         if turn.in_handoff or parse_payload(turn.text) is not None or turn.parse is None:
             return False
         if any(a.question == "country" for a in turn.prefs.asked):
             return False  # she is saying where she is: the numbers there come with the answer
         meanings = self._engine.meanings(turn.text, turn.language)
-        if "affirm" in meanings and turn.prefs.asked:
-            return False  # a yes answers the question asked (would she like a person?)
-        # "ok" answers a question still worth asking again; else it is no menu, but her being there
-        asked_out = not turn.prefs.asked or turn.prefs.asked_times >= MAX_ASKS
-        bare_ok = asked_out and bool({"ok", "affirm"} & set(meanings))
-        return "fear" in meanings or bare_ok or turn.parse.intent in FOLLOWS_DANGER
+        return "fear" in meanings or turn.parse.intent in FOLLOWS_DANGER
 
     async def _read(self, turn: TurnState) -> str | None:
         payload = parse_payload(turn.text)
