@@ -204,8 +204,9 @@ class OutOfScope(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         progress = Progress.of(tracker)
-        if progress.active:  # in the middle of the steps it is more likely a misreading: the step
-            return replies.show_step(dispatcher, progress, again=True).events()
+        if progress.active:  # in the middle of the steps it is more likely a misreading: where we are
+            dispatcher.utter_message(response="carry_on", **progress.step_params())
+            return progress.events()
         dispatcher.utter_message(response="out_of_scope")
         return replies.show_menu(dispatcher, progress).events()
 

@@ -49,9 +49,11 @@ def first_contact(dispatcher: CollectingDispatcher, progress: Progress) -> Progr
 
 def check_safety(dispatcher: CollectingDispatcher, tracker: Tracker, progress: Progress) -> Progress:
     """Words that might mean danger, the model unsure ("is this the place for help with pics"):
-    asked, not assumed; a "no" gets the emergency help at once."""
+    a first message gets who we are and "are you safe?"; later, the numbers in case, and the question
+    (a "no" gets the rest of the help in danger)."""
     if first_message(tracker):
         return first_contact(dispatcher, progress)
+    dispatcher.utter_message(response="emergency")
     dispatcher.utter_message(response="safety_check")
     return replace(progress, awaiting=Awaiting.SAFETY)
 
