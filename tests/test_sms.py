@@ -10,21 +10,26 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
+from actions.replies import MENU
 from bot.channels.gsm7 import GSM7_BASIC, GSM7_EXTENSION, fold, folding_tables, is_gsm7, segments
 from bot.channels.text import page
 from bot.channels.twilio import TwilioChannel
 from bot.channels.twilio.render import SMS_CHOICES, TURN_BUDGET, render, sms_budget, turn_segments
-from bot.cli.conversation_eval import load_scripts
+from bot.cli.corpus import load_scripts
+from bot.cli.menu_order import corpus_counts
 from bot.ops.app import GATEWAY
 from bot.ops.settings import Settings
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.outbox import MORE, held_key
 from bot.rasa.engine import Engine
+from content.menu import by_use, load_counts, situations_by_use
+from content.model import ContentError
 
 from .fakes.twilio import FakeTwilio
 from .support.settle import settled
@@ -89,11 +94,11 @@ async def test_the_menu_shows_five_situations_and_more_and_more_sends_the_rest(
     await sms_turn(client, fake, phone, "Hello", "US")
     [menu] = await sms_turn(client, fake, phone, "1", "US")  # "Yes, I'm safe"
     lines = menu.splitlines()
-    assert lines[-6:] == ["1 Blackmail", "2 Intimate images", "3 Threats or abuse", "4 Tracked or spied on",
-                          "5 Hacked account", "6 More"]  # fmt: skip
+    assert lines[-6:] == ["1 Blackmail", "2 Intimate images", "3 Threats or abuse", "4 Hacked account",
+                          "5 Tracked or spied on", "6 More"]  # fmt: skip
     assert await gateway_redis.exists(held_key(f"twilio:{phone}"))
     [rest] = await sms_turn(client, fake, phone, "6", "US")
-    assert rest.splitlines() == ["1 Fake profile of me", "2 My info posted", "3 Keep evidence",
+    assert rest.splitlines() == ["1 Keep evidence", "2 My info posted", "3 Fake profile of me",
                                  "4 Talk to a person", "5 Language"]  # fmt: skip
     assert not await gateway_redis.exists(held_key(f"twilio:{phone}"))
     [step] = await sms_turn(client, fake, phone, "2", "US")  # numbers mean the new list
@@ -221,6 +226,27 @@ def test_a_long_list_shows_its_first_entries_then_more() -> None:
     now, rest = page([OutboundMessage(text="Choose one.", choices=choices)], sms_budget(), more)
     assert now == [OutboundMessage(text="Choose one.", choices=(*choices[: SMS_CHOICES - 1], more))]
     assert rest == [OutboundMessage(text="", choices=choices[SMS_CHOICES - 1 :])]
+
+
+def test_the_menu_lists_situations_by_how_many_corpus_conversations_bring_them() -> None:
+    """content/menu.yml holds what `python -m bot menu-order` counts in the corpus now, and the menu
+    (whose first five an SMS shows) follows those counts, most first."""
+    counts = corpus_counts()
+    assert load_counts() == counts, "run `python -m bot menu-order` after changing the corpus"
+    situations = MENU[: len(counts)]
+    assert set(situations) == set(counts)
+    assert [counts[s] for s in situations] == sorted(counts.values(), reverse=True)
+
+
+def test_equal_counts_go_by_name_and_the_file_must_count_every_situation(tmp_path: Path) -> None:
+    assert by_use({"stalking": 18, "secure_account": 18, "sextortion": 22}) == (
+        "sextortion", "secure_account", "stalking",
+    )  # fmt: skip
+    menu = tmp_path / "menu.yml"
+    menu.write_text("counts:\n  sextortion: 3\n  doxxing: 5\n", encoding="utf-8")
+    assert situations_by_use({"doxxing", "sextortion"}, menu) == ("doxxing", "sextortion")
+    with pytest.raises(ContentError):
+        situations_by_use({"doxxing", "sextortion", "stalking"}, menu)
 
 
 def test_sms_fold_is_a_setting_on_by_default() -> None:

@@ -20,7 +20,7 @@ from actions.replies import MENU
 from bot.channels.gsm7 import Encoding
 from bot.channels.text import page
 from bot.channels.twilio.render import TURN_BUDGET, sms_budget, turn_segments
-from bot.cli import conversation_eval
+from bot.cli import conversation_eval, corpus
 from bot.ops.app import build_gateway
 from bot.ops.settings import ROOT, Settings
 from bot.pipeline.gateway import Gateway
@@ -83,7 +83,7 @@ async def corpus_turns(gateway: Gateway, engine: Engine, language: str, folded: 
     """Each reply turn of the language's corpus, every conversation typed as SMS."""
     more = engine.label("intents", "more", language)
     rows = []
-    for script in conversation_eval.load_scripts([language]):
+    for script in corpus.load_scripts([language]):
         outcome = await conversation_eval.run_script(gateway, engine, script, channel="twilio")
         for turn, replies in enumerate(outcome.replies):
             if replies:
