@@ -105,6 +105,24 @@ async def test_the_menu_shows_five_situations_and_more_and_more_sends_the_rest(
     assert "My info" in step or "/" in step
 
 
+async def test_the_web_chats_sms_preview_is_what_sms_sends(
+    client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
+) -> None:
+    """The same messages by SMS and in the web chat: the preview shows, body for body, what the Twilio
+    SMS channel sent (SMS wordings, folded, a long menu paged with "More")."""
+    await client.get("/")  # the web chat's cookie
+    typed, sent = "Hola, buenas tardes", []
+    for sms_text in ("Hola, buenas tardes", "1"):  # the greeting, then "Yes, I'm safe"
+        sent.append(await sms_turn(client, fake, phone, sms_text, "MX"))
+        replies = await (await client.post("/chat/messages", json={"message": typed})).json()
+        shown = await (await client.post("/webchat/preview", json={"replies": replies})).json()
+        assert [body["text"] for body in shown["sms"]] == sent[-1]
+        typed = replies[-1]["buttons"][0]["payload"]
+    [[welcome], [menu]] = sent
+    assert is_gsm7(welcome + menu) and "guia automatica" in welcome
+    assert menu.splitlines()[-1] == "6 Mas"  # the first five situations, then "More" in Spanish
+
+
 async def test_what_is_held_for_more_is_erased_with_her_data(
     client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
 ) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 from actions.replies import MENU
 from bot.channels.gsm7 import Encoding
-from bot.channels.text import page
-from bot.channels.twilio.render import TURN_BUDGET, sms_budget, turn_segments
+from bot.channels.twilio.render import TURN_BUDGET, cost
+from bot.channels.twilio.render import sms_turn as sent_as_sms
 from bot.cli import conversation_eval, corpus
 from bot.ops.app import build_gateway
 from bot.ops.settings import ROOT, Settings
@@ -55,8 +55,8 @@ class Sent:
 
 
 def sms_turn(name: str, replies: Sequence[OutboundMessage], more: str, folded: bool) -> Sent:
-    now, rest = page(replies, sms_budget(folded=folded), Choice(title=more, payload=MORE))
-    encoding, count = turn_segments(now, folded=folded)
+    bodies, rest = sent_as_sms(replies, Choice(title=more, payload=MORE), folded=folded)
+    encoding, count = cost(bodies)
     return Sent(name=name, encoding=encoding, segments=count, held=bool(rest))
 
 
