@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.progress import Awaiting, Progress
+from content.menu import situations_by_use
 from content.model import PLATFORMS
 
 SITUATIONS = (
@@ -22,12 +23,9 @@ SITUATIONS = (
 ASKS_AGE = frozenset({"intimate_images", "sextortion"})
 ADULT_AGE = 18
 # Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway. Situations
-# come in the order people bring them most (the conversation corpus, tests/conversations/, until a
-# helpline's own counts replace it): an SMS shows only the first five, then "more".
-MENU = (
-    "sextortion", "intimate_images", "report_abuse", "stalking", "secure_account",
-    "impersonation", "doxxing", "document_evidence", "human_handoff", "change_language",
-)  # fmt: skip
+# come in the order people bring them most, counted by `python -m bot menu-order` (content/menu.py):
+# an SMS shows only the first five, then "more".
+MENU = (*situations_by_use(SITUATIONS), "human_handoff", "change_language")
 
 
 # A message this long is a person telling her story: it is acknowledged before any step.

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.cli.conversation_eval import PROPERTIES, Outcome, load_scripts, rates, run_script
+from bot.cli.conversation_eval import PROPERTIES, Outcome, rates, run_script
+from bot.cli.corpus import load_scripts
 from bot.ops.app import build_gateway
 from bot.ops.settings import Settings
 from bot.rasa.engine import Engine

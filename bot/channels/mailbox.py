@@ -36,6 +36,17 @@ def rasa_format(recipient: str, replies: Sequence[OutboundMessage]) -> list[dict
     ]
 
 
+def previewable_format(recipient: str, replies: Sequence[OutboundMessage]) -> list[dict[str, Any]]:
+    """Rasa's format with what the web chat's SMS preview needs to send them back: each reply's
+    language and SMS wording, each button's SMS title."""
+    shaped = rasa_format(recipient, replies)
+    for item, reply in zip(shaped, replies, strict=True):
+        item.update(language=reply.language, sms=reply.sms)
+        for button, choice in zip(item["buttons"], reply.choices, strict=True):
+            button["sms"] = choice.sms
+    return shaped
+
+
 class Mailbox:
     """One channel's reply lists in Redis, keyed by message id (replies) and by recipient (pushes)."""
 

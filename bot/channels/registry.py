@@ -4,6 +4,7 @@ are configured."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from redis.asyncio import Redis
 
@@ -18,9 +19,15 @@ from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
 
 
-def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[Channel]:
+def configured_channels(
+    settings: Settings,
+    redis: Redis,
+    secret: str,
+    more: Callable[[str | None], str] = lambda language: "More",
+) -> list[Channel]:
     """`secret` keys the web chat's sender ids and the SMS keys' pseudonyms: the same on every replica
-    (SECRET_KEY with Redis)."""
+    (SECRET_KEY with Redis). `more` titles the "More" choice in a language (the web chat's SMS preview
+    offers it as the outbox does)."""
     wakeups = Wakeups(redis)  # one subscription for every long poll of the process
     channels: list[Channel] = [RestChannel(redis, wakeups, token=settings.rest_token)]
     if settings.web_chat:
@@ -31,6 +38,8 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
                 secret,
                 cookie_secure=settings.cookie_secure,
                 quick_exit_url=settings.quick_exit_url,
+                fold=settings.sms_fold,
+                more=more,
             )
         )
     if settings.telegram is not None:

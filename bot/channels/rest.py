@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -18,12 +19,13 @@ from redis.asyncio import Redis
 from bot.channels.base import Accept
 from bot.channels.mailbox import MailboxChannel, rasa_format
 from bot.ops.request_body import read_json
-from bot.pipeline.messages import InboundKind, InboundMessage
+from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.storage.wakeups import Wakeups
 
 MAX_SENDER_LENGTH = 128
 MAX_TEXT_LENGTH = 4096
 PATH = "/webhooks/rest/webhook"
+Shape = Callable[[str, Sequence[OutboundMessage]], list[dict[str, Any]]]  # replies as JSON for a client
 
 
 class BadRequest(ValueError):
@@ -82,18 +84,22 @@ def unauthorized() -> web.Response:
 
 
 async def answer(
-    channel: MailboxChannel, accept: Accept, message: InboundMessage, recipient: str
+    channel: MailboxChannel,
+    accept: Accept,
+    message: InboundMessage,
+    recipient: str,
+    shape: Shape = rasa_format,
 ) -> web.Response:
-    """The turn's replies in Rasa's format, or a 504 when none came in time."""
+    """The turn's replies (in Rasa's format by default), or a 504 when none came in time."""
     replies = await channel.mailbox.exchange(accept, message)
     if replies is None:
         return web.json_response({"error": "no reply in time; try again"}, status=504)
-    return web.json_response(rasa_format(recipient, replies))
+    return web.json_response(shape(recipient, replies))
 
 
-async def pending(channel: MailboxChannel, recipient: str) -> web.Response:
+async def pending(channel: MailboxChannel, recipient: str, shape: Shape = rasa_format) -> web.Response:
     """What a helpline person sent this recipient since the last poll."""
-    return web.json_response(rasa_format(recipient, await channel.mailbox.updates(recipient)))
+    return web.json_response(shape(recipient, await channel.mailbox.updates(recipient)))
 
 
 class RestChannel(MailboxChannel):

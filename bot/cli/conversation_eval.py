@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.cli.corpus import Script
 from bot.language.detection import Detector
 from bot.ops.settings import ROOT
 from bot.pipeline.gateway import Gateway
@@ -26,7 +25,6 @@ from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine
 from content.model import Library, load_library
 
-CORPUS = ROOT / "tests" / "conversations"
 REPORT = ROOT / "reports" / "conversations.md"
 TRANSCRIPTS = ROOT / "reports" / "conversations"
 CHANNELS = {"whatsapp": "whatsapp", "telegram": "telegram", "sms": "twilio", "web": "web"}
@@ -45,38 +43,6 @@ EMERGENCY = frozenset({"emergency", "emergency_again"})
 _DIGITS = re.compile(r"\D")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Script:
-    """One conversation as its writer typed it, and what the writer knows about its turns."""
-
-    id: str
-    language: str
-    persona: str
-    channel: str
-    country: str | None
-    situation: str
-    turns: Sequence[str]
-    marks: Mapping[str, Any]
-
-    def language_at(self, turn: int) -> str:
-        switches = {int(k): v for k, v in (self.marks.get("languages") or {}).items()}
-        current = self.language
-        for at in sorted(switches):
-            if at <= turn:
-                current = switches[at]
-        return current
-
-    def country_at(self, turn: int) -> str | None:
-        """Where she is as far as she has said by this turn: the last country she named, else the
-        channel's."""
-        named = {int(k): v for k, v in (self.marks.get("country_named") or {}).items()}
-        said = [named[at] for at in sorted(named) if at <= turn]
-        return said[-1] if said else self.country
-
-    def turns_marked(self, mark: str) -> list[int]:
-        return [int(t) for t in self.marks.get(mark) or ()]
-
-
 @dataclass(slots=True, kw_only=True)
 class Outcome:
     script: Script
@@ -88,28 +54,6 @@ class Outcome:
         self.checked.add(prop)
         if not ok:
             self.failures.setdefault(prop, []).append(why)
-
-
-def load_scripts(languages: Iterable[str] | None = None) -> list[Script]:
-    scripts = []
-    for path in sorted(CORPUS.glob("*.yml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if languages is not None and raw["language"] not in languages:
-            continue
-        for item in raw["conversations"]:
-            scripts.append(
-                Script(
-                    id=str(item["id"]),
-                    language=raw["language"],
-                    persona=str(item.get("persona") or ""),
-                    channel=str(item["channel"]),
-                    country=item.get("country"),
-                    situation=str(item["situation"]),
-                    turns=tuple(str(t) for t in item["turns"]),
-                    marks=item.get("marks") or {},
-                )
-            )
-    return scripts
 
 
 async def run_script(gateway: Gateway, engine: Engine, script: Script, channel: str | None = None) -> Outcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from bot.cli import conversation_eval
+from bot.cli import conversation_eval, corpus
 from bot.ops.app import build_gateway
 from bot.ops.settings import ROOT, Settings
 from bot.rasa.action_server import running_action_server
@@ -26,7 +26,7 @@ async def _evaluate(engine: Engine, languages: list[str]) -> None:
 
 async def _evaluate_conversations(settings: Settings, engine: Engine, languages: list[str] | None) -> None:
     gateway = build_gateway(settings, engine, connect_redis(settings))
-    scripts = conversation_eval.load_scripts(languages)
+    scripts = corpus.load_scripts(languages)
     outcomes = [await conversation_eval.run_script(gateway, engine, script) for script in scripts]
     path = conversation_eval.write_report(outcomes)
     summary = conversation_eval.rates(outcomes)

@@ -10,6 +10,7 @@ python -m bot evaluate --conversations [--lang L]   the conversation corpus thro
                                   pass rates into reports/conversations.md
 python -m bot sms-report [--lang L] [--price P] [--texts-only]   encoding, segments and cost of every
                                   text and of the corpus's turns on SMS, into reports/sms.md
+python -m bot menu-order          count the corpus's situations into content/menu.yml (the menu's order)
 python -m bot staff add NAME --role agent|supervisor [--display-name D] [--languages sw,en]
                                   a helpline staff account (Redis); the password on stdin
 python -m bot staff languages NAME sw,en | list | remove NAME   the languages they counsel in; accounts
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     sms_cmd.add_argument("--lang", help="one language; default: every language")
     sms_cmd.add_argument("--price", type=float, default=0.01, help="price of one SMS segment (default 0.01)")
     sms_cmd.add_argument("--texts-only", action="store_true", help="leave out the conversation corpus")
+    commands.add_parser("menu-order", help="the corpus's situation counts into content/menu.yml")
     staff_cmd = commands.add_parser("staff", help="helpline staff accounts (in Redis)")
     staff_actions = staff_cmd.add_subparsers(dest="action", required=True)
     staff_add = staff_actions.add_parser("add", help="add a staff member; the password is read from stdin")
@@ -100,6 +102,10 @@ def main(argv: list[str] | None = None) -> None:
             from bot.cli import sms_report
 
             sms_report.report(settings, args.lang, args.price, corpus=not args.texts_only)
+        case "menu-order":
+            from bot.cli import menu_order
+
+            menu_order.main()
         case "evaluate":
             from bot.cli import evaluate
 

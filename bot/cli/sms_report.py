@@ -18,9 +18,9 @@ from typing import Any
 
 from actions.replies import MENU
 from bot.channels.gsm7 import Encoding
-from bot.channels.text import page
-from bot.channels.twilio.render import TURN_BUDGET, sms_budget, turn_segments
-from bot.cli import conversation_eval
+from bot.channels.twilio.render import TURN_BUDGET, cost
+from bot.channels.twilio.render import sms_turn as sent_as_sms
+from bot.cli import conversation_eval, corpus
 from bot.ops.app import build_gateway
 from bot.ops.settings import ROOT, Settings
 from bot.pipeline.gateway import Gateway
@@ -55,8 +55,8 @@ class Sent:
 
 
 def sms_turn(name: str, replies: Sequence[OutboundMessage], more: str, folded: bool) -> Sent:
-    now, rest = page(replies, sms_budget(folded=folded), Choice(title=more, payload=MORE))
-    encoding, count = turn_segments(now, folded=folded)
+    bodies, rest = sent_as_sms(replies, Choice(title=more, payload=MORE), folded=folded)
+    encoding, count = cost(bodies)
     return Sent(name=name, encoding=encoding, segments=count, held=bool(rest))
 
 
@@ -83,7 +83,7 @@ async def corpus_turns(gateway: Gateway, engine: Engine, language: str, folded: 
     """Each reply turn of the language's corpus, every conversation typed as SMS."""
     more = engine.label("intents", "more", language)
     rows = []
-    for script in conversation_eval.load_scripts([language]):
+    for script in corpus.load_scripts([language]):
         outcome = await conversation_eval.run_script(gateway, engine, script, channel="twilio")
         for turn, replies in enumerate(outcome.replies):
             if replies:

@@ -60,7 +60,7 @@ def build_gateway(
 def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
     redis = redis if redis is not None else connect_redis(settings)
     channels: dict[str, Channel] = {
-        c.name: c for c in configured_channels(settings, redis, _secret_key(settings))
+        c.name: c for c in configured_channels(settings, redis, _secret_key(settings), more=engine.more_title)
     }
     gateway = build_gateway(settings, engine, redis, channels)
 

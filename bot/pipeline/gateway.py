@@ -76,7 +76,7 @@ class Gateway:
             channels=channels,
             pseudonym=pseudonym,
             metrics=self.metrics,
-            more=lambda language: engine.label("intents", "more", engine.language_or_default(language)),
+            more=engine.more_title,
         )
         self.preferences = PreferenceStore(store.redis, store.retention_seconds)
         self.limits = Limits(

@@ -352,6 +352,10 @@ class Engine:
     def label(self, group: str, name: str, language: str) -> str:
         return self._renderer.label(group, name, self.language_or_default(language))
 
+    def more_title(self, language: str | None) -> str:
+        """The "More" choice's title: on SMS it sends the rest of an answer held back for its cost."""
+        return self.label("intents", "more", self.language_or_default(language))
+
     async def handle(
         self,
         conversation_id: str,

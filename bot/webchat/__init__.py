@@ -19,6 +19,7 @@ import hmac
 import html
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,13 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept
-from bot.channels.mailbox import MailboxChannel
+from bot.channels.mailbox import MailboxChannel, previewable_format
 from bot.channels.preview import preview
 from bot.channels.rest import answer, inbound, parse_message, pending
 from bot.handoff.console_auth import cookie
 from bot.ops.request_body import read_json
 from bot.pipeline.messages import Choice, OutboundMessage
+from bot.pipeline.outbox import MORE
 from bot.storage.wakeups import Wakeups
 
 STATIC = Path(__file__).parent / "static"
@@ -45,7 +47,15 @@ SENDER_CONTEXT = b"safespaces web chat sender\x00"
 QUICK_EXIT_SLOT = "{{QUICK_EXIT_URL}}"  # in index.html; served raw, the script falls back to its default
 
 
+def _optional_text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"a reply's {name} is a string when given")
+    return value
+
+
 def _replies(body: Any) -> list[OutboundMessage]:
+    """The replies as the web chat received them (bot/channels/mailbox.py `previewable_format`)."""
     if not isinstance(body, dict) or not isinstance(body.get("replies"), list):
         raise ValueError("expected {'replies': [...]}")
     replies = []
@@ -56,19 +66,13 @@ def _replies(body: Any) -> list[OutboundMessage]:
         if not isinstance(buttons, list):
             raise ValueError("a reply's buttons are a list")
         choices = tuple(
-            Choice(title=str(b["title"]), payload=str(b["payload"]))
+            Choice(title=str(b["title"]), payload=str(b["payload"]), sms=_optional_text(b, "sms"))
             for b in buttons
             if isinstance(b, dict) and "title" in b and "payload" in b
         )
-        replies.append(OutboundMessage(text=item["text"], choices=choices))
+        language, sms = _optional_text(item, "language"), _optional_text(item, "sms")
+        replies.append(OutboundMessage(text=item["text"], choices=choices, language=language, sms=sms))
     return replies
-
-
-async def render_preview(request: web.Request) -> web.Response:
-    try:
-        return web.json_response(preview(_replies(await read_json(request))))
-    except ValueError as error:  # malformed, or buttons that are not ours (no channel could carry them)
-        return web.json_response({"error": str(error)}, status=400)
 
 
 def render_page(quick_exit_url: str) -> str:
@@ -85,12 +89,33 @@ class WebChatChannel(MailboxChannel):
     """The page, its preview and its chat endpoints; a browser's cookie is its only credential."""
 
     def __init__(
-        self, redis: Redis, wakeups: Wakeups, secret: str, *, cookie_secure: bool, quick_exit_url: str
+        self,
+        redis: Redis,
+        wakeups: Wakeups,
+        secret: str,
+        *,
+        cookie_secure: bool,
+        quick_exit_url: str,
+        fold: bool = True,
+        more: Callable[[str | None], str] = lambda language: "More",
     ) -> None:
+        """`fold` (SMS_FOLD) and `more` (the "More" choice's title in a language) shape the SMS
+        preview as the outbox shapes an SMS turn."""
         super().__init__(redis, "web", wakeups)
         self._key = hashlib.sha256(SENDER_CONTEXT + secret.encode()).digest()
         self._cookie_secure = cookie_secure
         self._page = render_page(quick_exit_url)
+        self._fold = fold
+        self._more = more
+
+    async def preview(self, request: web.Request) -> web.Response:
+        try:
+            replies = _replies(await read_json(request))
+            language = next((reply.language for reply in replies if reply.language), None)
+            more = Choice(title=self._more(language), payload=MORE)
+            return web.json_response(preview(replies, more=more, folded=self._fold))
+        except ValueError as error:  # malformed, or buttons that are not ours (no channel could carry them)
+            return web.json_response({"error": str(error)}, status=400)
 
     def sender_of(self, request: web.Request) -> str | None:
         """This browser's sender id, or None without a cookie we could have issued."""
@@ -132,13 +157,13 @@ class WebChatChannel(MailboxChannel):
             except ValueError as error:
                 return web.json_response({"error": str(error)}, status=400)
             message = inbound(request, sender, text, metadata, self.name)
-            return await answer(self, accept, message, sender)
+            return await answer(self, accept, message, sender, shape=previewable_format)
 
         async def updates(request: web.Request) -> web.Response:
             """Long poll for what a helpline person wrote to this browser's chat."""
             if (sender := self.sender_of(request)) is None:
                 return no_chat()
-            return await pending(self, sender)
+            return await pending(self, sender, shape=previewable_format)
 
         async def restart(request: web.Request) -> web.Response:
             """A new conversation: the old one stays with the old token, which the browser forgets."""
@@ -153,6 +178,6 @@ class WebChatChannel(MailboxChannel):
             web.post("/chat/messages", messages),
             web.get("/chat/updates", updates),
             web.post("/chat/restart", restart),
-            web.post("/webchat/preview", render_preview),
+            web.post("/webchat/preview", self.preview),
             web.static("/webchat/static", STATIC),
         ]

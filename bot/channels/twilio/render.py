@@ -26,7 +26,7 @@ from functools import partial
 
 from bot.channels.base import Budget
 from bot.channels.gsm7 import Encoding, fold, plain, segment_count, segments
-from bot.channels.text import merge_turn, split_text
+from bot.channels.text import merge_turn, page, split_text
 from bot.pipeline.messages import Choice, OutboundMessage
 
 MAX_SEGMENTS = 4
@@ -79,9 +79,23 @@ def render(
     return messages
 
 
+def sms_turn(
+    replies: Sequence[OutboundMessage], more: Choice, *, folded: bool = True
+) -> tuple[list[TwilioMessage], list[OutboundMessage]]:
+    """One reply turn as SMS sends it: paged by the budget (what the outbox does with the Twilio SMS
+    channel's `budget`), then rendered (its `render`); and the rest, held for `more`."""
+    now, rest = page(replies, sms_budget(folded=folded), more)
+    return render(now, folded=folded), rest
+
+
 def turn_segments(replies: Sequence[OutboundMessage], *, folded: bool = True) -> tuple[Encoding, int]:
-    """What a turn's replies cost as SMS: UCS-2 if any body is, and the segments of all bodies."""
-    counted = [segments(message.body) for message in render(replies, folded=folded)]
+    """What a turn's replies cost as SMS."""
+    return cost(render(replies, folded=folded))
+
+
+def cost(messages: Sequence[TwilioMessage]) -> tuple[Encoding, int]:
+    """UCS-2 if any body is, and the segments of all bodies."""
+    counted = [segments(message.body) for message in messages]
     encoding: Encoding = "UCS-2" if any(e == "UCS-2" for e, _ in counted) else "GSM-7"
     return encoding, sum(count for _, count in counted)
 
