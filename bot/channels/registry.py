@@ -14,6 +14,7 @@ from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.ops.settings import Settings
 from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
 
@@ -31,6 +32,7 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
                 secret,
                 cookie_secure=settings.cookie_secure,
                 quick_exit_url=settings.quick_exit_url,
+                sealer=Sealer.from_settings(settings),
             )
         )
     if settings.telegram is not None:
