@@ -23,6 +23,7 @@ from bot.handoff.waits import Place, Waits
 from bot.pipeline.conversations import PREFIX
 from tests.console_support import SUMMARY, Outbox
 from tests.test_console import browser, new_page, open_console
+from tests.test_console_shift import screenshot
 
 pytest_plugins = ["tests.console_support"]
 __all__ = ["browser", "new_page", "open_console"]  # fixtures used by name below
@@ -71,6 +72,7 @@ async def test_messages_written_while_waiting_show_in_the_queue_before_taking(
     await desk.from_person(ticket, "he is outside my door now")
     await expect(item.locator(".waiting-count")).to_have_text("2 messages while waiting")
     await expect(item.locator(".waiting-latest")).to_have_text("he is outside my door now")
+    await screenshot(page, "queue-waiting")
 
     await item.locator("button.open").click()  # read before taking: the summary, and what she wrote
     await expect(page.locator("#take-row")).to_be_visible()

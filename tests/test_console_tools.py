@@ -21,6 +21,7 @@ from bot.handoff.model import Case, Risk
 from bot.handoff.staff import Staff
 from tests.console_support import SUMMARY, Outbox
 from tests.test_console import browser, new_page, open_console
+from tests.test_console_shift import screenshot
 
 pytest_plugins = ["tests.console_support"]
 __all__ = ["browser", "new_page", "open_console"]  # fixtures used by name below
@@ -71,6 +72,7 @@ async def test_arrow_keys_choose_a_canned_reply_without_inserting_it_and_show_an
     await expect(page.locator("#canned-language")).to_have_text("Spanish:")
     await expect(page.locator("#canned-text")).to_have_text("[es] canned_safe_now {}")
     await expect(page.locator("#canned-gloss")).to_have_text("In English: [en] canned_safe_now {}")
+    await screenshot(page, "canned")
     await page.keyboard.press("Enter")
     await expect(page.locator("#text")).to_have_value("[es] canned_safe_now {}")
     await expect(page.locator("#pending li")).to_have_count(0)  # inserted, not sent
@@ -173,6 +175,7 @@ async def test_monitoring_a_colleagues_chat_is_read_only_with_a_private_message_
     entry = alice.locator("#log li.whisper")
     await expect(entry.locator(".text")).to_have_text("Ask her whether he can see her screen.")
     await expect(entry.locator(".who")).to_contain_text("Private message from Sue (sue) to you (not sent)")
+    await screenshot(sue, "monitoring")
     assert outbox.keys("telegram:94") == ["handoff_joined"]  # the whisper never reaches her
 
     sue.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
@@ -201,6 +204,7 @@ async def test_the_referral_directory_lists_checked_resources_for_her_country_to
     await expect(items).to_have_count(2)  # the emergency line, and Línea de la Vida (800 911 2000)
     await page.fill("#directory-query", "vida")
     await expect(items).to_have_count(1)
+    await screenshot(page, "directory")
     await items.first.locator("button.insert-resource").click()
     await expect(page.locator("#text")).to_have_value("Línea de la Vida (800 911 2000): 800 911 2000")
     await expect(page.locator("#pending li")).to_have_count(0)  # inserted, not sent
