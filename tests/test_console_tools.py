@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -208,3 +209,38 @@ async def test_the_referral_directory_lists_checked_resources_for_her_country_to
     await items.first.locator("button.insert-resource").click()
     await expect(page.locator("#text")).to_have_value("Línea de la Vida (800 911 2000): 800 911 2000")
     await expect(page.locator("#pending li")).to_have_count(0)  # inserted, not sent
+
+
+async def test_supervisors_see_a_periods_report_as_charts_drawn_by_the_local_chart_library(
+    open_console: OpenConsole, desk: Desk, staff: dict[str, Staff]
+) -> None:
+    resolved = await desk.enqueue("telegram:96", SUMMARY)
+    await desk.claim(resolved.id, staff["alice"])
+    await desk.close(resolved.id, staff["alice"], "resolved", case=Case(situation="doxxing"))
+    referred = await desk.enqueue("telegram:97", replace(SUMMARY, language="sw"))
+    await desk.claim(referred.id, staff["bob"])
+    await desk.close(referred.id, staff["bob"], "referred")
+    await desk.enqueue("telegram:98", SUMMARY)
+    await desk.cancel("telegram:98", "cancelled")  # she gave up waiting
+
+    page = await open_console("sue")
+    await page.click("#report-show")
+    numbers = page.locator("#charts-numbers")
+    await expect(numbers.locator("dd").nth(0)).to_have_text("3")
+    await expect(numbers.locator("dd").nth(2)).to_have_text("1 (33 %)")  # left before anyone took them
+    await expect(page.locator("#charts .uplot canvas")).to_have_count(2)  # by day, by hour
+    outcomes = page.locator("#chart-bars .bar-list").first
+    await expect(outcomes.locator(".bar-label")).to_have_text(["Resolved", "Referred", "Cancelled"])
+    languages = page.locator("#chart-bars .bar-list").nth(3)
+    await expect(languages.locator(".bar-label")).to_have_text(["Spanish", "Swahili"])
+    await expect(languages.locator(".bar-value")).to_have_text(["2", "1"])
+    await screenshot(page, "report")
+
+    report = await page.evaluate(
+        "(q) => fetch('/console/api/reports?' + q).then((r) => r.json())",
+        f"from={(today := time.strftime('%Y-%m-%d', time.gmtime()))}&to={today}",
+    )
+    waits = sorted(t.claimed_at - t.created_at for t in await desk.opened_between(0, 2e9) if t.claimed_at)
+    assert report["waits"]["taken"] == 2 and report["waits"]["p90_seconds"] == waits[-1]
+    assert report["staff"] == {"alice": 1, "bob": 1}
+    assert report["days"][-1] == {"day": today, "opened": 3, "left": 1}

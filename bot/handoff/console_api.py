@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.handoff import safe_time
+from bot.handoff import reports, safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
 from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
 from bot.handoff.directory import resources_json
@@ -485,6 +485,16 @@ async def cases(request: web.Request, caller: Caller) -> web.Response:
 
 
 @staff_only(supervisor=True)
+async def report(request: web.Request, caller: Caller) -> web.Response:
+    """A period's tickets counted for the report charts (bot/handoff/reports.py), for supervisors."""
+    first, last, start, end = _period(request)
+    desk = request.app[CONSOLE].desk
+    counted = reports.summary(await desk.opened_between(start, end), first, last)
+    await desk.audit(caller.staff, f"report:{first}..{last}", None)
+    return web.json_response(counted)
+
+
+@staff_only(supervisor=True)
 async def report_csv(request: web.Request, caller: Caller) -> web.Response:
     """Every ticket opened from `from` to `to` (UTC dates, both included) as CSV, for supervisors."""
     first, last, start, end = _period(request)
@@ -541,6 +551,7 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{API}/stats", stats),
         web.get(f"{API}/audit", audit),
         web.get(f"{API}/reports.csv", report_csv),
+        web.get(f"{API}/reports", report),
         web.get(f"{API}/cases", cases),
         web.get(f"{API}/blocked", blocked),
         web.post(f"{API}/blocked/{{block:p-[0-9a-f]{{1,64}}}}/unblock", unblock),

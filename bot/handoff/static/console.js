@@ -477,6 +477,7 @@ function renderLog(entries) {
 }
 
 async function openTicket(id) {
+  $("charts").hidden = true;
   if (state.open !== id) {
     keepDraft();
     state.open = id;
@@ -1097,6 +1098,14 @@ function wire() {
     if (confirm("Hand this person back to the automated guide? This conversation closes.")) handBack(event);
   });
   for (const id of ["report-from", "report-to"]) $(id).addEventListener("input", reportLink);
+  $("report-show").addEventListener("click", (event) => act(event.currentTarget, async () => {
+    const query = new URLSearchParams({ from: $("report-from").value, to: $("report-to").value });
+    showCharts(await api("GET", "/console/api/reports?" + query));
+  }));
+  $("charts-close").addEventListener("click", () => {
+    $("charts").hidden = true;
+    $("placeholder").hidden = false;
+  });
   $("cases-form").addEventListener("submit", (event) => {
     event.preventDefault();
     act($("cases-search"), searchCases);
@@ -1121,6 +1130,76 @@ async function searchCases() {
   $("cases-count").textContent = found.total > found.cases.length
     ? found.cases.length + " of " + found.total + " shown: narrow the search"
     : found.total + (found.total === 1 ? " case" : " cases");
+}
+
+// --- the report as charts (supervisors): uPlot, served from /console/static/vendor ---
+
+function showCharts(report) {
+  closeTicket();
+  $("placeholder").hidden = true;
+  $("charts").hidden = false;
+  const days = report.days;
+  $("charts-title").textContent = "Report " + days[0].day + " to " + days[days.length - 1].day + " (UTC)";
+  const share = report.live ? Math.round((100 * report.left_before_taken) / report.live) + " %" : "–";
+  const rows = [
+    ["Conversations", report.opened],
+    ["Waited live", report.live],
+    ["Left before anyone took them", report.left_before_taken + " (" + share + ")"],
+    ["Wait, median", report.waits.median_seconds === null ? "–" : duration(report.waits.median_seconds)],
+    ["Wait, 90th percentile", report.waits.p90_seconds === null ? "–" : duration(report.waits.p90_seconds)],
+  ];
+  $("charts-numbers").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", "", name), el("dd", "", value)]));
+  barChart($("chart-days"), "Conversations by day", days.map((d) => d.day.slice(5)), [
+    { label: "opened", values: days.map((d) => d.opened), color: "#5b2a86" },
+    { label: "left before taken", values: days.map((d) => d.left), color: "#c62828" },
+  ]);
+  barChart($("chart-hours"), "Conversations by hour of the day (UTC)", report.hours.map((_, h) => String(h)), [
+    { label: "opened", values: report.hours, color: "#5b2a86" },
+  ]);
+  $("chart-bars").replaceChildren(
+    barList("Outcomes", report.outcomes, (key) => capital(words(key))),
+    barList("Situations", report.situations, (key) => capital(words(key))),
+    barList("Risks", report.risks, (key) => RISK_LABELS[key] || key),
+    barList("Languages", report.languages, languageName),
+    barList("Conversations per staff member", report.staff, staffName),
+  );
+}
+
+function barChart(target, title, labels, series) {
+  target.replaceChildren();
+  const xs = labels.map((_, i) => i);
+  const options = {
+    title,
+    width: Math.max(320, Math.min(900, target.clientWidth || 720)),
+    height: 220,
+    scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
+    axes: [
+      { splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? "") },
+      { values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : "")) },
+    ],
+    series: [{}, ...series.map((s) => ({
+      label: s.label, stroke: s.color, fill: s.color + "99", paths: uPlot.paths.bars({ size: [0.8 / series.length, 60] }),
+    }))],
+  };
+  new uPlot(options, [xs, ...series.map((s) => s.values)], target);
+}
+
+function barList(title, counts, label) {
+  const box = el("section", "bar-list");
+  box.appendChild(el("h3", "", title));
+  const entries = Object.entries(counts);
+  const most = Math.max(1, ...entries.map(([, n]) => n));
+  for (const [key, count] of entries) {
+    const row = el("div", "bar-row");
+    const bar = el("span", "bar-fill");
+    bar.style.width = (100 * count) / most + "%";
+    const track = el("span", "bar-track");
+    track.appendChild(bar);
+    row.append(el("span", "bar-label", label(key)), track, el("span", "bar-value", count));
+    box.appendChild(row);
+  }
+  if (!entries.length) box.appendChild(el("p", "empty", "None in this period."));
+  return box;
 }
 
 function reportLink() {
