@@ -183,6 +183,8 @@ async def test_take_a_conversation_chat_live_and_close_it(
     assert len(sent) == 2 and "Hello, I'm Alice." in sent[0] and "line one\\nline two" in sent[1]
 
     await page.select_option("#canned", index=1)  # each canned reply in the person's language
+    await expect(page.locator("#canned-text")).to_have_text("[es] canned_greeting {}")
+    await page.click("#canned-insert")
     await expect(page.locator("#text")).to_have_value("[es] canned_greeting {}")
     await page.click("#mode-note")
     await page.fill("#text", "seems calmer now")

@@ -335,10 +335,16 @@ async def test_while_queued_messages_go_to_staff_not_to_the_bot(client: TestClie
     [ticket] = await gateway.desk.queue()
     assert not ticket.summary.transcript_shared and await gateway.desk.log(ticket.id) == []
     replies = await say(client, sender, "menu")  # would open the menu; here it is for the helpline
+    assert [r["text"] for r in replies] == [  # nobody from the helpline has a console open
+        "Saved for the helpline. You're number 1 in line. Nobody is available right now: "
+        "you can keep waiting, or leave a message."
+    ]
+    await gateway.desk.presence.seen("amina")  # a counsellor at the console: a wait can be estimated
+    replies = await say(client, sender, "hello?")
     assert [r["text"] for r in replies] == [
         "Saved for the helpline. You're number 1 in line (about 5 minutes)."
     ]
-    assert [e.text for e in await gateway.desk.log(ticket.id)] == ["menu"]
+    assert [e.text for e in await gateway.desk.log(ticket.id)] == ["menu", "hello?"]
     replies = await say(client, sender, button(replies, "Cancel"))
     assert replies[0]["text"].startswith("Okay, you've left the line")
     assert await gateway.desk.queue() == []

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 from redis.asyncio import Redis
 
 from bot.ops.app import GATEWAY, create_app
@@ -18,6 +19,7 @@ from bot.ops.settings import Settings
 from bot.pipeline.messages import OutboundMessage
 from bot.rasa.engine import Engine
 from bot.webchat import COOKIE
+from tests.test_ops import value
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -302,9 +304,11 @@ async def test_a_send_that_fails_keeps_the_text_and_says_so(browser: Browser, se
     await page.route("**/chat/messages", lambda route: route.abort())
     await send(page, "my insta got hacked")
     notice = page.locator("#notice")
-    await notice.wait_for(state="visible")
-    assert "try again" in (await notice.text_content() or "")
-    assert await page.input_value("#text") == "my insta got hacked"
+    await expect(notice).to_have_text("The connection dropped. Your message is kept: trying again…")
+    await expect(page.locator("#log li.user.sending")).to_have_text("my insta got hacked")
+    # After four more tries (1 + 2 + 4 + 8 s), the text goes back into the box.
+    await expect(page.locator("#text")).to_have_value("my insta got hacked", timeout=30_000)
+    await expect(notice).to_contain_text("Still no connection. Your message is back in the box")
     assert await page.locator("#log li.user").count() == 0
 
     await page.unroute("**/chat/messages")  # the connection is back: the same text goes
@@ -312,4 +316,37 @@ async def test_a_send_that_fails_keeps_the_text_and_says_so(browser: Browser, se
     await page.wait_for_selector("#log li.bot")
     assert await notice.is_hidden()
     assert await page.locator("#log li.user").all_text_contents() == ["my insta got hacked"]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def web_counts(server: TestServer) -> tuple[float | None, float | None]:
+    """Messages the gateway took from the web chat, and re-deliveries it refused."""
+    async with aiohttp.ClientSession() as session, session.get(str(server.make_url("/metrics"))) as response:
+        exposition = await response.text()
+    received = value(exposition, "safespaces_messages_received_total", channel="web")
+    return received, value(exposition, "safespaces_dedupe_hits_total", channel="web")
+
+
+async def test_a_message_whose_answer_was_lost_is_sent_again_and_runs_once(
+    browser: Browser, server: TestServer
+) -> None:
+    page = await open_chat(browser, server)
+    lost: list[str] = []
+
+    async def lose_the_first_answer(route: Route) -> None:
+        if lost:
+            await route.continue_()
+            return
+        await route.fetch()  # the server runs the turn …
+        lost.append(route.request.post_data or "")
+        await route.abort()  # … and its answer never reaches the page
+
+    await page.route("**/chat/messages", lose_the_first_answer)
+    await send(page, "hello")
+    await expect(page.locator("#log li.bot", has_text="Are you safe right now?")).to_have_count(1)
+    await expect(page.locator("#notice")).to_be_hidden()
+    assert await page.locator("#log li.user").all_text_contents() == ["hello"]
+    replies = await page.locator("#log li.bot").all_text_contents()
+    assert sum("Are you safe right now?" in reply for reply in replies) == 1  # the answer, once
+    assert await web_counts(server) == (1, 1)  # run once; the retry was recognised as the same message
     assert page.errors == []  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ wait holds a Redis connection: they wait on the process's one subscription (bot/
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,9 +19,12 @@ from redis.asyncio import Redis
 from bot.channels.base import Accept, Budget
 from bot.pipeline.conversations import PREFIX, replies_from_json, replies_to_json
 from bot.pipeline.messages import InboundMessage, OutboundMessage
+from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 
 REPLY_TIMEOUT_SECONDS = 30
+ANSWERED_SECONDS = 2 * REPLY_TIMEOUT_SECONDS  # a caller whose answer was lost may ask again this long
+RETRY_POLL_SECONDS = 0.5  # a message sent again looks this often for the answer its first sending got
 UPDATES_WAIT_SECONDS = 20
 PUSH_SECONDS = 24 * 3600  # a helpline message waits a day for the page to fetch it
 
@@ -50,10 +54,11 @@ def previewable_format(recipient: str, replies: Sequence[OutboundMessage]) -> li
 class Mailbox:
     """One channel's reply lists in Redis, keyed by message id (replies) and by recipient (pushes)."""
 
-    def __init__(self, redis: Redis, channel: str, wakeups: Wakeups) -> None:
+    def __init__(self, redis: Redis, channel: str, wakeups: Wakeups, answers: Sealer | None = None) -> None:
         self._redis = redis
         self._channel = channel
         self.wakeups = wakeups
+        self._answers = answers  # when set, each answer is also kept (sealed) a minute for a retry
 
     def reply_key(self, message_id: str) -> str:
         return f"{PREFIX}:{self._channel}:reply:{message_id}"
@@ -62,11 +67,28 @@ class Mailbox:
         """Hashed: a sender id can be a phone number, and the key names are not sealed."""
         return f"{PREFIX}:{self._channel}:push:{hashlib.sha256(recipient.encode()).hexdigest()}"
 
+    def answered_key(self, message_id: str) -> str:
+        return f"{PREFIX}:{self._channel}:answered:{message_id}"
+
     async def exchange(self, accept: Accept, message: InboundMessage) -> list[OutboundMessage] | None:
-        """Hand the message to the gateway and wait for its turn's replies; None if none came in time."""
-        await accept(message)
-        popped = await self.wakeups.pop(self.reply_key(message.provider_id), REPLY_TIMEOUT_SECONDS)
-        return None if popped is None else replies_from_json(popped)
+        """Hand the message to the gateway and wait for its turn's replies; None if none came in time.
+
+        Where answers are kept (the web chat), a message sent again with the same id (its answer was
+        lost on the way back) is not run again: it gets the answer of its first sending, once there."""
+        fresh = await accept(message)
+        key = self.reply_key(message.provider_id)
+        if fresh or self._answers is None:
+            popped = await self.wakeups.pop(key, REPLY_TIMEOUT_SECONDS)
+            return None if popped is None else replies_from_json(popped)
+        deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            popped = await self.wakeups.pop(key, min(left, RETRY_POLL_SECONDS))
+            if popped is not None:
+                return replies_from_json(popped)
+            kept = await self._redis.lrange(self.answered_key(message.provider_id), 0, -1)
+            if kept:
+                return [reply for batch in kept for reply in replies_from_json(self._answers.open(batch))]
+        return None
 
     async def updates(self, recipient: str) -> list[OutboundMessage]:
         """Long poll: what a helpline person sent since the last call, waiting up to 20 s for it."""
@@ -87,6 +109,9 @@ class Mailbox:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, request)
             pipe.expire(key, ttl)
+            if reply_to and self._answers is not None:  # in the same round trip
+                pipe.rpush(self.answered_key(reply_to), self._answers.seal(request))
+                pipe.expire(self.answered_key(reply_to), ANSWERED_SECONDS)
             self.wakeups.notify(pipe, key)
             await pipe.execute()
 
@@ -102,9 +127,9 @@ class MailboxChannel:
     overall_rate = 0.0
     budget: Budget | None = None  # no cost per message: a turn goes out whole
 
-    def __init__(self, redis: Redis, name: str, wakeups: Wakeups) -> None:
+    def __init__(self, redis: Redis, name: str, wakeups: Wakeups, answers: Sealer | None = None) -> None:
         self.name = name
-        self.mailbox = Mailbox(redis, name, wakeups)
+        self.mailbox = Mailbox(redis, name, wakeups, answers)
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
         return [replies_to_json(replies)]

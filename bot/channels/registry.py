@@ -15,6 +15,7 @@ from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.ops.settings import Settings
 from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
 
@@ -40,6 +41,7 @@ def configured_channels(
                 quick_exit_url=settings.quick_exit_url,
                 fold=settings.sms_fold,
                 more=more,
+                sealer=Sealer.from_settings(settings),
             )
         )
     if settings.telegram is not None:

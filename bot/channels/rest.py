@@ -52,14 +52,20 @@ def parse_message(text: Any, metadata: Any) -> tuple[str, dict[str, Any]]:
 
 
 def inbound(
-    request: web.Request, sender: str, text: str, metadata: dict[str, Any], channel: str
+    request: web.Request,
+    sender: str,
+    text: str,
+    metadata: dict[str, Any],
+    channel: str,
+    provider_id: str | None = None,
 ) -> InboundMessage:
-    """The message, with the client's address (bot/ops/hardening.py) for the rate limits."""
+    """The message, with the client's address (bot/ops/hardening.py) for the rate limits; its id is
+    new unless the caller names it (a message sent again keeps its id, so it is not run twice)."""
     language, country = metadata.get("language"), metadata.get("country")
     return InboundMessage(
         address=request.remote,
         channel=channel,
-        provider_id=uuid.uuid4().hex,
+        provider_id=provider_id or uuid.uuid4().hex,
         sender=sender,
         kind=InboundKind.CHOICE if text.startswith("/") else InboundKind.TEXT,
         text=text,

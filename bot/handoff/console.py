@@ -20,6 +20,7 @@ import logging
 import math
 import secrets
 import string
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -133,6 +134,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request, caller: Caller) -> web.Response:
     console = request.app[CONSOLE]
     await console.sessions.end(caller.session.id)
+    await console.desk.presence.gone(caller.staff.name)
     await console.desk.audit(caller.staff, "sign_out", None)
     response = web.json_response({})
     response.del_cookie(SESSION_COOKIE, path=PATH)
@@ -160,8 +162,10 @@ async def _pump(console: Console, session_id: str, stream: Stream) -> None:
 async def events(request: web.Request, caller: Caller) -> web.StreamResponse:
     """Server-Sent Events: one `data:` line per desk event, a comment as heartbeat. Ends when the
     session ends (at once on sign-out and staff removal; an idle or too old session is noticed at the
-    next heartbeat), the browser goes away or falls behind, the server shuts down or Redis is lost."""
+    next heartbeat), the browser goes away or falls behind, the server shuts down or Redis is lost.
+    While it is open, its staff member counts as present (bot/handoff/presence.py)."""
     console = request.app[CONSOLE]
+    presence = console.desk.presence
     stream: Stream = asyncio.Queue()
     console.streams.add(stream)
     pump = asyncio.create_task(_pump(console, caller.session.id, stream))
@@ -169,7 +173,12 @@ async def events(request: web.Request, caller: Caller) -> web.StreamResponse:
     try:
         await response.prepare(request)
         await response.write(b"retry: 3000\n\n")
+        await presence.seen(caller.staff.name)
+        marked = time.monotonic()
         while True:
+            if time.monotonic() - marked >= console.heartbeat_seconds:
+                await presence.seen(caller.staff.name)
+                marked = time.monotonic()
             try:
                 event = await asyncio.wait_for(stream.get(), console.heartbeat_seconds)
             except asyncio.TimeoutError:

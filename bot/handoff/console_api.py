@@ -15,16 +15,19 @@ import csv
 import io
 import re
 import time
+from collections import Counter
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
-from bot.handoff import safe_time
+from bot.handoff import reports, safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
 from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
+from bot.handoff.directory import resources_json
 from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketState
+from bot.handoff.presence import Presence
 from bot.handoff.staff import Staff
 from bot.ops.request_body import read_json
 from bot.pipeline.conversations import PREFIX
@@ -32,12 +35,16 @@ from bot.pipeline.conversations import PREFIX
 API = "/console/api"
 TICKET = f"{API}/tickets/{{ticket:[0-9a-f]{{1,64}}}}"
 CANNED = ("greeting", "safe_now", "evidence", "report", "follow_up", "goodbye")  # content/responses.yml
+GLOSS_LANGUAGE = "en"  # canned replies in another language come with this gloss for staff
 MAX_TEXT = 4096
+MAX_QUERY = 100
 OPEN_AUDIT_SECONDS = 600  # one "open" audit entry per staff member and ticket in this window
 AUDIT_SHOWN = 200
 MAX_TAGS = 10
 CATEGORY = re.compile(r"[\w .&'/-]{1,48}")  # a situation, platform or tag: a short label, never a message
 REPORT_DAYS = 400  # the longest period one export covers
+CASE_FILTERS = ("category", "outcome", "staff", "language", "country")
+CASES_SHOWN = 200
 REPORT_COLUMNS = (
     "id",
     "opened",
@@ -77,6 +84,11 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "case": None if case is None else {**asdict(case), "risks": [risk.value for risk in case.risks]},
         "contacted": ticket.contacted,
         "follow_up_of": ticket.follow_up_of,
+        "left": ticket.left,
+        "waiting": {
+            "count": ticket.waiting_messages,
+            "latest": None if ticket.latest is None else entry_json(ticket.latest),
+        },
         "erased": ticket.erased,
         "blocked": ticket.blocked,
         "summary": {**asdict(ticket.summary), "risks": [risk.value for risk in ticket.summary.risks]},
@@ -89,16 +101,23 @@ def past_json(past: PastContact) -> dict[str, Any]:
 
 
 def entry_json(entry: LogEntry) -> dict[str, Any]:
-    return {"at": entry.at, "author": entry.author.value, "text": entry.text, "staff": entry.staff}
-
-
-def staff_json(staff: Staff) -> dict[str, Any]:
     return {
+        "at": entry.at,
+        "author": entry.author.value,
+        "text": entry.text,
+        "staff": entry.staff,
+        "to": entry.to,
+    }
+
+
+def staff_json(staff: Staff, presence: Presence | None = None) -> dict[str, Any]:
+    shown = {
         "name": staff.name,
         "display_name": staff.display_name,
         "role": staff.role.value,
         "languages": list(staff.languages),
     }
+    return shown if presence is None else {**shown, "presence": asdict(presence)}
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -156,8 +175,8 @@ async def readable(request: web.Request, caller: Caller) -> tuple[Ticket, bool]:
         raise NotFound("This conversation no longer exists (it expired or was erased).")
     if ticket.staff == caller.staff.name or caller.supervisor or ticket.state is TicketState.FOLLOW_UP:
         return ticket, True
-    if ticket.state is TicketState.QUEUED:
-        return ticket, False
+    if ticket.state is TicketState.QUEUED or (ticket.left is not None and ticket.claimed_at is None):
+        return ticket, False  # waiting, or she left before anyone took it: the summary only
     raise NotAllowed("This conversation is with a colleague.")
 
 
@@ -178,6 +197,7 @@ async def me(request: web.Request, caller: Caller) -> web.Response:
             "outcomes": OUTCOMES,
             "risks": [risk.value for risk in Risk],
             "undo_seconds": console.undo_seconds,
+            "away": await console.desk.presence.is_away(caller.staff.name),
             "long_wait_seconds": console.long_wait_seconds,
         }
     )
@@ -203,7 +223,23 @@ async def board(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only()
 async def staff_list(request: web.Request, caller: Caller) -> web.Response:
-    return web.json_response([staff_json(s) for s in await request.app[CONSOLE].staff.all()])
+    """Every colleague, with whether they are at the console (online, busy with n conversations, away)."""
+    console = request.app[CONSOLE]
+    members, active = await asyncio.gather(console.staff.all(), console.desk.active())
+    holding = Counter(ticket.staff for ticket in active if ticket.staff)
+    presence = await console.desk.presence.of([s.name for s in members], holding)
+    return web.json_response([staff_json(s, presence[s.name]) for s in members])
+
+
+@staff_only()
+async def set_presence(request: web.Request, caller: Caller) -> web.Response:
+    """Mark oneself away (a break, a long call) or back: away staff count as absent for the wait
+    people are told and in the transfer list."""
+    away = (await json_body(request)).get("away")
+    if not isinstance(away, bool):
+        raise DeskError("The request needs 'away': true or false.")
+    await request.app[CONSOLE].desk.presence.set_away(caller.staff.name, away)
+    return web.json_response({"away": away})
 
 
 @staff_only()
@@ -231,6 +267,9 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "log": log,
             "previous": previous,
             "can_act": can_act,
+            "can_record": full and desk.recordable(ticket),
+            # A supervisor in a colleague's conversation watches it read-only unless she joins it.
+            "monitoring": can_act and ticket.staff != caller.staff.name,
             "needs_override": None if unsafe is None else unsafe.describe(),
         }
     )
@@ -238,10 +277,32 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only()
 async def canned(request: web.Request, caller: Caller) -> web.Response:
-    """Each canned reply as the person will read it, in their language, to check before sending."""
+    """Each canned reply as the person will read it, in their language, to check before sending, with
+    an English gloss when hers is another (staff may not read it)."""
     ticket = await held(request, caller)
     desk = request.app[CONSOLE].desk
-    return web.json_response([{"key": key, "text": desk.canned(key, ticket, caller.staff)} for key in CANNED])
+    english = ticket.summary.language == GLOSS_LANGUAGE
+    return web.json_response(
+        [
+            {
+                "key": key,
+                "language": ticket.summary.language,
+                "text": desk.canned(key, ticket),
+                "gloss": None if english else desk.canned(key, ticket, language=GLOSS_LANGUAGE),
+            }
+            for key in CANNED
+        ]
+    )
+
+
+@staff_only()
+async def resources(request: web.Request, caller: Caller) -> web.Response:
+    """The referral directory for the person's country: checked resources with source and date."""
+    ticket = await held(request, caller)
+    query = request.query.get("q", "")[:MAX_QUERY]
+    return web.json_response(
+        {"country": ticket.summary.country, "resources": resources_json(ticket.summary.country, query)}
+    )
 
 
 @staff_only()
@@ -276,6 +337,13 @@ async def note(request: web.Request, caller: Caller) -> web.Response:
     return web.json_response({})
 
 
+@staff_only(supervisor=True)
+async def whisper(request: web.Request, caller: Caller) -> web.Response:
+    text = await text_field(request, "text")
+    await request.app[CONSOLE].desk.whisper(request.match_info["ticket"], caller.staff, text)
+    return web.json_response({})
+
+
 @staff_only()
 async def transfer(request: web.Request, caller: Caller) -> web.Response:
     console = request.app[CONSOLE]
@@ -293,6 +361,18 @@ async def close(request: web.Request, caller: Caller) -> web.Response:
     body = await json_body(request)
     note = await text_field(request, "note", required=False)
     follow_up = await request.app[CONSOLE].desk.close(
+        request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
+    )
+    return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
+
+
+@staff_only()
+async def record(request: web.Request, caller: Caller) -> web.Response:
+    """The case form for a conversation she ended herself (a quick exit): outcome, categories, note."""
+    outcome = await text_field(request, "outcome")
+    body = await json_body(request)
+    note = await text_field(request, "note", required=False)
+    follow_up = await request.app[CONSOLE].desk.record(
         request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
     )
     return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
@@ -354,14 +434,70 @@ def report_row(ticket: Ticket) -> list[str]:
     return [f"'{cell}" if cell[:1] in {"=", "+", "-", "@"} else cell for cell in row]
 
 
-@staff_only(supervisor=True)
-async def report_csv(request: web.Request, caller: Caller) -> web.Response:
-    """Every ticket opened from `from` to `to` (UTC dates, both included) as CSV, for supervisors."""
+def _period(request: web.Request) -> tuple[date, date, float, float]:
+    """The days `from` and `to` (UTC, both included) and the timestamps they span."""
     first, last = _day(request, "from"), _day(request, "to")
     if last < first or (last - first).days > REPORT_DAYS:
         raise DeskError(f"Choose a period from one day to {REPORT_DAYS} days, 'from' first.")
     start = datetime.combine(first, datetime.min.time(), timezone.utc).timestamp()
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), timezone.utc).timestamp()
+    return first, last, start, end
+
+
+def categories(ticket: Ticket) -> set[str]:
+    """What a closed case is about, as staff recorded it (else as the summary said): situation,
+    platform, risks and tags."""
+    case, summary = ticket.case, ticket.summary
+    if case is not None:
+        labels = [case.situation, case.platform, *(r.value for r in case.risks), *case.tags]
+    else:
+        labels = [summary.situation, summary.platform, *(r.value for r in summary.risks)]
+    return {label.lower() for label in labels if label}
+
+
+def matches(ticket: Ticket, query: dict[str, str]) -> bool:
+    """A closed case that fits every filter given (empty ones are ignored)."""
+    if ticket.state is not TicketState.CLOSED or ticket.erased:
+        return False
+    checks = {
+        "outcome": ticket.outcome or "",
+        "staff": ticket.staff or "",
+        "language": ticket.summary.language,
+        "country": (ticket.summary.country or "").lower(),
+    }
+    if any(query.get(name) and query[name].lower() != value for name, value in checks.items()):
+        return False
+    wanted = query.get("category", "").strip().lower().replace(" ", "_")
+    return not wanted or wanted in categories(ticket)
+
+
+@staff_only(supervisor=True)
+async def cases(request: web.Request, caller: Caller) -> web.Response:
+    """Closed cases opened in a period (within retention: older ones are gone), for supervisors, by
+    category (situation, platform, risk or tag), outcome, staff, language and country; newest first."""
+    first, last, start, end = _period(request)
+    query = {name: request.query.get(name, "") for name in CASE_FILTERS}
+    desk = request.app[CONSOLE].desk
+    found = [t for t in await desk.opened_between(start, end) if matches(t, query)]
+    found.sort(key=lambda t: t.created_at, reverse=True)
+    await desk.audit(caller.staff, f"search:{first}..{last}", None)
+    return web.json_response({"cases": [ticket_json(t) for t in found[:CASES_SHOWN]], "total": len(found)})
+
+
+@staff_only(supervisor=True)
+async def report(request: web.Request, caller: Caller) -> web.Response:
+    """A period's tickets counted for the report charts (bot/handoff/reports.py), for supervisors."""
+    first, last, start, end = _period(request)
+    desk = request.app[CONSOLE].desk
+    counted = reports.summary(await desk.opened_between(start, end), first, last)
+    await desk.audit(caller.staff, f"report:{first}..{last}", None)
+    return web.json_response(counted)
+
+
+@staff_only(supervisor=True)
+async def report_csv(request: web.Request, caller: Caller) -> web.Response:
+    """Every ticket opened from `from` to `to` (UTC dates, both included) as CSV, for supervisors."""
+    first, last, start, end = _period(request)
     desk = request.app[CONSOLE].desk
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -398,19 +534,25 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{API}/me", me),
         web.get(f"{API}/board", board),
         web.get(f"{API}/staff", staff_list),
+        web.post(f"{API}/presence", set_presence),
         web.get(TICKET, ticket_view),
         web.get(f"{TICKET}/canned", canned),
+        web.get(f"{TICKET}/resources", resources),
         web.post(f"{TICKET}/claim", claim),
         web.post(f"{API}/take-next", take_next),
         web.post(f"{TICKET}/messages", send),
         web.post(f"{TICKET}/notes", note),
+        web.post(f"{TICKET}/whisper", whisper),
         web.post(f"{TICKET}/transfer", transfer),
         web.post(f"{TICKET}/close", close),
+        web.post(f"{TICKET}/record", record),
         web.post(f"{TICKET}/hand-back", hand_back),
         web.post(f"{TICKET}/block", block),
         web.get(f"{API}/stats", stats),
         web.get(f"{API}/audit", audit),
         web.get(f"{API}/reports.csv", report_csv),
+        web.get(f"{API}/reports", report),
+        web.get(f"{API}/cases", cases),
         web.get(f"{API}/blocked", blocked),
         web.post(f"{API}/blocked/{{block:p-[0-9a-f]{{1,64}}}}/unblock", unblock),
     ]

@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 
 from bot.handoff import safe_time
 from bot.handoff.model import OUTCOMES, Author, Case, LogEntry, Risk, Summary, Ticket, TicketState
+from bot.handoff.presence import StaffPresence
 from bot.handoff.staff import Role, Staff
 from bot.ops.metrics import Metrics
 from bot.pipeline.conversations import PREFIX
@@ -100,6 +101,7 @@ class Stats:
     longest_wait_seconds: float
     average_wait_seconds: float | None  # of today's claims
     handled_today: int
+    average_handling_seconds: float | None  # of today's conversations closed by staff
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,7 +128,7 @@ class BlockRecord:
     at: float
 
 
-def _ticket_key(ticket_id: str) -> str:
+def ticket_key(ticket_id: str) -> str:
     return f"{PREFIX}:ticket:{ticket_id}"
 
 
@@ -149,8 +151,10 @@ class Desk:
         deliver: Deliver,
         retention_seconds: int,
         metrics: Metrics | None = None,
+        presence: StaffPresence | None = None,
     ) -> None:
         self.redis = redis
+        self.presence = presence or StaffPresence(redis)
         self._sealer = sealer
         self._pseudonym = pseudonym
         self._render = render
@@ -211,7 +215,13 @@ class Desk:
         return None if rank is None else int(rank) + 1
 
     async def from_person(self, ticket: Ticket, text: str) -> None:
-        await self._append(ticket.id, LogEntry(at=time.time(), author=Author.PERSON, text=text))
+        entry = LogEntry(at=time.time(), author=Author.PERSON, text=text)
+        await self._append(ticket.id, entry)
+        if ticket.state is TicketState.QUEUED:  # shown in the queue, to decide whom to take first
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(ticket_key(ticket.id), "latest", self._sealer.seal(entry.to_json()))
+                pipe.hincrby(ticket_key(ticket.id), "waiting_messages", 1)
+                await pipe.execute()
         await self._publish("message", ticket.id)
 
     async def raise_risk(self, ticket: Ticket, risk: Risk) -> None:
@@ -219,7 +229,7 @@ class Desk:
         urgent: the summary carries the risk, a queued ticket moves up, and the console is alerted."""
         summary = ticket.summary.with_risk(risk)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(_ticket_key(ticket.id), "summary", self._sealer.seal(summary.to_json()))
+            pipe.hset(ticket_key(ticket.id), "summary", self._sealer.seal(summary.to_json()))
             if ticket.state is TicketState.QUEUED:
                 pipe.zadd(QUEUE, {ticket.id: summary.priority * PRIORITY_SPAN + ticket.created_at}, xx=True)
             await pipe.execute()
@@ -231,6 +241,7 @@ class Desk:
         if ticket is None:
             return None
         await self._append(ticket.id, self._system(f"person:{reason}"))
+        await self.redis.hset(ticket_key(ticket.id), "left", reason)
         await self._finish(ticket, outcome=reason, by=None)
         return ticket
 
@@ -240,8 +251,8 @@ class Desk:
         async with self.redis.pipeline(transaction=True) as pipe:
             for ticket_id in erased:
                 pipe.delete(_log_key(ticket_id))
-                pipe.hdel(_ticket_key(ticket_id), "summary", "conversation", "person", "case")
-                pipe.hset(_ticket_key(ticket_id), mapping={"erased": "1", "state": "closed"})
+                pipe.hdel(ticket_key(ticket_id), "summary", "conversation", "person", "case", "latest")
+                pipe.hset(ticket_key(ticket_id), mapping={"erased": "1", "state": "closed"})
                 pipe.zrem(QUEUE, ticket_id)
                 pipe.zrem(FOLLOW_UPS, ticket_id)
                 pipe.zrem(ACTIVE, ticket_id)
@@ -260,7 +271,7 @@ class Desk:
     # --- the staff's side (called by the console) ---
 
     async def ticket(self, ticket_id: str) -> Ticket | None:
-        raw = {k.decode(): v for k, v in (await self.redis.hgetall(_ticket_key(ticket_id))).items()}
+        raw = {k.decode(): v for k, v in (await self.redis.hgetall(ticket_key(ticket_id))).items()}
         if not raw:
             return None
 
@@ -277,6 +288,8 @@ class Desk:
         # Tickets from before origins were kept: a follow-up still waiting is one.
         origin = TicketState(text("origin") or ("follow_up" if state is TicketState.FOLLOW_UP else "queued"))
         claimed_at = number("claimed_at")
+        sealed_latest = None if erased else raw.get("latest")
+        latest = None if sealed_latest is None else LogEntry.from_json(self._sealer.open(sealed_latest))
         return Ticket(
             id=ticket_id,
             state=state,
@@ -293,6 +306,9 @@ class Desk:
             or (origin is TicketState.QUEUED and claimed_at is not None),
             person_messages=int(raw.get("person_messages", 0)),
             follow_up_of=text("follow_up_of"),
+            left=text("left"),
+            waiting_messages=int(raw.get("waiting_messages", 0)),
+            latest=latest,
             erased=erased,
             blocked=raw.get("blocked") == b"1",
         )
@@ -320,9 +336,12 @@ class Desk:
         safe_time.py): her phone may not be safe to light up now."""
         now = time.time()
         won = await self.redis.eval(
-            _CLAIM, 4, QUEUE, FOLLOW_UPS, ACTIVE, _ticket_key(ticket_id), ticket_id, staff.name, now
+            _CLAIM, 4, QUEUE, FOLLOW_UPS, ACTIVE, ticket_key(ticket_id), ticket_id, staff.name, now
         )
         if not won:
+            ticket = await self.ticket(ticket_id)
+            if ticket is not None and ticket.left is not None and ticket.claimed_at is None:
+                raise Conflict("She left before anyone took the conversation.")
             raise Conflict("Someone else has already taken this conversation, or it has ended.")
         ticket = await self._require(ticket_id)
         conversation = await self._conversation(ticket_id)
@@ -339,7 +358,7 @@ class Desk:
         await self._append(ticket_id, self._system("claimed", staff))
         await self.audit(staff, "claim", ticket_id)
         if live:
-            await self._say(ticket, "handoff_joined", {"staff_name": staff.display_name})
+            await self.tell(ticket, "handoff_joined", {"staff_name": staff.display_name})
         await self._publish("claimed", ticket_id, staff.name)
         return await self._require(ticket_id)
 
@@ -382,7 +401,7 @@ class Desk:
         await self._append(
             ticket_id, LogEntry(at=time.time(), author=Author.STAFF, text=text, staff=staff.name)
         )
-        await self._say(ticket, "staff_message", {"staff_name": staff.display_name, "text": text})
+        await self.tell(ticket, "staff_message", {"staff_name": staff.display_name, "text": text})
         await self._publish("message", ticket_id, staff.name)
 
     async def unsafe_window(self, ticket: Ticket) -> safe_time.SafeWindow | None:
@@ -406,27 +425,51 @@ class Desk:
             current = await self.redis.get(key)
             if current is not None and current.decode() != ticket.id:
                 raise Conflict("She is in another conversation with the helpline right now.")
-        await self.redis.hset(_ticket_key(ticket.id), "contacted", "1")
+        await self.redis.hset(ticket_key(ticket.id), "contacted", "1")
 
-    def canned(self, key: str, ticket: Ticket, staff: Staff) -> str:
-        """A canned reply in the person's language (staff pick it; the person reads it in theirs)."""
-        rendered = self._render(f"canned_{key}", ticket.summary.language, ticket.summary.country, {})
-        return rendered.text
+    def canned(self, key: str, ticket: Ticket, *, language: str | None = None) -> str:
+        """A canned reply in the person's language (staff pick it; the person reads it in theirs), or
+        in `language` (the English gloss staff read it by)."""
+        summary = ticket.summary
+        return self._render(f"canned_{key}", language or summary.language, summary.country, {}).text
 
     async def note(self, ticket_id: str, staff: Staff, text: str) -> None:
         text = text.strip()
         if not text:
             raise DeskError("Write a note first.")
-        await self._holding(ticket_id, staff)
+        await self._on_file(ticket_id, staff)
         await self._append(
             ticket_id, LogEntry(at=time.time(), author=Author.NOTE, text=text, staff=staff.name)
         )
         await self._publish("note", ticket_id, staff.name)
 
+    async def whisper(self, ticket_id: str, supervisor: Staff, text: str) -> None:
+        """A supervisor monitoring a colleague's conversation writes to the colleague only: kept in the
+        log as a note addressed to them (never sent to the person), and their console alerts them."""
+        text = text.strip()
+        if not text:
+            raise DeskError("Write a message first.")
+        if supervisor.role is not Role.SUPERVISOR:
+            raise NotAllowed("Only a supervisor can monitor a colleague's conversation.")
+        ticket = await self._holding(ticket_id, supervisor)
+        if ticket.staff is None or ticket.staff == supervisor.name:
+            raise Conflict("This conversation is yours: write a note instead.")
+        entry = LogEntry(
+            at=time.time(), author=Author.NOTE, text=text, staff=supervisor.name, to=ticket.staff
+        )
+        await self._append(ticket_id, entry)
+        await self._publish("whisper", ticket_id, ticket.staff)
+
     async def transfer(self, ticket_id: str, staff: Staff, to: Staff) -> None:
-        await self._holding(ticket_id, staff)
-        await self.redis.hset(_ticket_key(ticket_id), "staff", to.name)
+        """Hand the conversation to a colleague: she is told who is with her now (once she has been
+        contacted at all), and the colleague's console alerts them."""
+        ticket = await self._holding(ticket_id, staff)
+        if to.name == ticket.staff:
+            raise DeskError("This conversation is already with them.")
+        await self.redis.hset(ticket_key(ticket_id), "staff", to.name)
         await self._append(ticket_id, self._system(f"transferred:{to.name}", staff))
+        if ticket.contacted:
+            await self.tell(ticket, "handoff_transferred", {"staff_name": to.display_name})
         await self.audit(staff, f"transfer:{to.name}", ticket_id)
         await self._publish("transferred", ticket_id, to.name)
 
@@ -441,19 +484,44 @@ class Desk:
         if note.strip():
             await self.note(ticket_id, staff, note)
         if case is not None:
-            await self.redis.hset(_ticket_key(ticket_id), "case", self._sealer.seal(case.to_json()))
+            await self.redis.hset(ticket_key(ticket_id), "case", self._sealer.seal(case.to_json()))
         if ticket.contacted:
-            await self._say(ticket, "handoff_closed", {"staff_name": staff.display_name})
+            await self.tell(ticket, "handoff_closed", {"staff_name": staff.display_name})
         await self._finish(ticket, outcome=outcome, by=staff)
-        if outcome != "follow_up_needed":
-            return None
+        return await self._follow_up(ticket, staff, case) if outcome == "follow_up_needed" else None
+
+    async def record(
+        self, ticket_id: str, staff: Staff, outcome: str, *, case: Case | None = None, note: str = ""
+    ) -> Ticket | None:
+        """The case record of a conversation she ended herself (a quick exit) while with staff: the
+        outcome, categories and a note, written after the fact. She is told nothing; "follow_up_needed"
+        leaves a follow-up task as at close (silent until staff write, inside her safe time)."""
+        if outcome not in OUTCOMES:
+            raise DeskError(f"Choose an outcome: {', '.join(OUTCOMES)}.")
+        ticket = await self._on_file(ticket_id, staff)
+        if ticket.state is not TicketState.CLOSED:
+            raise Conflict("She is still here: close the conversation with the case form.")
+        if note.strip():
+            await self.note(ticket_id, staff, note)
+        mapping: dict[str, str | bytes] = {"outcome": outcome}
+        if case is not None:
+            mapping["case"] = self._sealer.seal(case.to_json())
+        await self.redis.hset(ticket_key(ticket_id), mapping=mapping)
+        await self._append(ticket_id, self._system(f"recorded:{outcome}", staff))
+        await self.audit(staff, f"record:{outcome}", ticket_id)
+        await self._publish("recorded", ticket_id, staff.name)
+        return await self._follow_up(ticket, staff, case) if outcome == "follow_up_needed" else None
+
+    async def _follow_up(self, ticket: Ticket, staff: Staff, case: Case | None) -> Ticket:
+        """A follow-up task for the same person, asked for at close, with her summary and safe time."""
+        ticket_id = ticket.id
         summary = ticket.summary
         if case is not None:
             summary = replace(summary, situation=case.situation, platform=case.platform, risks=case.risks)
         follow_up = await self._create(
             await self._conversation(ticket_id), summary, TicketState.FOLLOW_UP, []
         )
-        await self.redis.hset(_ticket_key(follow_up.id), "follow_up_of", ticket_id)
+        await self.redis.hset(ticket_key(follow_up.id), "follow_up_of", ticket_id)
         await self._append(follow_up.id, self._system(f"follow_up_of:{ticket_id}", staff))
         await self.redis.zadd(FOLLOW_UPS, {follow_up.id: follow_up.created_at})
         await self._publish("follow_up", follow_up.id, staff.name)
@@ -463,13 +531,13 @@ class Desk:
         """The bot resumes: the person is told so, with the way back to the menu."""
         ticket = await self._holding(ticket_id, staff)
         if ticket.contacted:
-            await self._say(ticket, "handoff_back_to_bot", {"staff_name": staff.display_name})
+            await self.tell(ticket, "handoff_back_to_bot", {"staff_name": staff.display_name})
         await self._finish(ticket, outcome="handed_back", by=staff)
 
     async def previous(self, ticket: Ticket) -> list[PastContact]:
         """The same person's earlier tickets within retention (linked by pseudonym), newest first,
         with their notes: her case record."""
-        person = await self.redis.hget(_ticket_key(ticket.id), "person")
+        person = await self.redis.hget(ticket_key(ticket.id), "person")
         if person is None:
             return []
         ids = await self.redis.smembers(self._person_tickets_key(person.decode()))
@@ -504,7 +572,7 @@ class Desk:
         conversation = await self._conversation(ticket_id)
         record = {"ticket": ticket_id, "by": staff.name, "at": time.time()}
         await self.redis.hset(BLOCKED, self._pseudonym(conversation), json.dumps(record))
-        await self.redis.hset(_ticket_key(ticket_id), "blocked", "1")
+        await self.redis.hset(ticket_key(ticket_id), "blocked", "1")
         await self._finish(ticket, outcome="abusive", by=staff)
         await self.audit(staff, "block", ticket_id)
 
@@ -537,7 +605,15 @@ class Desk:
             longest_wait_seconds=max((now - at for at in created), default=0.0),
             average_wait_seconds=float(today[b"wait_total"]) / count if count else None,
             handled_today=int(today.get(b"handled", 0)),
+            average_handling_seconds=await self.handling_seconds(minimum=1),
         )
+
+    async def handling_seconds(self, *, minimum: int) -> float | None:
+        """How long today's conversations took with staff on average (claimed to closed by staff),
+        once at least `minimum` were closed today; else None."""
+        today = await self.redis.hmget(_stats_key(time.time()), "handle_total", "handle_count")
+        count = int(today[1] or 0)
+        return float(today[0] or 0) / count if count >= max(1, minimum) else None
 
     async def audit(self, staff: Staff, action: str, ticket_id: str | None) -> None:
         entry = {"at": time.time(), "staff": staff.name, "action": action, "ticket": ticket_id}
@@ -598,7 +674,7 @@ class Desk:
         ticket = Ticket(
             id=secrets.token_hex(6), state=state, summary=summary, created_at=time.time(), origin=state
         )
-        key = _ticket_key(ticket.id)
+        key = ticket_key(ticket.id)
         mapping = {
             "state": state.value,
             "origin": state.value,
@@ -624,7 +700,7 @@ class Desk:
             pipe.rpush(_log_key(ticket_id), self._sealer.seal(entry.to_json()))
             pipe.expire(_log_key(ticket_id), self._ttl)
             if entry.author is Author.PERSON:
-                pipe.hincrby(_ticket_key(ticket_id), "person_messages", 1)
+                pipe.hincrby(ticket_key(ticket_id), "person_messages", 1)
             await pipe.execute()
 
     @staticmethod
@@ -641,6 +717,26 @@ class Desk:
             raise NotFound("This conversation no longer exists (it expired or was erased).")
         return ticket
 
+    async def _on_file(self, ticket_id: str, staff: Staff) -> Ticket:
+        """The ticket, if this staff member may write to its file: held now, or held when she ended it
+        herself (a quick exit), so the notes and outcome can still be recorded."""
+        ticket = await self._require(ticket_id)
+        if not self.recordable(ticket):
+            return await self._holding(ticket_id, staff)
+        if ticket.staff != staff.name and staff.role is not Role.SUPERVISOR:
+            raise NotAllowed("This conversation was with a colleague.")
+        return ticket
+
+    @staticmethod
+    def recordable(ticket: Ticket) -> bool:
+        """Ended by the person while with staff, and not erased: its case record is still to write."""
+        return (
+            ticket.state is TicketState.CLOSED
+            and ticket.left is not None
+            and ticket.claimed_at is not None
+            and not ticket.erased
+        )
+
     async def _holding(self, ticket_id: str, staff: Staff) -> Ticket:
         """The ticket, if this staff member holds it (supervisors may act on any open one)."""
         ticket = await self._require(ticket_id)
@@ -651,12 +747,13 @@ class Desk:
         return ticket
 
     async def _conversation(self, ticket_id: str) -> str:
-        raw = await self.redis.hget(_ticket_key(ticket_id), "conversation")
+        raw = await self.redis.hget(ticket_key(ticket_id), "conversation")
         if raw is None:
             raise NotFound("This conversation was erased.")
         return self._sealer.open(raw)
 
-    async def _say(self, ticket: Ticket, key: str, params: dict[str, Any]) -> None:
+    async def tell(self, ticket: Ticket, key: str, params: dict[str, Any]) -> None:
+        """Send the person one rendered reply through her own channel, in order with the bot's."""
         reply = self._render(key, ticket.summary.language, ticket.summary.country, params)
         await self._deliver(await self._conversation(ticket.id), [reply])
 
@@ -665,7 +762,7 @@ class Desk:
         conversation = await self._conversation(ticket.id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(
-                _ticket_key(ticket.id), mapping={"state": "closed", "closed_at": now, "outcome": outcome}
+                ticket_key(ticket.id), mapping={"state": "closed", "closed_at": now, "outcome": outcome}
             )
             pipe.zrem(QUEUE, ticket.id)
             pipe.zrem(FOLLOW_UPS, ticket.id)
@@ -673,6 +770,9 @@ class Desk:
             pipe.eval(_RELEASE, 1, self.open_key(conversation), ticket.id)  # hers may name a newer ticket
             if by is not None:
                 pipe.hincrby(_stats_key(now), "handled", 1)
+                if ticket.claimed_at is not None:
+                    pipe.hincrbyfloat(_stats_key(now), "handle_total", now - ticket.claimed_at)
+                    pipe.hincrby(_stats_key(now), "handle_count", 1)
                 pipe.expire(_stats_key(now), 8 * 24 * 3600)
             await pipe.execute()
         if by is not None:

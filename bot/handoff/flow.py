@@ -12,16 +12,16 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from enum import Enum
 
-from babel.dates import format_timedelta
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.handoff.desk import Desk
 from bot.handoff.hours import Schedule, describe_opening
 from bot.handoff.model import Author, Summary, Ticket, TicketState
+from bot.handoff.waits import Place, Waits
 from bot.pipeline.conversations import PREFIX
 from bot.pipeline.limits import Limits
 from bot.pipeline.messages import InboundMessage, OutboundMessage
@@ -47,7 +47,7 @@ class HandoffFlow:
         desk: Desk,
         engine: Engine,
         schedule: Schedule,
-        minutes_per_person: int,
+        waits: Waits,
         sealer: Sealer,
         pseudonym: Pseudonymizer,
         limits: Limits,
@@ -55,7 +55,7 @@ class HandoffFlow:
         self._desk = desk
         self._engine = engine
         self._schedule = schedule
-        self._minutes_per_person = minutes_per_person
+        self._waits = waits
         self._sealer = sealer
         self._pseudonym = pseudonym
         self._limits = limits
@@ -174,14 +174,12 @@ class HandoffFlow:
         return []
 
     async def _queue_reply(self, key: str, ticket: Ticket) -> OutboundMessage:
-        position = await self._desk.position(ticket.id) or 1
-        wait = timedelta(minutes=position * self._minutes_per_person)
-        language = ticket.summary.language
-        params = {
-            "position": position,
-            "wait": format_timedelta(wait, threshold=2, locale=language),
-        }
-        return self._render(key, ticket.summary, params)
+        """Her place and expected wait (or that nobody is available now), remembered as told."""
+        place = await self._waits.place(ticket.id) or Place(position=1, available=0, wait_seconds=None)
+        if not place.available:
+            key = f"{key}_nobody"
+        await self._waits.told(ticket.id, place, key)
+        return self._render(key, ticket.summary, self._waits.params(place, ticket.summary.language))
 
     async def _save_stage(
         self,

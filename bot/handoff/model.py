@@ -81,6 +81,7 @@ class LogEntry:
     author: Author
     text: str
     staff: str | None = None  # the staff account, for staff messages, notes and system events
+    to: str | None = None  # a private message between staff: the colleague it is for
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -131,6 +132,9 @@ class Ticket:
     contacted: bool = False  # staff have written to the person (a follow-up is silent until then)
     person_messages: int = 0  # how many messages the person wrote, for unread counts
     follow_up_of: str | None = None  # the ticket whose close asked for this follow-up
+    left: str | None = None  # how the person ended it herself: cancelled, left_message, quick_exit
+    waiting_messages: int = 0  # what she wrote while waiting in the queue …
+    latest: LogEntry | None = None  # … and the latest of it, for staff to triage on before taking
     erased: bool = False  # the person erased their data: only this fact remains
     blocked: bool = False
 

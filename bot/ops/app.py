@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 GATEWAY = web.AppKey("gateway", Gateway)
 SETTINGS = web.AppKey("settings", Settings)
+WAIT_NOTICE_SECONDS = 15.0  # how often waiting people's waits are checked for news (bot/handoff/waits.py)
 
 
 def build_gateway(
@@ -92,11 +93,15 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
         await _first_staff_login(settings, staff)
         for channel in channels.values():
             await channel.start()
-        sweeper = asyncio.create_task(gateway.sweep_forever())
+        background = [
+            asyncio.create_task(gateway.sweep_forever()),
+            asyncio.create_task(gateway.waits.tell_forever(WAIT_NOTICE_SECONDS)),
+        ]
         yield
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await gateway.close()
         for channel in channels.values():
             await channel.stop()

@@ -20,6 +20,7 @@ from bot.channels.base import Channel
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
+from bot.handoff.waits import Waits
 from bot.language.detection import Detector, decide
 from bot.ops.metrics import Metrics
 from bot.ops.settings import RateLimits
@@ -95,11 +96,12 @@ class Gateway:
             retention_seconds=store.retention_seconds,
             metrics=self.metrics,
         )
+        self.waits = Waits(self.desk, minutes_per_person=minutes_per_person)
         self.handoff = HandoffFlow(
             desk=self.desk,
             engine=engine,
             schedule=schedule or Schedule.always_open(),
-            minutes_per_person=minutes_per_person,
+            waits=self.waits,
             sealer=store.sealer,
             pseudonym=pseudonym,
             limits=self.limits,

@@ -34,6 +34,7 @@ from bot.handoff.console_auth import cookie
 from bot.ops.request_body import read_json
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.outbox import MORE
+from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 
 STATIC = Path(__file__).parent / "static"
@@ -44,6 +45,7 @@ CSP = (
 COOKIE = "webchat"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 SENDER_CONTEXT = b"safespaces web chat sender\x00"
+CLIENT_ID = re.compile(r"[0-9a-f]{32}")  # the page's id of one message, kept across its retries
 QUICK_EXIT_SLOT = "{{QUICK_EXIT_URL}}"  # in index.html; served raw, the script falls back to its default
 
 
@@ -81,6 +83,14 @@ def render_page(quick_exit_url: str) -> str:
     return page.replace(QUICK_EXIT_SLOT, html.escape(quick_exit_url, quote=True))
 
 
+def message_id(sender: str, client_id: Any) -> str | None:
+    """The id of a message the page may send again after a network error: its own random id, bound
+    to this browser's sender so that no other browser can name it; None for a new id."""
+    if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
+        return None
+    return hashlib.sha256(f"{sender}\x00{client_id}".encode()).hexdigest()
+
+
 def no_chat() -> web.Response:
     return web.json_response({"error": "no chat in this browser yet: reload the page"}, status=401)
 
@@ -96,12 +106,13 @@ class WebChatChannel(MailboxChannel):
         *,
         cookie_secure: bool,
         quick_exit_url: str,
+        sealer: Sealer,
         fold: bool = True,
         more: Callable[[str | None], str] = lambda language: "More",
     ) -> None:
         """`fold` (SMS_FOLD) and `more` (the "More" choice's title in a language) shape the SMS
         preview as the outbox shapes an SMS turn."""
-        super().__init__(redis, "web", wakeups)
+        super().__init__(redis, "web", wakeups, answers=sealer)  # a page may send a message again
         self._key = hashlib.sha256(SENDER_CONTEXT + secret.encode()).digest()
         self._cookie_secure = cookie_secure
         self._page = render_page(quick_exit_url)
@@ -156,7 +167,7 @@ class WebChatChannel(MailboxChannel):
                 text, metadata = parse_message(body.get("message"), body.get("metadata"))
             except ValueError as error:
                 return web.json_response({"error": str(error)}, status=400)
-            message = inbound(request, sender, text, metadata, self.name)
+            message = inbound(request, sender, text, metadata, self.name, message_id(sender, body.get("id")))
             return await answer(self, accept, message, sender, shape=previewable_format)
 
         async def updates(request: web.Request) -> web.Response:

@@ -27,12 +27,15 @@ const state = {
   openState: null, // its state when last loaded
   view: null, // the open ticket's last view
   cannedFor: null, // the ticket whose canned replies are loaded
+  canned: [], // those replies: {key, language, text, gloss}
+  joined: new Set(), // colleagues' conversations this supervisor chose to join (else read-only)
   drafts: loadDrafts(), // ticket id -> {text, mode}, so a draft never goes to the wrong person
   pending: [], // replies waiting out the undo window: {key, ticket, text, override, due, timer}
   mine: new Set(), // the ids of my conversations, from the last board
   alerted: new Set(), // queued tickets already announced as waiting long
   staff: [],
   sound: localStorage.getItem("console.sound") !== "off",
+  away: false, // marked away: not counted as available for people waiting or for transfers
   audio: null,
   networkNotice: false, // the notice on screen is about the connection, and goes when it is back
   offline: false, // the last request could not reach the server
@@ -230,6 +233,7 @@ function ticketItem(ticket, options) {
     open.appendChild(el("span", "safe", "Safe contact: " + s.safe_contact));
     if (ticket.safe_contact) open.appendChild(safeNow(ticket.safe_contact));
   }
+  if (options.waiting && ticket.waiting.count) open.appendChild(waitingLine(ticket.waiting));
   if (ticket.follow_up_of) open.appendChild(el("span", "meta", "Follow-up of ticket " + ticket.follow_up_of));
   if (options.holder) open.appendChild(el("span", "meta", "With " + staffName(ticket.staff)));
   if (ticket.unread) {
@@ -237,12 +241,16 @@ function ticketItem(ticket, options) {
     unread.setAttribute("aria-label", ticket.unread + " new messages");
     open.appendChild(unread);
   }
-  const since = options.since === "claimed" ? ticket.claimed_at : ticket.created_at;
-  const wait = el("span", "wait");
-  wait.dataset.since = since;
-  wait.dataset.label = options.sinceLabel;
-  if (options.warnLong) wait.dataset.warn = "long";
-  open.appendChild(wait);
+  if (options.closed) {
+    open.appendChild(el("span", "meta", "Opened " + when(ticket.created_at) + " · closed " +
+      (ticket.closed_at ? when(ticket.closed_at) : "") + " · " + words(ticket.outcome)));
+  } else {
+    const wait = el("span", "wait");
+    wait.dataset.since = options.since === "claimed" ? ticket.claimed_at : ticket.created_at;
+    wait.dataset.label = options.sinceLabel;
+    if (options.warnLong) wait.dataset.warn = "long";
+    open.appendChild(wait);
+  }
   item.appendChild(open);
   if (options.take) {
     const take = button("Take", "take", () => claim(ticket.id, take));
@@ -250,6 +258,20 @@ function ticketItem(ticket, options) {
     item.appendChild(take);
   }
   return item;
+}
+
+// What she wrote while waiting: how many messages, and the latest (to triage on before taking).
+function waitingLine(waiting) {
+  const line = el("span", "waiting-messages");
+  const count = waiting.count === 1 ? "1 message" : waiting.count + " messages";
+  line.appendChild(el("span", "waiting-count", count + " while waiting"));
+  if (waiting.latest) {
+    line.appendChild(document.createTextNode(" · latest " + clock(waiting.latest.at) + ": "));
+    const latest = el("q", "waiting-latest", waiting.latest.text);
+    latest.dir = "auto";
+    line.appendChild(latest);
+  }
+  return line;
 }
 
 function fillList(id, tickets, options) {
@@ -264,7 +286,7 @@ async function refreshBoard() {
   const board = await api("GET", "/console/api/board");
   if (version !== boardVersion) return; // a newer refresh is on its way
   state.clockOffset = board.now - Date.now() / 1000;
-  fillList("queue", board.queue, { take: true, warnLong: true, since: "created", sinceLabel: "waiting " });
+  fillList("queue", board.queue, { take: true, warnLong: true, waiting: true, since: "created", sinceLabel: "waiting " });
   fillList("mine", board.mine, { since: "claimed", sinceLabel: "taken " });
   fillList("follow-ups", board.follow_ups, { take: true, safeContact: true, since: "created", sinceLabel: "left " });
   if (board.everyone) fillList("everyone", board.everyone, { holder: true, since: "claimed", sinceLabel: "taken " });
@@ -342,6 +364,7 @@ function summaryRows(ticket) {
     ["Steps done", s.steps_done.map(words).join(", ") || "none"],
     ["Steps skipped", s.steps_skipped.map(words).join(", ") || "none"],
     ["Transcript shared", yesNo(s.transcript_shared)],
+    ...(ticket.state === "queued" ? [["While waiting", null]] : []),
   ];
 }
 
@@ -359,6 +382,9 @@ function renderSummary(ticket) {
     if (name === "Risk") {
       dd.appendChild(ticket.summary.risks.length ? riskBadges(ticket.summary.risks) : el("span", "", "none flagged"));
     }
+    if (name === "While waiting") {
+      dd.appendChild(ticket.waiting.count ? waitingLine(ticket.waiting) : el("span", "", "nothing written yet"));
+    }
     if (name === "Safe contact" && ticket.safe_contact) {
       dd.appendChild(el("br"));
       dd.appendChild(safeNow(ticket.safe_contact));
@@ -371,12 +397,16 @@ function renderSummary(ticket) {
 }
 
 function stateLine(ticket) {
+  if (ticket.left && !ticket.claimed_at) {
+    return "She left before anyone took it (" + words(ticket.left) + ")" + (ticket.closed_at ? " at " + when(ticket.closed_at) : "");
+  }
   switch (ticket.state) {
     case "queued": return "Waiting since " + clock(ticket.created_at);
     case "follow_up": return "Message left " + when(ticket.created_at);
     case "with_staff": return "With " + staffName(ticket.staff) + " since " + clock(ticket.claimed_at);
     default: return "Closed" + (ticket.outcome ? " (" + words(ticket.outcome) + ")" : "") +
-      (ticket.closed_at ? " at " + when(ticket.closed_at) : "") + (ticket.blocked ? " · sender blocked" : "");
+      (ticket.closed_at ? " at " + when(ticket.closed_at) : "") + (ticket.blocked ? " · sender blocked" : "") +
+      (ticket.left && ticket.outcome !== ticket.left ? " · she ended it: " + words(ticket.left) : "");
   }
 }
 
@@ -397,7 +427,9 @@ const AUTHORS = {
   person: () => "Person",
   bot: () => "Assistant (shared transcript)",
   staff: (entry) => capital(staffName(entry.staff)),
-  note: (entry) => "Internal note by " + staffName(entry.staff) + " (not sent)",
+  note: (entry) => entry.to
+    ? "Private message from " + staffName(entry.staff) + " to " + staffName(entry.to) + " (not sent)"
+    : "Internal note by " + staffName(entry.staff) + " (not sent)",
 };
 
 function renderPrevious(previous) {
@@ -429,7 +461,7 @@ function renderLog(entries) {
   const follow = log.dataset.ticket !== state.open || log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   log.dataset.ticket = state.open;
   log.replaceChildren(...entries.map((entry) => {
-    const item = el("li", "entry " + entry.author);
+    const item = el("li", "entry " + entry.author + (entry.to ? " whisper" : ""));
     if (entry.author === "system") {
       item.textContent = systemText(entry) + " · " + clock(entry.at);
       return item;
@@ -445,12 +477,14 @@ function renderLog(entries) {
 }
 
 async function openTicket(id) {
+  $("charts").hidden = true;
   if (state.open !== id) {
     keepDraft();
     state.open = id;
     state.openState = null;
     state.view = null;
     state.cannedFor = null;
+    state.canned = [];
     const draft = draftOf(id);
     $("text").value = draft.text;
     setMode(draft.mode);
@@ -509,33 +543,129 @@ async function loadTicket() {
     : "Only the summary is shown until you take this conversation.";
   $("log").hidden = view.log === null;
   const follow = view.log !== null && renderLog(view.log);
-  $("composer").hidden = !view.can_act;
-  $("tools").hidden = !view.can_act;
-  if (!view.can_act) $("close-form").hidden = true;
+  // A supervisor in a colleague's conversation watches read-only, and may write to the colleague.
+  const watching = view.monitoring && !state.joined.has(id);
+  $("monitor").hidden = !watching;
+  if (watching) {
+    $("monitor-text").textContent = "Monitoring " + staffName(ticket.staff) + "'s conversation: read-only. The person does not see you.";
+    $("whisper-label").textContent = "Private message to " + staffName(ticket.staff) + " (never sent to the person)";
+  }
+  const canAct = view.can_act && !watching;
+  // After she ended it herself (quick exit): notes and the case form only, nothing can reach her.
+  const recording = !view.can_act && view.can_record;
+  $("composer").hidden = !canAct && !recording;
+  $("directory").hidden = !canAct;
+  $("composer").classList.toggle("recording", recording);
+  $("mode-reply").hidden = recording;
+  if (recording && composerMode() !== "note") setMode("note");
+  $("tools").hidden = !canAct && !recording;
+  for (const id of ["transfer-row", "hand-back", "block"]) $(id).hidden = recording;
+  $("close").textContent = recording ? "Record the outcome…" : "Close…";
+  $("close-title").textContent = recording ? "Record the outcome (she has left; nothing is sent to her)" : "Close this conversation";
+  $("close-confirm").textContent = recording ? "Save the record" : "Close conversation";
+  if (!canAct && !recording) $("close-form").hidden = true;
   $("override-row").hidden = !view.needs_override;
   $("override-text").textContent = view.needs_override
     ? "Outside the time she said is safe (" + view.needs_override + "). Her words: “" + ticket.summary.safe_contact + "”."
     : "";
   if (follow) $("log").scrollTop = $("log").scrollHeight; // after the layout around it is final
-  if (view.can_act) {
+  if (canAct) {
+    state.staff = await api("GET", "/console/api/staff").catch(() => state.staff); // presence changes
+    if (id !== state.open) return;
     fillTransfer(ticket);
-    if (state.cannedFor !== id) await loadCanned(id);
+    if (state.cannedFor !== id) {
+      state.cannedFor = id; // once per ticket, even when live updates reload it meanwhile
+      await loadCanned(id);
+      await loadDirectory();
+    }
   }
 }
 
+// The referral directory: checked resources for her country, each with its source and check date.
+async function loadDirectory() {
+  const id = state.open;
+  if (!id) return;
+  const query = new URLSearchParams({ q: $("directory-query").value });
+  const found = await api("GET", "/console/api/tickets/" + encodeURIComponent(id) + "/resources?" + query).catch(() => null);
+  if (!found || id !== state.open) return;
+  $("directory-country").textContent = "· " + (displayName("region", found.country) || "country not known") + " and international";
+  $("directory-list").replaceChildren(...found.resources.map((resource) => {
+    const item = el("li", "resource");
+    item.dataset.resource = resource.id;
+    item.appendChild(el("div", "resource-name", resource.name + (resource.country === "international" ? " (international)" : "")));
+    item.appendChild(el("div", "meta", resource.description));
+    const how = resource.contacts.map((c) => c.type + " " + c.value).join(" · ");
+    item.appendChild(el("div", "", [how, resource.hours, resource.free ? "free" : ""].filter(Boolean).join(" · ")));
+    const source = el("div", resource.stale ? "meta stale" : "meta", "Checked " + resource.checked + (resource.stale ? " (long ago: confirm before relying on it)" : "") + " · source: ");
+    const link = el("a", "", resource.source);
+    link.href = resource.source;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    source.appendChild(link);
+    item.appendChild(source);
+    item.appendChild(button("Insert in reply", "insert-resource", () => {
+      const input = $("text");
+      setMode("reply");
+      input.value = input.value.trim() ? input.value.trimEnd() + "\n" + resource.line : resource.line;
+      keepDraft();
+      input.focus();
+    }));
+    return item;
+  }));
+  $("directory-empty").hidden = found.resources.length > 0;
+}
+
 async function loadCanned(id) {
-  const replies = await api("GET", "/console/api/tickets/" + encodeURIComponent(id) + "/canned").catch(() => []);
+  const replies = await api("GET", "/console/api/tickets/" + encodeURIComponent(id) + "/canned").catch(() => null);
   if (id !== state.open) return;
-  state.cannedFor = id;
+  if (replies === null) {
+    state.cannedFor = null; // try again at the next load
+    return;
+  }
+  state.canned = replies;
   const options = [el("option", "", "Canned reply…")];
   options[0].value = "";
   for (const reply of replies) {
     const option = el("option", "", (CANNED_LABELS[reply.key] || words(reply.key)) + ": " + reply.text);
-    option.value = reply.text;
-    option.title = reply.text;
+    option.value = reply.key;
+    option.title = reply.gloss ? reply.text + "\n\nIn English: " + reply.gloss : reply.text;
     options.push(option);
   }
   $("canned").replaceChildren(...options);
+  showCanned();
+}
+
+// The chosen canned reply as she will read it, in her language, with an English gloss for staff.
+// Choosing (by mouse or with the arrow keys) only shows it; Insert (or Enter) puts it in the box.
+function chosenCanned() {
+  return state.canned.find((reply) => reply.key === $("canned").value) || null;
+}
+
+function showCanned() {
+  const reply = chosenCanned();
+  $("canned-preview").hidden = !reply;
+  if (!reply) return;
+  $("canned-language").textContent = languageName(reply.language) + ":";
+  $("canned-text").textContent = reply.text;
+  $("canned-gloss").textContent = reply.gloss ? "In English: " + reply.gloss : "";
+  $("canned-gloss").hidden = !reply.gloss;
+}
+
+function insertCanned() {
+  const reply = chosenCanned();
+  if (!reply) return;
+  const input = $("text");
+  input.value = input.value.trim() ? input.value.trimEnd() + "\n" + reply.text : reply.text;
+  $("canned").value = "";
+  showCanned();
+  keepDraft();
+  input.focus();
+}
+
+function presenceText(presence) {
+  if (!presence) return "";
+  if (presence.status === "away") return "away" + (presence.busy ? " (" + presence.busy + " open)" : "");
+  return presence.status === "busy" ? "busy " + presence.busy : "online";
 }
 
 function fillTransfer(ticket) {
@@ -543,8 +673,9 @@ function fillTransfer(ticket) {
   const chosen = select.value;
   const others = state.staff.filter((s) => s.name !== ticket.staff);
   select.replaceChildren(...others.map((s) => {
-    const option = el("option", "", s.display_name + " (" + s.name + (s.role === "supervisor" ? ", supervisor" : "") + ")");
+    const option = el("option", "", s.display_name + " (" + s.name + (s.role === "supervisor" ? ", supervisor" : "") + ") · " + presenceText(s.presence));
     option.value = s.name;
+    option.dataset.status = s.presence ? s.presence.status : "";
     return option;
   }));
   if (others.some((s) => s.name === chosen)) select.value = chosen;
@@ -599,6 +730,8 @@ function setMode(mode) {
   $("text").placeholder = note ? "Write a note for the file…" : "Write to the person…";
   $("send").textContent = note ? "Save note" : "Send";
   $("canned").hidden = note;
+  if (note) $("canned-preview").hidden = true;
+  else showCanned();
 }
 
 async function submit() {
@@ -763,6 +896,8 @@ function onEvent(event) {
   else if (event.type === "risk") attention("Urgent: a risk was raised", "A conversation became more urgent.", event.ticket);
   else if (event.type === "transferred" && state.me && event.staff === state.me.name) {
     attention("A conversation was transferred to you", "Open it from My conversations.", event.ticket);
+  } else if (event.type === "whisper" && state.me && event.staff === state.me.name) {
+    attention("A private message from a supervisor", "In one of your conversations.", event.ticket);
   } else if (event.type === "follow_up" && !event.staff) {
     attention("A message was left for the helpline", "A new follow-up is waiting.", event.ticket);
   } else if (event.type === "message" && !event.staff && state.mine.has(event.ticket) && background) {
@@ -844,6 +979,12 @@ function showShift() {
   $("shift").classList.toggle("on", on);
 }
 
+function showAway() {
+  $("away").textContent = state.away ? "Away" : "Available";
+  $("away").setAttribute("aria-pressed", String(state.away));
+  $("away").classList.toggle("on", !state.away);
+}
+
 function showSound() {
   $("sound").textContent = state.sound ? "Sound on" : "Sound off";
   $("sound").setAttribute("aria-pressed", String(state.sound));
@@ -871,6 +1012,11 @@ function wire() {
       event.returnValue = "";
     }
   });
+  $("away").addEventListener("click", (event) => act(event.currentTarget, async () => {
+    const result = await api("POST", "/console/api/presence", { away: !state.away });
+    state.away = result.away;
+    showAway();
+  }));
   $("sound").addEventListener("click", () => {
     state.sound = !state.sound;
     localStorage.setItem("console.sound", state.sound ? "on" : "off");
@@ -896,37 +1042,164 @@ function wire() {
   $("text").addEventListener("input", keepDraft);
   $("mode-reply").addEventListener("click", () => { setMode("reply"); keepDraft(); $("text").focus(); });
   $("mode-note").addEventListener("click", () => { setMode("note"); keepDraft(); $("text").focus(); });
-  $("canned").addEventListener("change", () => {
-    const input = $("text");
-    const text = $("canned").value;
-    if (text) input.value = input.value.trim() ? input.value.trimEnd() + "\n" + text : text;
-    $("canned").value = "";
-    input.focus();
+  $("canned").addEventListener("change", showCanned);
+  // The arrow keys move the choice (the same on every platform: never opening the list, never
+  // inserting); Enter inserts; Alt+ArrowDown still opens the list.
+  $("canned").addEventListener("keydown", (event) => {
+    const select = $("canned");
+    const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+    if (step && !event.altKey) {
+      event.preventDefault();
+      select.selectedIndex = Math.min(select.options.length - 1, Math.max(0, select.selectedIndex + step));
+      showCanned();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      insertCanned();
+    }
   });
+  $("canned-insert").addEventListener("click", insertCanned);
+  $("directory-query").addEventListener("input", () => loadDirectory());
+  $("directory-form").addEventListener("submit", (event) => event.preventDefault());
   $("transfer").addEventListener("click", ticketAction("/transfer", () => ({ to: $("transfer-to").value }), () => {
     if (state.me.role !== "supervisor") closeTicket();
   }));
   $("close").addEventListener("click", openCloseForm);
-  $("close-cancel").addEventListener("click", () => { $("close-form").hidden = true; });
-  const close = ticketAction("/close", closeBody, (id, result) => {
-    $("close-form").hidden = true;
-    if (result.follow_up) notify("Closed. A follow-up task was created: ticket " + result.follow_up + ".");
+  $("whisper-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = state.open;
+    const text = $("whisper-text").value.trim();
+    if (!text) return;
+    act($("whisper-send"), async () => {
+      await api("POST", "/console/api/tickets/" + encodeURIComponent(id) + "/whisper", { text });
+      $("whisper-text").value = "";
+      await loadTicket();
+    });
   });
+  $("join").addEventListener("click", () => {
+    const holder = state.view ? staffName(state.view.ticket.staff) : "the colleague";
+    if (!confirm("Join this conversation? What you write will reach the person, next to " + holder + ".")) return;
+    state.joined.add(state.open);
+    loadTicket();
+  });
+  $("close-cancel").addEventListener("click", () => { $("close-form").hidden = true; });
+  const closed = (id, result) => {
+    $("close-form").hidden = true;
+    if (result.follow_up) notify("Saved. A follow-up task was created: ticket " + result.follow_up + ".");
+  };
+  const close = ticketAction("/close", closeBody, closed);
+  const record = ticketAction("/record", closeBody, closed);
   $("close-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    close({ currentTarget: $("close-confirm") });
+    const recording = Boolean(state.view && !state.view.can_act && state.view.can_record);
+    (recording ? record : close)({ currentTarget: $("close-confirm") });
   });
   const handBack = ticketAction("/hand-back");
   $("hand-back").addEventListener("click", (event) => {
     if (confirm("Hand this person back to the automated guide? This conversation closes.")) handBack(event);
   });
   for (const id of ["report-from", "report-to"]) $(id).addEventListener("input", reportLink);
+  $("report-show").addEventListener("click", (event) => act(event.currentTarget, async () => {
+    const query = new URLSearchParams({ from: $("report-from").value, to: $("report-to").value });
+    showCharts(await api("GET", "/console/api/reports?" + query));
+  }));
+  $("charts-close").addEventListener("click", () => {
+    $("charts").hidden = true;
+    $("placeholder").hidden = false;
+  });
+  $("cases-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act($("cases-search"), searchCases);
+  });
   const block = ticketAction("/block");
   $("block").addEventListener("click", (event) => {
     if (confirm("Block this sender? The assistant will stop answering them, and this conversation closes. A supervisor can undo it.")) {
       block(event);
     }
   });
+}
+
+// Closed cases within retention, for supervisors: by period, category, outcome, staff, language, country.
+async function searchCases() {
+  const query = new URLSearchParams({ from: $("report-from").value, to: $("report-to").value });
+  for (const name of ["category", "outcome", "staff", "language", "country"]) {
+    const value = $("cases-" + name).value.trim();
+    if (value) query.set(name, value);
+  }
+  const found = await api("GET", "/console/api/cases?" + query);
+  fillList("cases", found.cases, { holder: true, closed: true });
+  $("cases-count").textContent = found.total > found.cases.length
+    ? found.cases.length + " of " + found.total + " shown: narrow the search"
+    : found.total + (found.total === 1 ? " case" : " cases");
+}
+
+// --- the report as charts (supervisors): uPlot, served from /console/static/vendor ---
+
+function showCharts(report) {
+  closeTicket();
+  $("placeholder").hidden = true;
+  $("charts").hidden = false;
+  const days = report.days;
+  $("charts-title").textContent = "Report " + days[0].day + " to " + days[days.length - 1].day + " (UTC)";
+  const share = report.live ? Math.round((100 * report.left_before_taken) / report.live) + " %" : "–";
+  const rows = [
+    ["Conversations", report.opened],
+    ["Waited live", report.live],
+    ["Left before anyone took them", report.left_before_taken + " (" + share + ")"],
+    ["Wait, median", report.waits.median_seconds === null ? "–" : duration(report.waits.median_seconds)],
+    ["Wait, 90th percentile", report.waits.p90_seconds === null ? "–" : duration(report.waits.p90_seconds)],
+  ];
+  $("charts-numbers").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", "", name), el("dd", "", value)]));
+  barChart($("chart-days"), "Conversations by day", days.map((d) => d.day.slice(5)), [
+    { label: "opened", values: days.map((d) => d.opened), color: "#5b2a86" },
+    { label: "left before taken", values: days.map((d) => d.left), color: "#c62828" },
+  ]);
+  barChart($("chart-hours"), "Conversations by hour of the day (UTC)", report.hours.map((_, h) => String(h)), [
+    { label: "opened", values: report.hours, color: "#5b2a86" },
+  ]);
+  $("chart-bars").replaceChildren(
+    barList("Outcomes", report.outcomes, (key) => capital(words(key))),
+    barList("Situations", report.situations, (key) => capital(words(key))),
+    barList("Risks", report.risks, (key) => RISK_LABELS[key] || key),
+    barList("Languages", report.languages, languageName),
+    barList("Conversations per staff member", report.staff, staffName),
+  );
+}
+
+function barChart(target, title, labels, series) {
+  target.replaceChildren();
+  const xs = labels.map((_, i) => i);
+  const options = {
+    title,
+    width: Math.max(320, Math.min(900, target.clientWidth || 720)),
+    height: 220,
+    scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
+    axes: [
+      { splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? "") },
+      { values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : "")) },
+    ],
+    series: [{}, ...series.map((s) => ({
+      label: s.label, stroke: s.color, fill: s.color + "99", paths: uPlot.paths.bars({ size: [0.8 / series.length, 60] }),
+    }))],
+  };
+  new uPlot(options, [xs, ...series.map((s) => s.values)], target);
+}
+
+function barList(title, counts, label) {
+  const box = el("section", "bar-list");
+  box.appendChild(el("h3", "", title));
+  const entries = Object.entries(counts);
+  const most = Math.max(1, ...entries.map(([, n]) => n));
+  for (const [key, count] of entries) {
+    const row = el("div", "bar-row");
+    const bar = el("span", "bar-fill");
+    bar.style.width = (100 * count) / most + "%";
+    const track = el("span", "bar-track");
+    track.appendChild(bar);
+    row.append(el("span", "bar-label", label(key)), track, el("span", "bar-value", count));
+    box.appendChild(row);
+  }
+  if (!entries.length) box.appendChild(el("p", "empty", "None in this period."));
+  return box;
 }
 
 function reportLink() {
@@ -946,12 +1219,21 @@ async function start() {
   const me = await api("GET", "/console/api/me");
   state.me = me;
   state.csrf = me.csrf;
+  state.away = me.away;
+  showAway();
   setMode("reply");
   $("me").textContent = me.display_name + " · " + me.role + (me.languages.length ? " · " + me.languages.map(languageName).join(", ") : "");
   $("supervisor").hidden = me.role !== "supervisor";
   const choose = el("option", "", "Choose an outcome…");
   choose.value = "";
   $("outcome").replaceChildren(choose, ...me.outcomes.map((outcome) => {
+    const option = el("option", "", capital(words(outcome)));
+    option.value = outcome;
+    return option;
+  }));
+  const anyOutcome = el("option", "", "Any outcome");
+  anyOutcome.value = "";
+  $("cases-outcome").replaceChildren(anyOutcome, ...[...me.outcomes, "quick_exit", "handed_back"].map((outcome) => {
     const option = el("option", "", capital(words(outcome)));
     option.value = outcome;
     return option;

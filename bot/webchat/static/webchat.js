@@ -11,6 +11,25 @@ const STORAGE_PREFIX = "safespaces.webchat.";  // the chat keeps nothing in stor
 const NEUTRAL_DEFAULT = "https://www.google.com/";  // QUICK_EXIT_URL's default (bot/settings.py)
 let chat = 0;  // which conversation the page shows; "restart" starts the next one
 let leaving = false;
+let unsent = null;  // {text, id} of a typed message that could not be sent: sent again, it keeps its id
+const RETRY_SECONDS = [1, 2, 4, 8];  // waits before each new try of a message after a network error
+const CALM = "The connection dropped. Your message is kept: trying again…";
+const OFFLINE_UPDATES = "The connection dropped. Messages for you will arrive when it is back.";
+
+// A random id per message: sent again after a network error, the server runs it once.
+function messageId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Waits, or less if the browser says the network is back.
+function pause(seconds) {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); window.removeEventListener("online", done); resolve(); };
+    const timer = setTimeout(done, seconds * 1000);
+    window.addEventListener("online", done);
+  });
+}
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -52,6 +71,13 @@ async function failure(response) {
   return "Not sent (error " + response.status + "). Please try again.";
 }
 
+// An Error meant for the person; `transient` when trying again may help (no network, a gateway error).
+function problem(message, transient) {
+  const error = new Error(message);
+  error.transient = transient;
+  return error;
+}
+
 // POST JSON; the parsed reply, or an Error whose message is meant for the person.
 async function post(url, body) {
   let response;
@@ -62,9 +88,9 @@ async function post(url, body) {
       body: JSON.stringify(body),
     });
   } catch (error) {
-    throw new Error("Not sent: no connection. Please try again.");
+    throw problem("Not sent: no connection. Please try again.", true);
   }
-  if (!response.ok) throw new Error(await failure(response));
+  if (!response.ok) throw problem(await failure(response), [502, 503, 504].includes(response.status));
   try {
     return await response.json();
   } catch (error) {
@@ -72,22 +98,41 @@ async function post(url, body) {
   }
 }
 
-// One message out, its replies in. Never rejects: a failure is shown, and typed text goes back in the box.
+// One message out, its replies in. Never rejects: after a network error it tries again a few times
+// with the same id (the server runs it once, and answers a retry with the first answer); a failure
+// is shown calmly, and typed text goes back in the box, to be sent again under the same id.
 async function send(message, shown, typed) {
   const sent = chat;
+  const id = unsent && unsent.text === message ? unsent.id : messageId();
+  unsent = null;
   const item = show("user", shown || message);
+  item.classList.add("sending");
   tell("");
   let replies;
-  try {
-    replies = await post("/chat/messages", { message });
-  } catch (error) {
-    if (leaving || sent !== chat) return;
-    item.remove();
-    if (typed && !input.value) input.value = message;
-    tell(error.message);
-    return;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      replies = await post("/chat/messages", { message, id });
+      break;
+    } catch (error) {
+      if (leaving || sent !== chat) return;
+      if (error.transient && attempt < RETRY_SECONDS.length) {
+        tell(CALM);
+        await pause(RETRY_SECONDS[attempt]);
+        if (leaving || sent !== chat) return;
+        continue;
+      }
+      item.remove();
+      if (typed) {
+        unsent = { text: message, id };
+        if (!input.value) input.value = message;
+      }
+      tell(error.transient ? "Still no connection. Your message is back in the box: send it again when you are online." : error.message);
+      return;
+    }
   }
   if (leaving || sent !== chat) return;
+  item.classList.remove("sending");
+  tell("");
   for (const reply of replies) show("bot", reply.text, reply.buttons);
   await renderPreview(replies);
 }
@@ -132,18 +177,25 @@ form.addEventListener("submit", (event) => {
 });
 
 // What a helpline person writes arrives without a request of ours: fetch it by long polling.
+// After a failure it waits longer each time (3 s up to 30 s), and says calmly that messages from
+// the helpline will come once the connection is back.
 async function pollUpdates() {
+  let failures = 0;
   while (!leaving) {
     const polled = chat;
     try {
       const response = await fetch("/chat/updates");
       if (!response.ok) throw new Error(String(response.status));
       const replies = await response.json();
+      if (failures && notice.textContent === OFFLINE_UPDATES) tell("");
+      failures = 0;
       if (polled !== chat || leaving) continue;  // restarted while waiting: these belong to the old chat
       for (const reply of replies) show("bot", reply.text, reply.buttons);
       if (replies.length) await renderPreview(replies);
     } catch (error) {
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      failures += 1;
+      if (failures >= 2 && !notice.textContent) tell(OFFLINE_UPDATES);
+      await pause(Math.min(30, 3 * 2 ** (failures - 1)));
     }
   }
 }
