@@ -22,6 +22,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_action_outage": "models",
         "test_actions": "",
         "test_architecture": "",
+        "test_channel_contract": "redis models",
         "test_chat_wipe": "redis models",
         "test_console": "redis browser",
         "test_console_api": "redis",
