@@ -91,7 +91,7 @@ nlu-report: setup train
 
 fuzz: setup train
 	@scripts/test-redis
-	FUZZ_EXAMPLES=10000 $(RASA_ENV) $(PY) -m pytest tests/test_fuzz.py
+	FUZZ_EXAMPLES=10000 FUZZ_RANDOM=1 $(RASA_ENV) $(PY) -m pytest tests/test_fuzz.py
 
 bench: setup train
 	$(RASA_ENV) $(PY) -m bench

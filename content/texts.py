@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +28,9 @@ USES = frozenset(
     }
 )
 QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})
+WORDINGS = ("text", "discreet", "sms")
+SINGULAR = "_one"  # `text_one:` is the English singular of `text:` (see Template.count)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +51,11 @@ class Template:
     buttons: Sequence[Button] = ()
     asks: str | None = None  # the question this reply asks: the next message may answer it
     quote: str | None = None  # "playbook.step": a step whose sourced words the reply quotes
+    # Wordings that agree with a number ("1 short step", "8 short steps"): the field holding it, and
+    # each such wording's English singular (`text_one:` beside `text:`), keyed by the wording itself.
+    # They go through ngettext, so every language gets as many forms as its grammar has.
+    count: str | None = None
+    singulars: Mapping[str, str] = field(default_factory=dict)
 
     def wording(self, discreet: bool) -> str:
         return self.discreet if discreet and self.discreet is not None else self.text
@@ -82,6 +91,7 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
     asks = raw.get("asks")
     if asks is not None and asks not in QUESTIONS:
         raise ContentError(f"response {key}: unknown question {asks!r}")
+    count, singulars = _plurals(key, raw)
     return Template(
         text=str(raw["text"]).strip(),
         discreet=discreet,
@@ -90,7 +100,26 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
         buttons=buttons,
         asks=asks,
         quote=raw.get("quote"),
+        count=count,
+        singulars=singulars,
     )
+
+
+def _plurals(key: str, raw: Mapping[str, Any]) -> tuple[str | None, dict[str, str]]:
+    """The count field and {wording: its singular} of a response whose wordings agree with a number."""
+    singulars = {
+        str(raw[variant]).strip(): str(raw[f"{variant}{SINGULAR}"]).strip()
+        for variant in WORDINGS
+        if f"{variant}{SINGULAR}" in raw and variant in raw
+    }
+    strays = [f"{v}{SINGULAR}" for v in WORDINGS if f"{v}{SINGULAR}" in raw and v not in raw]
+    count = raw.get("count")
+    if strays or (count is None) != (not singulars):
+        raise ContentError(f"response {key}: a `count` and each `*{SINGULAR}` beside its wording go together")
+    for plural, singular in singulars.items():
+        if not set(PLACEHOLDER.findall(singular)) == set(PLACEHOLDER.findall(plural)) >= {str(count)}:
+            raise ContentError(f"response {key}: {singular!r} and {plural!r} must share their {{fields}}")
+    return count, singulars
 
 
 @cache

@@ -17,6 +17,7 @@ from bot.pipeline.messages import OutboundMessage
 from bot.rasa.action_server import running_action_server
 from bot.rasa.engine import Engine
 
+from .support.markers import MARKERS, NEEDS
 from .support.redis_dbs import emptied, emptied_sync, redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,3 +104,18 @@ async def conversation(engine: Engine, conversation_id: str) -> AsyncIterator[Co
 async def gateway_redis() -> AsyncIterator[AsyncRedis]:
     async with emptied(GATEWAY_REDIS_URL) as client:
         yield client
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, meaning in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {meaning}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with what its module needs (tests/support/markers.py)."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module not in NEEDS:
+            raise pytest.UsageError(f"{module} is not in tests/support/markers.py: say what it needs")
+        for need in sorted(NEEDS[module]):
+            item.add_marker(need)

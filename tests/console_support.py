@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.handoff.console import setup_console
-from bot.handoff.desk import EVENTS, Desk
+from bot.handoff.desk import Desk
 from bot.handoff.model import Risk, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, Staff, StaffStore
@@ -62,20 +62,6 @@ class Outbox:
 def render(key: str, language: str, country: str | None, params: dict[str, Any]) -> OutboundMessage:
     """Stands in for the NLG: the key, the language and the parameters, readable in assertions."""
     return OutboundMessage(text=f"[{language}] {key} {json.dumps(params, sort_keys=True)}", key=key)
-
-
-async def subscribers(redis: Redis) -> int:
-    """How many consoles listen to the desk's events right now (on any replica)."""
-    counts = await redis.pubsub_numsub(EVENTS)
-    return int(counts[0][1])
-
-
-async def until_subscribers(redis: Redis, count: int) -> None:
-    for _ in range(200):
-        if await subscribers(redis) == count:
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"expected {count} event subscribers, found {await subscribers(redis)}")
 
 
 @pytest.fixture

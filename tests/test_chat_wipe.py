@@ -33,8 +33,11 @@ from bot.storage.wakeups import Wakeups
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, cant_delete, server_error
 from .support.redis_dbs import emptied, redis_url
+from .support.webhooks import TELEGRAM_SECRET as SECRET
+from .support.webhooks import TELEGRAM_TOKEN as TOKEN
+from .support.webhooks import TELEGRAM_WEBHOOK as WEBHOOK
+from .support.webhooks import telegram_update as payload
 from .test_delivery import PSEUDONYM
-from .test_telegram import SECRET, TOKEN, WEBHOOK, payload
 
 REDIS_URL = redis_url("chat_wipe")
 PRIVATE_TEXT = "he reads my messages at night"

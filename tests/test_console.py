@@ -19,7 +19,8 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Author, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Staff
-from tests.console_support import PASSWORD, SUMMARY, Outbox, until_subscribers
+from tests.console_support import PASSWORD, SUMMARY, Outbox
+from tests.support.events import until_subscribers
 from tests.test_webchat import CHROMIUM, CHROMIUM_ARGS
 
 pytest_plugins = ["tests.console_support"]  # its fixtures: redis (db 9), desk, outbox, staff, server…

@@ -31,7 +31,8 @@ from bot.handoff.sessions import Session, SessionStore
 from bot.handoff.staff import Staff, StaffStore
 from bot.ops.hardening import setup_hardening
 from bot.ops.settings import Settings
-from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app, subscribers, until_subscribers
+from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app
+from tests.support.events import subscribers, until_subscribers
 
 pytest_plugins = ["tests.console_support"]  # its fixtures: redis (db 9), desk, outbox, staff, server…
 

@@ -25,7 +25,8 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Author, Risk, Summary, TicketState
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Staff, StaffStore
-from tests.console_support import SUMMARY, Outbox, until_subscribers
+from tests.console_support import SUMMARY, Outbox
+from tests.support.events import until_subscribers
 from tests.test_console import browser, new_page, open_console
 
 pytest_plugins = ["tests.console_support"]

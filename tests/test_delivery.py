@@ -12,7 +12,13 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept, TransientSendError
-from bot.pipeline.conversations import ConversationStore, Delivery, Started, replies_to_json
+from bot.pipeline.conversations import (
+    ConversationStore,
+    Delivery,
+    Started,
+    replies_from_json,
+    replies_to_json,
+)
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.pipeline.outbox import FAILURES, Outbox
@@ -169,7 +175,7 @@ async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_re
     assert await outbox.send(inbound.conversation_id, step) == {"sent:test": 2}
 
     assert [text for _, text in channel.sent] == ["two", "three"]
-    assert replies_to_json(replies)  # the committed form round-trips
+    assert replies_from_json(replies_to_json(replies)) == replies  # the committed form round-trips
 
 
 async def test_a_failure_mid_drain_keeps_the_message_and_raises_nothing(

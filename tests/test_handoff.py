@@ -26,6 +26,7 @@ from bot.rasa.engine import Engine
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
+from .support.events import until_subscribers
 from .support.redis_dbs import emptied, redis_url
 
 HANDOFF_REDIS_URL = redis_url("handoff")
@@ -252,7 +253,7 @@ async def test_events_reach_every_subscriber(desk: Desk) -> None:
                 return
 
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.1)
+    await until_subscribers(desk.redis, 1)  # listening before anything is published
     ticket = await desk.enqueue("web:1", Summary())
     await desk.claim(ticket.id, AMINA)
     await asyncio.wait_for(listener, 5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bot.ops.settings import Helpline
 from bot.rasa.nlg import Renderer, UnknownResponse
 from bot.rasa.payloads import button_payload
 from bot.rasa.turn_context import TurnContext
-from content.model import load_library
+from content.model import Library, load_library
 from content.texts import load_texts
 
 ENGLISH_IN = TurnContext(language="en", country="IN", channel="test")
@@ -195,3 +196,35 @@ def test_opening_hours_are_written_for_the_persons_locale(language: str, expecte
     turn = TurnContext(language=language, country="GB", channel="t")
     text = renderer(show_unverified=True).render("other_help", {}, turn)["text"]
     assert expected in text
+
+
+def with_steps(count: int) -> Library:
+    """The real library with the doxxing playbook cut or stretched to `count` steps."""
+    library = load_library()
+    playbook = library.playbooks["doxxing"]
+    steps = (list(playbook.steps) * 4)[:count]
+    return replace(library, playbooks={**library.playbooks, "doxxing": replace(playbook, steps=steps)})
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("en", 1, ": 1 short step. You can skip it."),
+        ("en", 8, ": 8 short steps. One at a time"),
+        ("ar", 1, ": خطوة قصيرة واحدة."),  # Arabic: one, two, 3-10 and 11-99 differ
+        ("ar", 2, ": خطوتان قصيرتان."),
+        ("ar", 8, ": 8 خطوات قصيرة."),
+        ("ar", 11, ": 11 خطوة قصيرة."),
+        ("fr", 1, " : 1 étape courte."),
+        ("fr", 10, " : 10 étapes courtes."),
+    ],
+)
+def test_a_count_of_steps_is_worded_in_the_form_its_language_gives_that_number(
+    language: str, count: int, expected: str
+) -> None:
+    library = with_steps(count)
+    render = Renderer(
+        texts=load_texts(), library=library, catalogs=Catalogs(), show_unverified=False, helpline=None
+    )
+    turn = TurnContext(language=language, country="IN", channel="test")
+    assert expected in render.render("playbook_intro", {"playbook": "doxxing"}, turn)["text"]

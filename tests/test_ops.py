@@ -390,7 +390,6 @@ async def refuses_connections(base: str) -> bool:
             return True
 
 
-@pytest.mark.slow
 async def test_sigterm_finishes_the_turn_in_flight_then_exits_0(
     action_server_url: str, ops_redis: Redis, tmp_path: Path
 ) -> None:

@@ -100,6 +100,7 @@ def test_trusted_proxies_limits_and_the_redis_pool_are_read_and_checked() -> Non
         "LIMIT_HANDOFFS_PER_ADDRESS": "4",
         "REDIS_MAX_CONNECTIONS": "20",
         "REDIS_POOL_TIMEOUT_SECONDS": "3",
+        "REDIS_SOCKET_TIMEOUT_SECONDS": "4",
     }
     settings = Settings.from_env(env)
     assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "172.28.0.10/32", "2001:db8::/32"]
@@ -107,9 +108,18 @@ def test_trusted_proxies_limits_and_the_redis_pool_are_read_and_checked() -> Non
         window_seconds=600, new_conversations_per_address=5, handoffs_per_sender=2, handoffs_per_address=4
     )
     assert (settings.redis_max_connections, settings.redis_pool_timeout_seconds) == (20, 3)
+    assert settings.redis_socket_timeout_seconds == 4
     defaults = Settings.from_env({})
     assert defaults.trusted_proxies == () and defaults.limits == RateLimits()
+    assert defaults.redis_socket_timeout_seconds == 2
     with pytest.raises(SettingsError) as raised:
-        Settings.from_env({"TRUSTED_PROXIES": "nginx", "LIMIT_HANDOFFS_PER_SENDER": "0"})
+        Settings.from_env(
+            {
+                "TRUSTED_PROXIES": "nginx",
+                "LIMIT_HANDOFFS_PER_SENDER": "0",
+                "REDIS_SOCKET_TIMEOUT_SECONDS": "0",
+            }
+        )
     problems = str(raised.value)
     assert "TRUSTED_PROXIES: 'nginx'" in problems and "LIMIT_HANDOFFS_PER_SENDER" in problems
+    assert "REDIS_SOCKET_TIMEOUT_SECONDS" in problems

@@ -33,7 +33,9 @@ from content.model import ContentError
 
 from .fakes.twilio import FakeTwilio
 from .support.settle import settled
-from .test_twilio import WHATSAPP_FROM, payload, post
+from .support.webhooks import post_twilio as post
+from .support.webhooks import twilio_form as payload
+from .test_twilio import WHATSAPP_FROM
 from .twilio_support import SMS_FROM, Client
 
 pytest_plugins = ["tests.twilio_support"]  # its fixtures: fake, make_client, client, phone

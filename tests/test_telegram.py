@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,25 +25,11 @@ from .conftest import GATEWAY_REDIS_URL
 from .fakes import serving
 from .fakes.telegram import FakeTelegram, blocked, server_error, too_many_requests
 from .support.settle import settled
-
-TOKEN = "123456:TEST-token-for-the-fake-server-only"
-SECRET = "test-secret-token"
-WEBHOOK = "/webhooks/telegram/webhook"
-PAYLOADS = Path(__file__).parent / "payloads" / "telegram"
-_update_ids = itertools.count(500_000)
-
-
-def payload(name: str, chat_id: int | None = None, **changes: Any) -> dict[str, Any]:
-    data = json.loads((PAYLOADS / f"{name}.json").read_text())
-    data["update_id"] = next(_update_ids)
-    for key in ("message", "edited_message"):
-        if key in data and chat_id is not None:
-            data[key]["chat"]["id"] = chat_id
-            data[key].update(changes)
-    if "callback_query" in data and chat_id is not None:
-        data["callback_query"]["message"]["chat"]["id"] = chat_id
-        data["callback_query"].update(changes)
-    return data
+from .support.webhooks import TELEGRAM_SECRET as SECRET
+from .support.webhooks import TELEGRAM_TOKEN as TOKEN
+from .support.webhooks import TELEGRAM_WEBHOOK as WEBHOOK
+from .support.webhooks import post_telegram as post
+from .support.webhooks import telegram_update as payload
 
 
 @pytest.fixture
@@ -68,12 +53,6 @@ _chats = itertools.count(7_000_000)
 @pytest.fixture
 def chat() -> int:
     return next(_chats)
-
-
-async def post(client: TestClient, update: dict[str, Any], secret: str | None = SECRET) -> int:
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-    response = await client.post(WEBHOOK, json=update, headers=headers)
-    return response.status
 
 
 async def test_a_message_is_answered_through_the_bot_api(
@@ -121,28 +100,6 @@ async def test_a_malformed_update_gets_400(client: TestClient, body: bytes) -> N
     assert response.status == 400
 
 
-async def test_a_redelivered_update_is_answered_once(
-    client: TestClient, fake: FakeTelegram, chat: int
-) -> None:
-    update = payload("text_message", chat, text="/stalking")
-    assert await post(client, update) == 200
-    assert await post(client, update) == 200
-    await fake.wait_for(1)
-    await settled(client.app[GATEWAY])
-    assert len(fake.sent()) == 1
-
-
-async def test_quick_messages_are_answered_in_order(
-    client: TestClient, fake: FakeTelegram, chat: int
-) -> None:
-    # Each webhook returns once the message is stored, so all three arrive while the first turn runs.
-    for text in ["/doxxing", "/step_done", "/step_done"]:
-        assert await post(client, payload("text_message", chat, text=text)) == 200
-    sent = await fake.wait_for(3)
-    assert "1/8. " in sent[0]["text"]
-    assert [m["text"][:5] for m in sent[1:]] == ["2/8. ", "3/8. "]
-
-
 async def test_order_holds_across_two_replicas(
     aiohttp_client: Any,
     settings: Settings,
@@ -171,31 +128,6 @@ async def test_order_holds_across_two_replicas(
     sent = await fake.wait_for(5)
     assert "1/7. " in sent[1]["text"]
     assert [m["text"][:5] for m in sent[2:]] == ["2/7. ", "3/7. ", "2/7. "]
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("photo", "I can't open files"),
-        ("document", "I can't open files"),
-        ("voice", "I can't listen to voice messages"),
-        ("sticker", "I can only read words"),
-        ("emoji_only", "I can only read words"),
-        ("location", "I don't need your location"),
-        ("contact", "I haven't kept that contact"),
-        ("edited_message", "I only read new messages"),
-        ("message_reaction", "I can only read words"),
-    ],
-)
-async def test_everything_a_person_might_send_gets_a_kind_reply(
-    client: TestClient, fake: FakeTelegram, chat: int, name: str, expected: str
-) -> None:
-    update = payload(name, chat)
-    if name == "message_reaction":
-        update["message_reaction"]["chat"]["id"] = chat
-    assert await post(client, update) == 200
-    sent = await fake.wait_for(1)
-    assert sent[0]["text"].startswith(expected)
 
 
 async def test_group_messages_are_ignored(client: TestClient, fake: FakeTelegram) -> None:

@@ -7,16 +7,13 @@ the app is configured with (the test server's own address).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
-from twilio.request_validator import RequestValidator
 
 from bot.channels.base import TransientSendError
 from bot.channels.gsm7 import plain, segments
@@ -25,7 +22,6 @@ from bot.channels.twilio.parse import KEYWORDS, Keyword, parse_form
 from bot.channels.twilio.render import BODY_LIMIT, MAX_SEGMENTS, TwilioMessage, render
 from bot.ops.app import GATEWAY
 from bot.ops.settings import TwilioSettings
-from bot.pipeline.conversations import METRICS
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
 from bot.pipeline.outbox import FAILURES
@@ -33,36 +29,15 @@ from bot.pipeline.outbox import FAILURES
 from .conftest import free_port
 from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed
 from .support.settle import settled
+from .support.webhooks import post_twilio as post
+from .support.webhooks import twilio_form as payload
+from .support.webhooks import twilio_signature as signature
 from .test_delivery import PSEUDONYM
 from .twilio_support import ACCOUNT_SID, AUTH_TOKEN, SMS_FROM, Client
 
 WHATSAPP_FROM = "whatsapp:+14155238886"
-PAYLOADS = Path(__file__).parent / "payloads" / "twilio"
 FIRST_QUESTION = "Are you safe right now?"
-_sids = itertools.count(1)
 pytest_plugins = ["tests.twilio_support"]  # its fixtures: fake, make_client, client, phone
-
-
-def payload(name: str, sender: str | None = None, **changes: str) -> dict[str, str]:
-    form: dict[str, str] = json.loads((PAYLOADS / f"{name}.json").read_text())
-    form["MessageSid"] = form["SmsSid"] = form["SmsMessageSid"] = f"SM{next(_sids):032x}"
-    if sender is not None:
-        form["From"] = sender
-    form.update(changes)
-    return form
-
-
-def signature(client: TestClient, path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> str:
-    return RequestValidator(token).compute_signature(str(client.make_url(path)), form)
-
-
-async def post(
-    client: TestClient, form: dict[str, str], path: str = WEBHOOK_PATH, signed: str | None = None
-) -> int:
-    """POST a form as Twilio does, signed over exactly this form unless another signature is given."""
-    header = signed if signed is not None else signature(client, path, form)
-    response = await client.post(path, data=form, headers={"X-Twilio-Signature": header})
-    return response.status
 
 
 async def say(client: TestClient, sender: str, body: str) -> int:
@@ -160,28 +135,6 @@ async def test_a_tampered_parameter_is_refused_and_nothing_is_stored_or_sent(
     await settled(client.app[GATEWAY])
     assert fake.sent() == []
     assert await traces(gateway_redis, form) == await traces(gateway_redis, tampered) == []
-
-
-async def test_a_redelivered_message_sid_is_answered_once(
-    client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
-) -> None:
-    form = payload("incoming_sms", phone, Body="/stalking")
-    assert await post(client, form) == 200
-    assert await post(client, form) == 200
-    bodies = [m["Body"] for m in await turn(fake)]
-    assert len(bodies) == len(set(bodies))
-    assert await gateway_redis.hget(METRICS, "received:twilio") == b"1"
-    assert await gateway_redis.hget(METRICS, "dedupe_hits:twilio") == b"1"
-
-
-async def test_quick_messages_are_answered_in_order(client: TestClient, fake: FakeTwilio, phone: str) -> None:
-    # Each webhook returns once the message is stored, so all three arrive while the first turn runs.
-    for body in ["/doxxing", "/step_done", "/step_done"]:
-        assert await say(client, phone, body) == 200
-    await fake.wait_for(3)
-    bodies = [m["Body"] for m in await fake.settled()]
-    steps = [next(i for i, body in enumerate(bodies) if f"{n}/8. " in body) for n in (1, 2, 3)]
-    assert steps == sorted(set(steps))
 
 
 async def test_stop_in_spanish_opts_out_until_start(
@@ -285,22 +238,6 @@ async def test_a_refusal_is_recorded_as_permanent_without_the_number(
     await settled(client.app[GATEWAY])
     bodies = [m["Body"] for m in fake.sent()]
     assert len(set(bodies)) == len(bodies)  # the refused body was not tried again
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("incoming_mms", "I can't open files"),
-        ("whatsapp_voice", "I can't listen to voice messages"),
-        ("whatsapp_location", "I don't need your location"),
-    ],
-)
-async def test_media_and_locations_get_a_kind_reply(
-    client: TestClient, fake: FakeTwilio, phone: str, name: str, expected: str
-) -> None:
-    assert await post(client, payload(name, phone)) == 200
-    sent = await fake.wait_for(1)
-    assert sent[0]["Body"].startswith(expected)
 
 
 async def test_an_empty_message_is_answered_kindly(client: TestClient, fake: FakeTwilio, phone: str) -> None:

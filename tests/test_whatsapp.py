@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,52 +41,18 @@ from bot.rasa.engine import Engine
 from .fakes import serving
 from .fakes.whatsapp import FakeGraph, outside_window, rate_limited, server_error, undeliverable
 from .support.settle import settled
+from .support.webhooks import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN
+from .support.webhooks import WHATSAPP_TOKEN as TOKEN
+from .support.webhooks import WHATSAPP_WEBHOOK as WEBHOOK
+from .support.webhooks import graph_body as body_text
+from .support.webhooks import hub_signature as signature
+from .support.webhooks import post_whatsapp as post
+from .support.webhooks import whatsapp_text as text_message
+from .support.webhooks import whatsapp_webhook as payload
 
-TOKEN = "EAAtest-access-token-for-the-fake-only"
-PHONE_NUMBER_ID = "106540352242922"  # as in tests/payloads/whatsapp
-APP_SECRET = "test-app-secret"
-VERIFY_TOKEN = "test-verify-token"
 TEMPLATE = "safespaces_reengage"
-WEBHOOK = "/webhooks/whatsapp/webhook"
-PAYLOADS = Path(__file__).parent / "payloads" / "whatsapp"
 DAY = 24 * 3600
-_wamids = itertools.count(1)
 _people = itertools.count(447_700_900_000)
-
-
-def payload(name: str, wa_id: str | None = None, *, age: float = 0.0) -> dict[str, Any]:
-    """A documented webhook with a fresh wamid, sent `age` seconds ago by `wa_id`."""
-    data = json.loads((PAYLOADS / f"{name}.json").read_text())
-    value = data["entry"][0]["changes"][0]["value"]
-    for message in value.get("messages", ()):
-        message["id"] = f"wamid.TEST{next(_wamids):08d}"
-        message["timestamp"] = str(int(time.time() - age))
-        if wa_id is not None:
-            message["from"] = value["contacts"][0]["wa_id"] = wa_id
-    return data
-
-
-def text_message(wa_id: str, text: str, *, age: float = 0.0) -> dict[str, Any]:
-    data = payload("text", wa_id, age=age)
-    data["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = text
-    return data
-
-
-def signature(body: bytes, secret: str = APP_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-async def post(client: TestClient, data: dict[str, Any]) -> int:
-    body = json.dumps(data).encode()
-    headers = {"X-Hub-Signature-256": signature(body), "Content-Type": "application/json"}
-    response = await client.post(WEBHOOK, data=body, headers=headers)
-    return response.status
-
-
-def body_text(request: dict[str, Any]) -> str:
-    if request["type"] == "interactive":
-        return str(request["interactive"]["body"]["text"])
-    return str(request["text"]["body"])
 
 
 async def first_failure(redis: Redis) -> dict[str, Any]:
@@ -247,48 +210,6 @@ async def test_a_malformed_but_signed_webhook_gets_400(client: TestClient, body:
     headers = {"X-Hub-Signature-256": signature(body), "Content-Type": "application/json"}
     response = await client.post(WEBHOOK, data=body, headers=headers)
     assert response.status == 400
-
-
-async def test_a_redelivered_message_is_answered_once(
-    client: TestClient, fake: FakeGraph, person: str
-) -> None:
-    message = text_message(person, "/stalking")
-    assert await post(client, message) == 200
-    assert await post(client, message) == 200
-    await fake.wait_for(1)
-    await settled(client.app[GATEWAY])
-    assert sum("1/" in body_text(r) for r in fake.requests) == 1
-
-
-async def test_quick_messages_are_answered_in_order(client: TestClient, fake: FakeGraph, person: str) -> None:
-    # Each webhook returns once the message is stored, so all three arrive while the first turn runs.
-    for text in ["/doxxing", "/step_done", "/step_done"]:
-        assert await post(client, text_message(person, text)) == 200
-    sent = await fake.wait_for(3)
-    assert "1/8. " in body_text(sent[0])
-    assert [body_text(r)[:5] for r in sent[1:]] == ["2/8. ", "3/8. "]
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("image", "I can't open files"),
-        ("video", "I can't open files"),
-        ("document", "I can't open files"),
-        ("voice", "I can't listen to voice messages"),
-        ("sticker", "I can only read words"),
-        ("reaction", "I can only read words"),
-        ("unsupported", "I can only read words"),
-        ("location", "I don't need your location"),
-        ("contacts", "I haven't kept that contact"),
-    ],
-)
-async def test_everything_a_person_might_send_gets_a_kind_reply(
-    client: TestClient, fake: FakeGraph, person: str, name: str, expected: str
-) -> None:
-    assert await post(client, payload(name, person)) == 200
-    sent = await fake.wait_for(1)
-    assert body_text(sent[0]).startswith(expected)
 
 
 async def test_delivery_statuses_are_recorded(

@@ -18,9 +18,8 @@ from bot.rasa.engine import Engine
 from .conftest import free_port
 from .fakes import serving
 from .fakes.twilio import FakeTwilio
+from .support.webhooks import ACCOUNT_SID, AUTH_TOKEN
 
-ACCOUNT_SID = "AC00000000000000000000000000000001"
-AUTH_TOKEN = "test-auth-token-for-the-fake-server-only"
 SMS_FROM = "+15005550006"
 
 Client = Callable[[str], Awaitable[TestClient]]

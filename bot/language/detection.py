@@ -17,44 +17,9 @@ import regex
 from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
 
-from bot.language.countries import fold
-from bot.language.normalize import words
+from bot.language.names import NAMES
+from bot.language.normalize import fold, words
 
-# What people call a language when they ask for it, beyond babel's names of it in each language.
-LANGUAGE_ALIASES = {
-    "ar": ("arabic", "arabe", "arab", "3arabi", "عربي", "بالعربي", "عربيه", "kiarabu", "अरबी"),
-    "en": (
-        "english",
-        "ingles",
-        "inglesa",
-        "anglais",
-        "angrezi",
-        "angreji",
-        "अंग्रेजी",
-        "انجليزي",
-        "بالانجليزي",
-        "انقليزي",
-        "kingereza",
-        "kiingereza",
-        "inglish",
-    ),
-    "es": ("spanish", "espanol", "espagnol", "espanhol", "castellano", "kihispania", "اسباني", "स्पेनिश"),
-    "fr": (
-        "french",
-        "francais",
-        "frances",
-        "frances",
-        "kifaransa",
-        "فرنسي",
-        "بالفرنسي",
-        "faransawi",
-        "fransawi",
-        "फ्रेंच",
-    ),
-    "hi": ("hindi", "हिंदी", "हिन्दी", "kihindi", "هندي"),
-    "pt": ("portuguese", "portugues", "portugais", "kireno", "برتغالي"),
-    "sw": ("swahili", "kiswahili", "suahili", "souahili", "سواحيلي"),
-}
 # A language named in a message this short is a request to switch ("english", "en español porfa").
 NAMED_ALONE_WORDS = 4
 
@@ -236,7 +201,7 @@ def _language_names(available: tuple[str, ...]) -> list[tuple[regex.Pattern[str]
             name = Locale.parse(target).get_display_name(language)
             if name:
                 names.setdefault(fold(name), target)
-        for alias in LANGUAGE_ALIASES.get(target, ()):
+        for alias in NAMES.languages.get(target, ()):
             names.setdefault(fold(alias), target)
     ordered = sorted(names.items(), key=lambda item: len(item[0]), reverse=True)
     return [

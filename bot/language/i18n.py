@@ -45,3 +45,10 @@ class Catalogs:
         if translations is None:
             return message
         return translations.gettext(message)
+
+    def ngettext(self, language: str, singular: str, plural: str, n: int) -> str:
+        """The form of a text that agrees with `n` under the language's plural rule (Arabic has six)."""
+        translations = self._translations.get(language)
+        if translations is None:
+            return singular if n == 1 else plural
+        return translations.ngettext(singular, plural, n)

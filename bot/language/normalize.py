@@ -34,6 +34,18 @@ def normalize(text: str) -> str:
     return _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLDS)
 
 
+def fold(text: str) -> str:
+    """How names are compared: lowercase, Arabic forms folded, Latin accents dropped, apostrophes and
+    hyphens as spaces ("Côte d'Ivoire" is "cote d ivoire")."""
+    text = normalize(text).lower().replace("’", " ").replace("'", " ").replace("-", " ")
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(char) and kept and kept[-1] < "\u0250":
+            continue  # an accent on a Latin letter: "méxico" is typed "mexico"
+        kept.append(char)
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
+
+
 def tokens(text: str) -> list[str]:
     """The normalised, lowercased words of a text in order, repeats kept, numbers left out."""
     return [w for w in re.findall(r"\w+", normalize(text).lower()) if not w.isdigit()]

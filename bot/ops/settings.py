@@ -112,6 +112,8 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     redis_max_connections: int = 50  # the pool's cap: a wait for a free connection, never a new one
     redis_pool_timeout_seconds: float = 5.0  # how long a command waits for a free connection
+    # Connect and read timeout of Rasa's synchronous Redis calls, which block the event loop meanwhile.
+    redis_socket_timeout_seconds: float = 2.0
 
     @property
     def cookie_secure(self) -> bool:
@@ -241,6 +243,9 @@ class Settings:
             redis_max_connections=integer("REDIS_MAX_CONNECTIONS", defaults.redis_max_connections, 4, 10_000),
             redis_pool_timeout_seconds=integer(
                 "REDIS_POOL_TIMEOUT_SECONDS", int(defaults.redis_pool_timeout_seconds), 1, 60
+            ),
+            redis_socket_timeout_seconds=integer(
+                "REDIS_SOCKET_TIMEOUT_SECONDS", int(defaults.redis_socket_timeout_seconds), 1, 60
             ),
         )
         if problems:

@@ -37,6 +37,7 @@ from bot.rasa import speedups
 from bot.rasa.action_endpoint import ActionCallFailed, ActionEndpoint, ActionServerUnavailable
 from bot.rasa.history import HISTORY_TURNS, compacted
 from bot.rasa.nlg import CatalogNLG, Renderer
+from bot.rasa.redis_timeouts import bound_socket_timeouts
 from bot.rasa.turn_context import TurnContext, set_turn
 from bot.storage.sealing import Sealer
 from content.model import load_library
@@ -202,6 +203,8 @@ def _stores(settings: Settings, history_turns: int) -> tuple[TrackerStore, LockS
         **parts,
     )
     lock_store = RedisLockStore(key_prefix="safespaces", **parts)
+    for store in (tracker_store, lock_store):
+        bound_socket_timeouts(store, settings.redis_socket_timeout_seconds)
     return tracker_store, lock_store
 
 

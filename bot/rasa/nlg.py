@@ -22,7 +22,7 @@ from bot.ops.settings import Helpline
 from bot.rasa.payloads import button_payload
 from bot.rasa.turn_context import TurnContext, current_turn
 from content.model import Hours, Library, Resource
-from content.texts import Button, Texts
+from content.texts import Button, Template, Texts
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,10 @@ class Renderer:
                 fields.update(getattr(self, f"_fill_{use}")(params, turn))
         except NeedsCountry as needs:
             return self._ask_country(needs.template, turn)
-        text = _(template.wording(self._discreet)).format_map(fields)
+        text = self._translated(template, template.wording(self._discreet), fields, turn).format_map(fields)
         buttons = [self._button(b, turn) for b in template.buttons]
         buttons[:0] = [self._choice(choice, turn) for choice in params.get("choices") or ()]
-        sms = self._sms(template.sms_wording(self._discreet), fields, turn)
+        sms = self._sms(template, template.sms_wording(self._discreet), fields, turn)
         return {
             "text": text,
             "buttons": buttons,
@@ -127,14 +127,23 @@ class Renderer:
             "sms": sms if sms != text else None,
         }
 
-    def _sms(self, wording: str, fields: Mapping[str, Any], turn: TurnContext) -> str:
+    def _translated(
+        self, template: Template, wording: str, fields: Mapping[str, Any], turn: TurnContext
+    ) -> str:
+        """A wording in the turn's language; one that agrees with a number in the form for that number."""
+        singular = template.singulars.get(wording)
+        if singular is None or template.count is None:
+            return self._catalogs.gettext(turn.language, wording)
+        return self._catalogs.ngettext(turn.language, singular, wording, int(fields[template.count]))
+
+    def _sms(self, template: Template, wording: str, fields: Mapping[str, Any], turn: TurnContext) -> str:
         """The SMS wording, filled with the SMS forms of its fields: a field `sms_x` stands for `x`."""
         if not wording:
             return ""  # said by another reply's SMS wording; gettext("") would be the catalog header
         short = {
             name.removeprefix("sms_"): value for name, value in fields.items() if name.startswith("sms_")
         }
-        return str(self._catalogs.gettext(turn.language, wording).format_map({**fields, **short}))
+        return self._translated(template, wording, fields, turn).format_map({**fields, **short})
 
     def _ask_country(self, key: str, turn: TurnContext) -> dict[str, Any]:
         """Where are you? With the countries most likely for her language, and "another country"."""
