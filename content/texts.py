@@ -24,9 +24,10 @@ USES = frozenset(
         "police",
         "silent",
         "quote",
+        "ncii",
     }
 )
-QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})
+QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country", "record"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -54,6 +54,8 @@ def build_gateway(
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
+        record_max_days=settings.record_max_days,
+        public_url=settings.public_url,
     )
 
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     )
     for channel in channels.values():
         app.router.add_routes(channel.routes(gateway.accept))
+    app.router.add_routes(gateway.journal.links.routes())  # /r/<token>: her record, one download
     staff = StaffStore(redis)
     sessions = SessionStore(redis)
     setup_console(

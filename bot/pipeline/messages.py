@@ -46,6 +46,8 @@ class InboundMessage:
     # The client's network address where the person reaches us directly (REST, web chat), for rate
     # limits only; None for provider webhooks (their address is the provider's). Never logged.
     address: str | None = None
+    # A file's SHA-256 as the provider hands it over (WhatsApp does); the file itself is never fetched.
+    media_sha256: str | None = None
 
     @property
     def conversation_id(self) -> str:

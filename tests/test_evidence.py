@@ -1,0 +1,258 @@
+"""Her record (docs/evidence.md) through the gateway's stages, with the real models and Redis: a
+guided entry from free text with a relative date in every language; list, correct, delete;
+screenshots noted, never kept; safety still first; erase leaves nothing; the reminder before expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.evidence.store import REMINDERS
+from bot.ops.app import build_gateway
+from bot.ops.settings import Settings
+from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.rasa.engine import Engine
+
+from .support.redis_dbs import emptied, redis_url
+
+EVIDENCE_REDIS_URL = redis_url("evidence")
+
+# What a person writes, in her language: start, when, where, who, what, links, screenshots (yes).
+ENTRIES: dict[str, dict[str, str]] = {
+    "en": {"start": "I want to keep a record", "when": "last night around 11", "where": "on insta",
+           "who": "@fake.amina.22", "what": "he posted my address and my photo in a comment",
+           "links": "https://instagram.com/p/abc123", "yes": "yes", "list": "my record"},
+    "es": {"start": "quiero llevar un registro", "when": "anoche como a las 11", "where": "en instagram",
+           "who": "@falsa.ana", "what": "publicó mi dirección y una foto mía en un comentario",
+           "links": "https://instagram.com/p/abc123", "yes": "sí", "list": "mi registro"},
+    "pt": {"start": "quero manter um registro", "when": "ontem à noite", "where": "no instagram",
+           "who": "@perfil.falso", "what": "ele postou meu endereço e uma foto minha num comentário",
+           "links": "https://instagram.com/p/abc123", "yes": "sim", "list": "meu registro"},
+    "fr": {"start": "je veux garder une trace", "when": "hier soir vers 23h", "where": "sur instagram",
+           "who": "@faux.compte", "what": "il a publié mon adresse et ma photo dans un commentaire",
+           "links": "https://instagram.com/p/abc123", "yes": "oui", "list": "mon journal"},
+    "sw": {"start": "nataka kuweka kumbukumbu", "when": "jana usiku", "where": "kwenye instagram",
+           "who": "@akaunti.feki", "what": "aliweka anwani yangu na picha yangu kwenye komenti",
+           "links": "https://instagram.com/p/abc123", "yes": "ndiyo", "list": "kumbukumbu yangu"},
+    "hi": {"start": "मुझे रिकॉर्ड रखना है", "when": "कल रात", "where": "instagram पर",
+           "who": "@nakli.id", "what": "उसने मेरा पता और मेरी फोटो कमेंट में डाल दी",
+           "links": "https://instagram.com/p/abc123", "yes": "हाँ", "list": "मेरा रिकॉर्ड"},
+    "ar": {"start": "أريد أن أحتفظ بسجل", "when": "امبارح بالليل", "where": "على انستغرام",
+           "who": "@حساب.مزيف", "what": "نشر عنواني وصورتي في تعليق",
+           "links": "https://instagram.com/p/abc123", "yes": "نعم", "list": "سجلي"},
+}  # fmt: skip
+
+
+@pytest.fixture
+async def evidence_redis() -> AsyncIterator[Redis]:
+    async with emptied(EVIDENCE_REDIS_URL) as client:
+        yield client
+
+
+@pytest.fixture
+async def gateway(settings: Settings, engine: Engine, evidence_redis: Redis) -> Gateway:
+    return build_gateway(replace(settings, record_max_days=365), engine, evidence_redis)
+
+
+class Person:
+    """One person writing on one channel, through every stage of the turn."""
+
+    def __init__(self, gateway: Gateway, language: str, channel: str = "rest") -> None:
+        self.gateway = gateway
+        self.language = language
+        self.channel = channel
+        self.sender = uuid.uuid4().hex
+        self.replies: list[OutboundMessage] = []
+        self._count = 0
+
+    @property
+    def conversation(self) -> str:
+        return f"{self.channel}:{self.sender}"
+
+    async def send(
+        self, text: str = "", kind: InboundKind = InboundKind.TEXT, **extra: Any
+    ) -> list[str | None]:
+        self._count += 1
+        message = InboundMessage(
+            channel=self.channel,
+            provider_id=f"{self.sender}-{self._count}",
+            sender=self.sender,
+            kind=kind,
+            text=text,
+            language_hint=self.language,
+            **extra,
+        )
+        self.replies = await self.gateway.turn(message)
+        return [reply.key for reply in self.replies]
+
+    async def press(self, title: str) -> list[str | None]:
+        for reply in self.replies:
+            for choice in reply.choices:
+                if choice.title == title:
+                    return await self.send(choice.payload, kind=InboundKind.CHOICE)
+        raise AssertionError(f"no button {title!r} in {[[c.title for c in r.choices] for r in self.replies]}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.text for reply in self.replies)
+
+
+def yesterday() -> str:
+    return (dt.date.today() - dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("language", sorted(ENTRIES))
+async def test_an_entry_from_free_text_with_a_relative_date_in_every_language(
+    gateway: Gateway, language: str
+) -> None:
+    words = ENTRIES[language]
+    person = Person(gateway, language)
+    assert await person.send(words["start"]) == ["record_start", "record_ask_when"]
+    assert await person.send(words["when"]) == ["record_ask_where"]
+    assert await person.send(words["where"]) == ["record_ask_who"]
+    assert await person.send(words["who"]) == ["record_ask_what"]
+    assert await person.send(words["what"]) == ["record_ask_links"]
+    assert await person.send(words["links"]) == ["record_ask_screenshots"]
+    assert await person.send(words["yes"]) == ["record_saved"]
+
+    [entry] = await gateway.journal.store.entries(person.conversation)
+    assert entry.number == 1
+    assert entry.when_text == words["when"] and entry.when_date == yesterday()
+    assert entry.platform == "instagram"
+    assert entry.who == words["who"] and entry.what == words["what"]
+    assert entry.links == ("https://instagram.com/p/abc123",)
+    assert entry.kept_screenshots is True
+
+    assert await person.send(words["list"]) == ["record_list"]
+    assert words["what"] in person.text
+    assert f"1. {gateway.journal.when(entry, language)}" in person.text
+
+
+async def write_entry(person: Person, what: str, when: str = "yesterday") -> None:
+    await person.send("I want to keep a record")
+    for answer in (when, "on facebook", "@someone", what, "https://facebook.com/x/1"):
+        await person.send(answer)
+    assert await person.press("No") == ["record_saved"]
+
+
+async def test_entries_are_listed_corrected_and_deleted(gateway: Gateway) -> None:
+    person = Person(gateway, "en")
+    await write_entry(person, "first thing he did")
+    await write_entry(person, "second thing he did", when="3 days ago")
+    assert await person.send("my record") == ["record_list"]
+    assert (
+        "1. " in person.text and "first thing he did" in person.text and "second thing he did" in person.text
+    )
+
+    assert await person.press("Correct an entry") == ["record_which"]
+    assert [c.title for c in person.replies[0].choices] == ["1", "2"]
+    assert await person.send("2") == ["record_which_part"]
+    assert await person.press("What happened") == ["record_ask_what"]
+    assert await person.send("he sent my photo to my boss") == ["record_saved"]
+    second = await gateway.journal.store.entry(person.conversation, 2)
+    assert second is not None and second.what == "he sent my photo to my boss"
+    assert second.when_date == (dt.date.today() - dt.timedelta(days=3)).isoformat()  # the rest kept
+
+    await person.send("my record")
+    assert await person.press("Delete an entry") == ["record_which"]
+    assert await person.press("1") == ["record_delete_confirm"]
+    assert await person.press("No") == ["record_not_deleted"]
+    assert [e.number for e in await gateway.journal.store.entries(person.conversation)] == [1, 2]
+    await person.send("my record")
+    await person.press("Delete an entry")
+    await person.press("1")
+    assert await person.press("Yes, delete it") == ["record_deleted"]
+    assert [e.number for e in await gateway.journal.store.entries(person.conversation)] == [2]
+
+
+async def test_a_screenshot_is_noted_with_its_fingerprint_and_never_kept(gateway: Gateway) -> None:
+    person = Person(gateway, "en", channel="whatsapp")
+    await person.send("I want to keep a record")
+    await person.send("yesterday")
+    replies = await person.send(kind=InboundKind.IMAGE, media_sha256="3f0a9c")
+    assert replies == ["record_screenshot_fingerprinted", "record_ask_where"]  # the question again
+    for answer in ("on whatsapp", "his number", "he sent threats", "no links"):
+        await person.send(answer)
+    assert await person.press("Yes") == ["record_saved"]
+    [entry] = await gateway.journal.store.entries(person.conversation)
+    assert [s.sha256 for s in entry.screenshots] == ["3f0a9c"] and entry.kept_screenshots is True
+    stored = b"".join(
+        [v for k in await gateway.store.redis.keys("*") if await gateway.store.redis.type(k) == b"hash"
+         for v in (await gateway.store.redis.hgetall(k)).values()]
+    )  # fmt: skip
+    assert b"he sent threats" not in stored and b"3f0a9c" not in stored  # sealed at rest
+
+
+async def test_an_image_in_an_intimate_images_conversation_is_not_fingerprinted(gateway: Gateway) -> None:
+    person = Person(gateway, "en", channel="whatsapp")
+    await person.send("he is sharing my nudes")
+    await person.send("I want to keep a record")
+    assert await person.send(kind=InboundKind.IMAGE, media_sha256="abcd") == [
+        "record_image_intimate",
+        "record_ask_when",
+    ]
+    assert "stopncii.org" in person.text.lower()
+    draft = await gateway.journal.store.draft(person.conversation)
+    assert draft is not None and draft.entry.screenshots == ()
+
+
+async def test_danger_and_quick_exit_win_over_the_entrys_question(gateway: Gateway) -> None:
+    person = Person(gateway, "en")
+    await person.send("I want to keep a record")
+    keys = await person.send("he is outside my door right now")
+    assert "emergency" in keys or "emergency_where" in keys
+    assert "record_ask_where" not in keys
+    draft = await gateway.journal.store.draft(person.conversation)
+    assert draft is not None and draft.entry.when_text == ""  # danger was not taken as the answer
+    await person.send("exit")
+    assert await gateway.journal.store.draft(person.conversation) is None  # nothing half-written kept
+
+
+async def test_stop_pauses_the_entry_and_keep_a_record_carries_on(gateway: Gateway) -> None:
+    person = Person(gateway, "es")
+    await person.send("quiero llevar un registro")
+    await person.send("ayer")
+    assert await person.send('/record{"do":"stop"}', kind=InboundKind.CHOICE) == ["record_paused"]
+    assert await person.send("quiero llevar un registro") == ["record_resume", "record_ask_where"]
+
+
+async def test_erase_leaves_no_entry_no_pdf_and_no_link(gateway: Gateway) -> None:
+    person = Person(gateway, "en")
+    await write_entry(person, "he keeps creating fake accounts")
+    await person.send("send me my record")
+    await person.press("Yes, make it")
+    token = person.text.split("/r/")[1].split()[0]
+    redis = gateway.store.redis
+    assert await redis.exists(gateway.journal.store.key(person.conversation))
+    await person.send("delete my data")
+    assert await person.press("Yes, delete it all") == ["erase_done"]
+    assert not await redis.exists(gateway.journal.store.key(person.conversation))
+    assert await gateway.journal.links.take(token) is None
+    assert not await redis.zscore(REMINDERS, gateway._pseudonym(person.conversation))
+    assert [k for k in await redis.keys("*record*") if not k.endswith(b"reminders")] == []
+
+
+async def test_a_reminder_goes_out_before_the_record_expires(gateway: Gateway) -> None:
+    person = Person(gateway, "fr")
+    await person.send("je veux garder une trace")
+    for answer in ("hier soir", "sur facebook", "un faux profil", "il m'insulte", "pas de lien"):
+        await person.send(answer)
+    await person.press("Non")
+    redis = gateway.store.redis
+    due_at = await redis.zscore(REMINDERS, gateway._pseudonym(person.conversation))
+    expires_in = await redis.ttl(gateway.journal.store.key(person.conversation))
+    assert 29 * 86_400 < expires_in <= 30 * 86_400
+    assert due_at is not None
+    assert await gateway.journal.store.due(now=due_at - 60) == []  # not yet
+    [due] = await gateway.journal.store.due(now=due_at + 1)
+    assert due.conversation_id == person.conversation and due.language == "fr"
+    assert await gateway.journal.store.due(now=due_at + 1) == []  # sent once
+    reminder = gateway.journal.reminder(due)
+    assert reminder.key == "record_reminder" and "journal" in reminder.text
