@@ -4,25 +4,38 @@ screenshots noted, never kept; safety still first; erase leaves nothing; the rem
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import io
+import json
+import re
+import subprocess
+import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
+from cryptography.fernet import Fernet
+from pypdf import PdfReader
 from redis.asyncio import Redis
 
+from bot.evidence.links import OneTimeLinks
 from bot.evidence.store import REMINDERS
-from bot.ops.app import build_gateway
+from bot.ops.app import build_gateway, create_app
 from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine
+from bot.storage.sealing import Sealer
 
 from .support.redis_dbs import emptied, redis_url
 
 EVIDENCE_REDIS_URL = redis_url("evidence")
+WEBHOOK = "/webhooks/rest/webhook"
 
 # What a person writes, in her language: start, when, where, who, what, links, screenshots (yes).
 ENTRIES: dict[str, dict[str, str]] = {
@@ -256,3 +269,124 @@ async def test_a_reminder_goes_out_before_the_record_expires(gateway: Gateway) -
     assert await gateway.journal.store.due(now=due_at + 1) == []  # sent once
     reminder = gateway.journal.reminder(due)
     assert reminder.key == "record_reminder" and "journal" in reminder.text
+
+
+def pdf_text(pdf: bytes, language: str) -> str:
+    """The text read back out of the PDF, with the extractor that reads the script right: pypdf
+    gives Arabic in logical order exactly (poppler turns the lam-alef ligature "لا" into "ال");
+    poppler's pdftotext gives Devanagari's characters in order (pypdf leaks glyph codes of
+    conjuncts)."""
+    if language == "hi":
+        done = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+        )
+        return done.stdout.decode()
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def squashed(text: str) -> str:
+    """Without whitespace: pdftotext puts a space after a Devanagari syllable whose vowel sign is drawn
+    before its consonant ("लि खे" for "लिखे"); the characters and their order are what count."""
+    return "".join(text.split())
+
+
+def glyphs_of(pdf: bytes) -> tuple[Counter[str], list[str]]:
+    """From the embedded fonts' ToUnicode maps: how many glyphs show each character (Arabic's
+    joined forms are distinct glyphs), and the glyphs that show several characters (Devanagari's
+    conjuncts and vowel signs)."""
+    forms: Counter[str] = Counter()
+    ligatures: list[str] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            cmap = font.get_object()["/ToUnicode"].get_object().get_data().decode()
+            chars = cmap.split("beginbfchar", 1)[-1]
+            for _, code in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", chars):
+                text = bytes.fromhex(code).decode("utf-16-be")
+                forms[text] += 1
+                if len(text) > 1:
+                    ligatures.append(text)
+    return forms, ligatures
+
+
+@pytest.fixture
+async def rest(aiohttp_client: Any, settings: Settings, engine: Engine, evidence_redis: Redis) -> TestClient:
+    return await aiohttp_client(create_app(settings, engine, evidence_redis))
+
+
+async def rest_say(client: TestClient, sender: str, text: str) -> list[dict[str, Any]]:
+    response = await client.post(WEBHOOK, json={"sender": sender, "message": text})
+    assert response.status == 200
+    return list(await response.json())
+
+
+def payload(replies: list[dict[str, Any]], contains: str) -> str:
+    return next(b["payload"] for r in replies for b in r.get("buttons") or () if contains in b["payload"])
+
+
+PDF_ENTRIES = {
+    "ar": ("نشر عنواني وصورتي في تعليق وكتب أنه سيأتي", "ملاحظات"),
+    "hi": ("उसने मेरा पता और स्क्रीनशॉट कमेंट में डाल दिए", "नोट्स"),
+    "en": ("he posted my address and my photo in a comment", "Notes"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(PDF_ENTRIES))
+async def test_send_me_my_record_on_rest_warns_then_links_a_shaped_pdf_once(
+    rest: TestClient, language: str
+) -> None:
+    words = ENTRIES[language]
+    what, title = PDF_ENTRIES[language]
+    sender = uuid.uuid4().hex
+    for text in (
+        words["start"],
+        words["when"],
+        words["where"],
+        words["who"],
+        what,
+        words["links"],
+        words["yes"],
+    ):
+        replies = await rest_say(rest, sender, text)
+    replies = await rest_say(rest, sender, words["list"])
+    warned = await rest_say(rest, sender, payload(replies, "send_record"))
+    assert "/r/" not in json.dumps(warned)  # the warning first, no file yet
+    linked = await rest_say(rest, sender, payload(warned, '"yes"'))
+    [token] = re.findall(r"/r/([A-Za-z0-9_-]+)", linked[0]["text"])
+
+    response = await rest.get(f"/r/{token}")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    today = dt.date.today().isoformat()
+    assert response.headers["Content-Disposition"] == f'attachment; filename="notes-{today}.pdf"'
+    pdf = await response.read()
+    text = pdf_text(pdf, language)
+    # neutral: nothing alarming on the first line
+    first_line = text.strip().splitlines()[0]
+    if language == "hi":
+        assert squashed(what) in squashed(text) and squashed(first_line) == title
+    else:
+        assert what in text and first_line.strip() == title
+    # A Latin "@" or link beside Arabic may be read back in either order: its letters, in order, count.
+    assert words["who"].lstrip("@") in text and "instagram.com/p/abc123" in text
+    forms, ligatures = glyphs_of(pdf)
+    if language == "ar":  # right to left and joined: letters shown in more than one form
+        assert any(forms[letter] >= 2 for letter in "نعيرو")
+    if language == "hi":  # conjuncts and vowel signs shaped: glyphs that stand for several characters
+        assert ligatures
+
+    again = await rest.get(f"/r/{token}")
+    assert again.status == 404 and "no-store" in again.headers["Cache-Control"]
+
+
+async def test_a_link_not_used_within_its_time_is_gone(evidence_redis: Redis) -> None:
+    links = OneTimeLinks(evidence_redis, Sealer.from_keys([Fernet.generate_key().decode()]), seconds=1)
+    token, key = await links.keep(b"%PDF-1.4 test", "notes.pdf")
+    assert 0 < await evidence_redis.ttl(key) <= 1
+    deadline = time.monotonic() + 5
+    while await evidence_redis.exists(key):  # Redis expires it: wait for that state, not a fixed sleep
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    assert await links.take(token) is None
+    assert b"PDF" not in b"".join(await evidence_redis.keys("*"))
