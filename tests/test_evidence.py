@@ -25,7 +25,10 @@ from redis.asyncio import Redis
 
 from bot.evidence.links import OneTimeLinks
 from bot.evidence.store import REMINDERS
-from bot.ops.app import build_gateway, create_app
+from bot.handoff.console_auth import SESSION_COOKIE
+from bot.handoff.sessions import SessionStore
+from bot.handoff.staff import Role, StaffStore
+from bot.ops.app import GATEWAY, build_gateway, create_app
 from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
@@ -390,3 +393,52 @@ async def test_a_link_not_used_within_its_time_is_gone(evidence_redis: Redis) ->
         await asyncio.sleep(0.05)
     assert await links.take(token) is None
     assert b"PDF" not in b"".join(await evidence_redis.keys("*"))
+
+
+async def staff_view(rest: TestClient, ticket_id: str, *, claim: bool) -> dict[str, Any]:
+    """What a counsellor's console reads for the ticket (after taking it, when `claim`)."""
+    redis = rest.app[GATEWAY].store.redis
+    name = f"amina{uuid.uuid4().hex[:6]}"
+    await StaffStore(redis).add(name, "a long enough password 1", Role.AGENT)
+    session = await SessionStore(redis).create(name)
+    headers = {"Cookie": f"{SESSION_COOKIE}={session.id}", "X-CSRF-Token": session.csrf}
+    if claim:
+        response = await rest.post(f"/console/api/tickets/{ticket_id}/claim", headers=headers)
+        assert response.status == 200
+    response = await rest.get(f"/console/api/tickets/{ticket_id}", headers=headers)
+    assert response.status == 200
+    return dict(await response.json())
+
+
+@pytest.mark.parametrize("choice", ["Yes", "Yes, share my record"])
+async def test_staff_see_her_record_only_when_she_chose_to_share_it(rest: TestClient, choice: str) -> None:
+    sender = uuid.uuid4().hex
+    for text in (
+        "I want to keep a record",
+        "yesterday",
+        "on tiktok",
+        "@him",
+        "he threatens me daily",
+        "none",
+    ):
+        await rest_say(rest, sender, text)
+    await rest_say(rest, sender, "no")
+    offer = await rest_say(rest, sender, "talk to a person")
+    titles = [b["title"] for r in offer for b in r.get("buttons") or ()]
+    assert "Yes, share my record" in titles and titles[-1] == "Not now"
+    pressed = next(b["payload"] for r in offer for b in r.get("buttons") or () if b["title"] == choice)
+    await rest_say(rest, sender, pressed)
+    gateway: Gateway = rest.app[GATEWAY]
+    ticket = await gateway.desk.open_ticket(f"rest:{sender}")
+    assert ticket is not None
+
+    waiting = await staff_view(rest, ticket.id, claim=False)
+    assert waiting["record"] is None  # only the summary before she is taken
+    taken = await staff_view(rest, ticket.id, claim=True)
+    if choice == "Yes":
+        assert taken["record"] is None
+        assert "he threatens me daily" not in json.dumps(taken)
+        return
+    [entry] = taken["record"]
+    assert entry["what"] == "he threatens me daily" and entry["number"] == 1
+    assert entry["written_at"] <= entry["changed_at"]

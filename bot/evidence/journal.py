@@ -34,6 +34,7 @@ REQUESTS = frozenset({"keep_record", "show_record", "send_record"})
 # Images she may send while writing an entry that are about intimate images: never fingerprinted.
 INTIMATE = frozenset({"intimate_images", "sextortion"})
 DAY_CHOICES = (30, 90, 365)
+SHARE_OFFERED = frozenset({"handoff_offer", "consent_unclear"})  # before "Not now", the last choice
 _LINK = re.compile(r"(?:https?://|www\.)\S+|@\w[\w.]{1,60}", re.IGNORECASE)
 MAX_WORDS = 4000  # characters of one answer kept: a long story fits, a pasted book does not
 
@@ -247,6 +248,21 @@ class Journal:
         language = self._engine.language_or_default(due.language)
         day = format_date(dt.datetime.fromtimestamp(due.expires_at).date(), "long", locale=language)
         return self._engine.render("record_reminder", language, params={"date": day})
+
+    async def offer_sharing(self, turn: TurnState, replies: Replies) -> Replies:
+        """The offer of a person, with "Yes, share my record" when she has one (her consent is the
+        only way staff see it)."""
+        offers = [r for r in replies if r.key in SHARE_OFFERED]
+        if not offers or not await self._store.entries(turn.conversation):
+            return replies
+        share = Choice(
+            title=self._engine.label("intents", "share_record", turn.language),
+            payload=button_payload("affirm", {"share": "record"}),
+        )
+        return [
+            replace(r, choices=(*r.choices[:-1], share, *r.choices[-1:])) if r in offers else r
+            for r in replies
+        ]
 
     # Seeing it
 

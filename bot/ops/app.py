@@ -89,6 +89,7 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
         sessions=sessions,
         cookie_secure=settings.cookie_secure,
         long_wait_seconds=settings.long_wait_minutes * 60,
+        records=gateway.journal.store,
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 """Her record's open question: the guided entry's answer, a screenshot sent while writing it, or
 its buttons (bot/evidence/journal.py). Before the other open questions, so an answer that names a
-country or says "yes" is taken as what the entry asked.
+country or says "yes" is taken as what the entry asked. When the helpline is offered and she has a
+record, the offer gets a third choice: "Yes, share my record".
 
 An answer is read, and the next question asked, in the language the conversation already has: a
 handle, a link or a place name says nothing about her language ("https://…" alone reads as
@@ -28,4 +29,4 @@ class Record:
         if replies is not None:
             return replies
         turn.decision = decided
-        return await proceed(turn)
+        return await self._journal.offer_sharing(turn, await proceed(turn))
