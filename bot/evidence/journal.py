@@ -271,7 +271,7 @@ class Journal:
         entries = await self._store.entries(conversation)
         if not entries:
             return [self._say("record_empty", turn)]
-        until = dt.date.today() + dt.timedelta(days=await self._store.days(conversation))
+        until = dt.datetime.fromtimestamp(await self._store.expires_at(conversation)).date()
         lines = "\n".join(self.line(entry, turn.language) for entry in entries)
         return [
             self._say(

@@ -78,6 +78,11 @@ class RecordStore:
         raw = await self._redis.hget(self.key(conversation_id), "days")
         return int(raw) if raw is not None else self.default_days
 
+    async def expires_at(self, conversation_id: str) -> float:
+        """When the record goes, as things stand (its days after the last change)."""
+        ttl = await self._redis.ttl(self.key(conversation_id))
+        return time.time() + max(ttl, 0)
+
     async def write(
         self,
         conversation_id: str,
