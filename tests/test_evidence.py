@@ -29,13 +29,18 @@ from bot.handoff.console_auth import SESSION_COOKIE
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, StaffStore
 from bot.ops.app import GATEWAY, build_gateway, create_app
-from bot.ops.settings import Settings
+from bot.ops.settings import Settings, TelegramSettings
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine
 from bot.storage.sealing import Sealer
 
+from .fakes.telegram import FakeTelegram
 from .support.redis_dbs import emptied, redis_url
+from .support.settle import settled
+from .test_telegram import SECRET, TOKEN, chat, fake, payload, post
+
+__all__ = ["chat", "fake"]  # fixtures used by name below
 
 EVIDENCE_REDIS_URL = redis_url("evidence")
 WEBHOOK = "/webhooks/rest/webhook"
@@ -322,7 +327,7 @@ async def rest_say(client: TestClient, sender: str, text: str) -> list[dict[str,
     return list(await response.json())
 
 
-def payload(replies: list[dict[str, Any]], contains: str) -> str:
+def button(replies: list[dict[str, Any]], contains: str) -> str:
     return next(b["payload"] for r in replies for b in r.get("buttons") or () if contains in b["payload"])
 
 
@@ -351,9 +356,9 @@ async def test_send_me_my_record_on_rest_warns_then_links_a_shaped_pdf_once(
     ):
         replies = await rest_say(rest, sender, text)
     replies = await rest_say(rest, sender, words["list"])
-    warned = await rest_say(rest, sender, payload(replies, "send_record"))
+    warned = await rest_say(rest, sender, button(replies, "send_record"))
     assert "/r/" not in json.dumps(warned)  # the warning first, no file yet
-    linked = await rest_say(rest, sender, payload(warned, '"yes"'))
+    linked = await rest_say(rest, sender, button(warned, '"yes"'))
     [token] = re.findall(r"/r/([A-Za-z0-9_-]+)", linked[0]["text"])
 
     response = await rest.get(f"/r/{token}")
@@ -442,3 +447,36 @@ async def test_staff_see_her_record_only_when_she_chose_to_share_it(rest: TestCl
     [entry] = taken["record"]
     assert entry["what"] == "he threatens me daily" and entry["number"] == 1
     assert entry["written_at"] <= entry["changed_at"]
+
+
+@pytest.fixture
+async def telegram_app(
+    aiohttp_client: Any, settings: Settings, engine: Engine, evidence_redis: Redis, fake: FakeTelegram
+) -> TestClient:
+    telegram = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False)
+    return await aiohttp_client(create_app(replace(settings, telegram=telegram), engine, evidence_redis))
+
+
+async def test_on_telegram_her_record_comes_as_a_document_after_the_warning(
+    telegram_app: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    async def says(text: str) -> list[dict[str, Any]]:
+        before = len(fake.sent())
+        assert (
+            await post(telegram_app, payload("text_message", chat, text=text, date=int(time.time()))) == 200
+        )
+        return (await fake.wait_for(before + 1))[before:]
+
+    for text in ("I want to keep a record", "yesterday", "on x", "@troll", "he posted lies about me", "none"):
+        await says(text)
+    await says("no")
+    warning = await says("send me my record")
+    assert "on this phone" in warning[-1]["text"] and fake.sent("sendDocument") == []
+    assert await post(telegram_app, payload("text_message", chat, text="yes", date=int(time.time()))) == 200
+    [document] = await fake.wait_for(1, "sendDocument")
+    gateway: Gateway = telegram_app.app[GATEWAY]
+    await settled(gateway)
+    assert document["document_name"] == f"notes-{dt.date.today().isoformat()}.pdf"
+    assert "he posted lies about me" in pdf_text(document["document"], "en")
+    assert "/r/" not in json.dumps([m.get("text", "") for m in fake.sent()])  # no link on Telegram
+    assert [k for k in await gateway.store.redis.keys("*record:file:*")] == []  # sent: not kept

@@ -12,8 +12,10 @@ from bot.channels.rest import RestChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
+from bot.evidence.links import OneTimeLinks
 from bot.ops.settings import Settings
 from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
 
@@ -41,6 +43,7 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
                 api_url=settings.telegram.api_url,
                 polling=settings.telegram.polling,
                 redis=redis,
+                files=OneTimeLinks(redis, Sealer.from_settings(settings)),
             )
         )
     if settings.whatsapp is not None:

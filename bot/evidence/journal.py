@@ -41,12 +41,19 @@ MAX_WORDS = 4000  # characters of one answer kept: a long story fits, a pasted b
 
 class Journal:
     def __init__(
-        self, engine: Engine, store: RecordStore, links: OneTimeLinks, *, public_url: str | None = None
+        self,
+        engine: Engine,
+        store: RecordStore,
+        links: OneTimeLinks,
+        *,
+        public_url: str | None = None,
+        document_channels: frozenset[str] = frozenset(),
     ) -> None:
         self._engine = engine
         self._store = store
         self.links = links
         self._public_url = (public_url or "").rstrip("/")
+        self._document_channels = document_channels
         self._dates = {lang: DateWords.load(NLU_DATA / lang / "keywords.yml") for lang in engine.languages}
 
     @property
@@ -318,6 +325,8 @@ class Journal:
         )
         token, key = await self.links.keep(pdf, file_name(today))
         await self._store.remember_file(conversation, key)
+        if turn.message.channel in self._document_channels:
+            return [replace(self._say("record_document", turn), document=token)]
         return [self._say("record_link", turn, link=f"{self._public_url}/r/{token}")]
 
     def _wording(self, language: str) -> Wording:

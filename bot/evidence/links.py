@@ -49,13 +49,24 @@ class OneTimeLinks:
         await self._redis.set(key, sealed, ex=self._seconds)
         return token, key
 
+    async def peek(self, token: str) -> tuple[str, bytes] | None:
+        """The file name and PDF, left in place (a channel sends it, then `drop`s it)."""
+        if not _TOKEN.match(token):
+            return None
+        sealed = await self._redis.get(file_key(token))
+        return self._opened(sealed) if sealed is not None else None
+
+    async def drop(self, token: str) -> None:
+        await self._redis.delete(file_key(token))
+
     async def take(self, token: str) -> tuple[str, bytes] | None:
         """The file name and PDF, once; None if the link is unknown, used or expired."""
         if not _TOKEN.match(token):
             return None
         sealed = await self._redis.getdel(file_key(token))
-        if sealed is None:
-            return None
+        return self._opened(sealed) if sealed is not None else None
+
+    def _opened(self, sealed: bytes) -> tuple[str, bytes]:
         name, _, data = self._sealer.open(sealed).partition("\n")
         return name, base64.b64decode(data)
 

@@ -80,7 +80,7 @@ class RecordStore:
 
     async def expires_at(self, conversation_id: str) -> float:
         """When the record goes, as things stand (its days after the last change)."""
-        ttl = await self._redis.ttl(self.key(conversation_id))
+        ttl = int(await self._redis.ttl(self.key(conversation_id)))
         return time.time() + max(ttl, 0)
 
     async def write(

@@ -115,6 +115,10 @@ class Gateway:
             RecordStore(store.redis, sealer=store.sealer, pseudonym=pseudonym, max_days=record_max_days),
             OneTimeLinks(store.redis, store.sealer),
             public_url=public_url,
+            # Channels that carry a file (Telegram) get her record's PDF itself; the others a link.
+            document_channels=frozenset(
+                n for n, c in channels.items() if getattr(c, "sends_documents", False)
+            ),
         )
         self._detector = Detector(engine.vocabularies)
         self._pseudonym = pseudonym

@@ -82,3 +82,6 @@ class OutboundMessage:
     # The wording for channels that pay per message (SMS), when the content has a shorter one; "" when
     # another reply's SMS wording already says it.
     sms: str | None = None
+    # A file behind a one-time link (bot/evidence/links.py): a channel that carries files sends the file
+    # itself, with `text` as its caption; the token, never the file, waits in the outbox.
+    document: str | None = None
