@@ -35,10 +35,15 @@ from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine
 from bot.storage.sealing import Sealer
 
+from .fakes import serving
 from .fakes.telegram import FakeTelegram
+from .fakes.whatsapp import FakeGraph
 from .support.redis_dbs import emptied, redis_url
 from .support.settle import settled
 from .test_telegram import SECRET, TOKEN, chat, fake, payload, post
+from .test_whatsapp import PHONE_NUMBER_ID, text_message, whatsapp_settings
+from .test_whatsapp import TOKEN as WA_TOKEN
+from .test_whatsapp import post as wa_post
 
 __all__ = ["chat", "fake"]  # fixtures used by name below
 
@@ -480,3 +485,31 @@ async def test_on_telegram_her_record_comes_as_a_document_after_the_warning(
     assert "he posted lies about me" in pdf_text(document["document"], "en")
     assert "/r/" not in json.dumps([m.get("text", "") for m in fake.sent()])  # no link on Telegram
     assert [k for k in await gateway.store.redis.keys("*record:file:*")] == []  # sent: not kept
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    async with serving(FakeGraph(token=WA_TOKEN, phone_number_id=PHONE_NUMBER_ID)) as fake_graph:
+        yield fake_graph
+
+
+async def test_on_whatsapp_her_record_is_uploaded_and_sent_as_a_document(
+    aiohttp_client: Any, settings: Settings, engine: Engine, evidence_redis: Redis, graph: FakeGraph
+) -> None:
+    app = create_app(replace(settings, whatsapp=whatsapp_settings(graph)), engine, evidence_redis)
+    client = await aiohttp_client(app)
+    wa_id = "254700" + str(uuid.uuid4().int)[:6]
+    for text in ("I want to keep a record", "yesterday", "whatsapp", "+254 700 000000", "he threatens me"):
+        before = len(graph.requests)
+        assert await wa_post(client, text_message(wa_id, text)) == 200
+        await graph.wait_for(before + 1)
+    for text in ("none", "no", "send me my record", "yes"):
+        before = len(graph.requests)
+        assert await wa_post(client, text_message(wa_id, text)) == 200
+        await graph.wait_for(before + 1)
+    [document] = graph.sent("document")
+    name, pdf = graph.media[document["document"]["id"]]
+    assert name == document["document"]["filename"] == f"notes-{dt.date.today().isoformat()}.pdf"
+    assert "he threatens me" in pdf_text(pdf, "en")
+    await settled(app[GATEWAY])
+    assert await evidence_redis.keys("*record:file:*") == []  # sent: nothing of it kept

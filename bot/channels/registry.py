@@ -47,7 +47,9 @@ def configured_channels(settings: Settings, redis: Redis, secret: str) -> list[C
             )
         )
     if settings.whatsapp is not None:
-        channels.append(WhatsAppChannel(settings.whatsapp, redis))
+        channels.append(
+            WhatsAppChannel(settings.whatsapp, redis, OneTimeLinks(redis, Sealer.from_settings(settings)))
+        )
     if settings.twilio is not None:
         assert settings.public_url is not None, "validated with the settings"
         channels.append(

@@ -80,7 +80,11 @@ class FakeTelegram:
                     "date": int(time.time()),
                     "chat": {"id": int(params["chat_id"]), "type": "private"},
                     "caption": params.get("caption", ""),
-                    "document": {"file_id": "doc1", "file_unique_id": "u1", "file_name": params["document_name"]},
+                    "document": {
+                        "file_id": "doc1",
+                        "file_unique_id": "u1",
+                        "file_name": params["document_name"],
+                    },
                 }
             case "deleteMessages" | "deleteMessage":
                 # Telegram skips ids it can't find and answers True; the recorded request says which.
