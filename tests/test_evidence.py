@@ -237,8 +237,11 @@ async def test_danger_and_quick_exit_win_over_the_entrys_question(gateway: Gatew
     assert "record_ask_where" not in keys
     draft = await gateway.journal.store.draft(person.conversation)
     assert draft is not None and draft.entry.when_text == ""  # danger was not taken as the answer
+    assert await gateway.store.redis.zscore(REMINDERS, gateway._pseudonym(person.conversation)) is not None
     await person.send("exit")
     assert await gateway.journal.store.draft(person.conversation) is None  # nothing half-written kept
+    # and no reminder will arrive later, on a phone someone may be looking at
+    assert await gateway.store.redis.zscore(REMINDERS, gateway._pseudonym(person.conversation)) is None
 
 
 async def test_stop_pauses_the_entry_and_keep_a_record_carries_on(gateway: Gateway) -> None:
@@ -513,3 +516,26 @@ async def test_on_whatsapp_her_record_is_uploaded_and_sent_as_a_document(
     assert "he threatens me" in pdf_text(pdf, "en")
     await settled(app[GATEWAY])
     assert await evidence_redis.keys("*record:file:*") == []  # sent: nothing of it kept
+
+
+async def test_the_reminder_before_expiry_reaches_her_chat_and_is_sent_once(
+    telegram_app: TestClient, fake: FakeTelegram, chat: int
+) -> None:
+    for text in ("I want to keep a record", "yesterday", "on x", "@troll", "fake profile", "none", "no"):
+        before = len(fake.sent())
+        assert (
+            await post(telegram_app, payload("text_message", chat, text=text, date=int(time.time()))) == 200
+        )
+        await fake.wait_for(before + 1)
+    gateway: Gateway = telegram_app.app[GATEWAY]
+    await settled(gateway)
+    before = len(fake.sent())
+    await gateway.remind(now=time.time() + 29 * 86_400)  # three days before the 30 are up, and more
+    [reminder] = (await fake.wait_for(before + 1))[before:]
+    expires = dt.date.today() + dt.timedelta(days=30)
+    assert (
+        reminder["text"].startswith("Your record will be deleted on") and str(expires.day) in reminder["text"]
+    )
+    await gateway.remind(now=time.time() + 29 * 86_400)
+    await settled(gateway)
+    assert len(fake.sent()) == before + 1  # once

@@ -140,16 +140,21 @@ class RecordStore:
                 continue
             language = stored[b"lang"].decode() if b"lang" in stored else None
             found.append(Due(conversation_id=self._sealer.open(stored[b"to"]), language=language,
-                             expires_at=now + ttl))  # fmt: skip
+                             expires_at=time.time() + ttl))  # fmt: skip
         return found
 
     async def remember_file(self, conversation_id: str, key: str) -> None:
         """A PDF of her record waiting behind a one-time link: erased with her record."""
         await self._redis.hset(self.key(conversation_id), f"file:{key}", "1")
 
-    async def drop_draft(self, conversation_id: str) -> None:
-        """Quick exit: nothing half-written is kept (her saved entries stay hers)."""
-        await self._redis.hdel(self.key(conversation_id), "draft", "pick")
+    async def quiet(self, conversation_id: str) -> None:
+        """Quick exit: nothing half-written is kept, and no reminder will arrive later (someone may
+        be looking at her phone); her saved entries stay hers and expire as they would. Her next
+        change schedules the reminder again."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key(conversation_id), "draft", "pick")
+            pipe.zrem(REMINDERS, self._pseudonym(conversation_id))
+            await pipe.execute()
 
     async def erase(self, conversation_id: str) -> None:
         """Her record, its draft, its reminder and any PDF not yet downloaded."""

@@ -261,7 +261,7 @@ class Gateway:
                 preferences=self.preferences,
                 channels=self.channels,
                 erase=self.erase,
-                drop_draft=self.journal.store.drop_draft,
+                quiet_record=self.journal.store.quiet,
             ),
             NewConversations(self.engine, self.limits),  # an address that started too many lately
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
