@@ -539,3 +539,14 @@ async def test_the_reminder_before_expiry_reaches_her_chat_and_is_sent_once(
     await gateway.remind(now=time.time() + 29 * 86_400)
     await settled(gateway)
     assert len(fake.sent()) == before + 1  # once
+
+
+async def test_asking_for_a_person_mid_entry_is_answered_and_the_entry_waits(gateway: Gateway) -> None:
+    person = Person(gateway, "en")
+    await person.send("I want to keep a record")
+    await person.send("yesterday")
+    keys = await person.send("talk to a person")
+    assert "handoff_offer" in keys and "record_ask_who" not in keys
+    draft = await gateway.journal.store.draft(person.conversation)
+    assert draft is not None and draft.entry.where == ""  # not taken as where it happened
+    assert await person.send("new entry") == ["record_resume", "record_ask_where"]

@@ -36,7 +36,10 @@ INTIMATE = frozenset({"intimate_images", "sextortion"})
 DAY_CHOICES = (30, 90, 365)
 SHARE_OFFERED = frozenset({"handoff_offer", "consent_unclear"})  # before "Not now", the last choice
 _LINK = re.compile(r"(?:https?://|www\.)\S+|@\w[\w.]{1,60}", re.IGNORECASE)
-MAX_WORDS = 4000  # characters of one answer kept: a long story fits, a pasted book does not
+MAX_CHARACTERS = 4000  # of one answer: a long story fits, a pasted book does not
+# A short message the model reads as one of these with this confidence is not the entry's answer.
+ELSEWHERE = frozenset({"human_handoff", "menu", "goodbye", "ask_police", "cannot_call"})
+ELSEWHERE_WORDS, ELSEWHERE_CONFIDENCE = 6, 0.7
 
 
 class Journal:
@@ -82,21 +85,28 @@ class Journal:
             return None  # danger since the question: her words are about that now
         if turn.message.kind in {InboundKind.IMAGE, InboundKind.DOCUMENT} and draft is not None:
             return await self._screenshot(turn, draft)
-        if not turn.readable or set(self._engine.meanings(turn.text, turn.language)) & REQUESTS:
+        meanings = set(self._engine.meanings(turn.text, turn.language)) if turn.readable else set()
+        if not turn.readable or meanings & REQUESTS or await self._elsewhere(turn):
             return None
-        if "step_stop" in self._engine.meanings(turn.text, turn.language):
+        if "step_stop" in meanings:
             return await self._pause(turn, draft)
         if draft is not None:
-            return await self._answer_part(turn, draft, turn.text.strip()[:MAX_WORDS])
+            return await self._answer_part(turn, draft, turn.text.strip()[:MAX_CHARACTERS])
         pick = await self._store.pick(conversation)
         number = _number(self._engine.with_digits(turn.text))
-        if pick == "export":
-            meanings = self._engine.meanings(turn.text, turn.language)
-            if "affirm" in meanings or "deny" in meanings:
-                return await self._send(turn, "affirm" in meanings)
+        if pick == "export" and meanings & {"affirm", "deny"}:
+            return await self._send(turn, "affirm" in meanings)
         if pick is not None and number is not None:
             return await self._picked(turn, pick, number)
         return None
+
+    async def _elsewhere(self, turn: TurnState) -> bool:
+        """A few words asking for something else ("talk to a person", "menu"): answered as such, and
+        the entry waits for "new entry"."""
+        if len(turn.text.split()) > ELSEWHERE_WORDS:
+            return False
+        turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        return turn.parse.intent in ELSEWHERE and turn.parse.confidence >= ELSEWHERE_CONFIDENCE
 
     # Starting, asking, saving
 
