@@ -6,11 +6,13 @@ from collections import Counter
 
 import pytest
 
+from bot.language.countries import country_in
 from bot.language.detection import Detector, decide, display_name, primary
 from bot.language.keywords import Keywords
 from bot.language.normalize import normalize
 from bot.language.phone import country_of_phone
 from bot.rasa.nlg import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE, isolate
+from content.model import load_library
 
 VOCABULARIES = {
     "en": Counter({"my", "account", "was", "hacked", "hello", "help", "please"}),
@@ -206,3 +208,31 @@ def test_her_own_words_the_model_never_saw_keep_her_language_beside_borrowed_one
         assert kept.language == remembered, (text, detector.shares(text)[:3])
     moved = decide(**given, remembered="sw", text="he installed an app on my phone", detector=detector)  # type: ignore[arg-type]
     assert moved.language == "en"
+
+
+LANGUAGES = ("en", "es", "pt", "fr", "sw", "ar", "hi")
+
+
+@pytest.mark.parametrize(
+    ("message", "country"),
+    [
+        ("i am in turkey", "TR"),
+        ("أنا في إسطنبول وهو يهددني", "TR"),
+        ("ich bin in deutschland", "DE"),
+        ("انا في المانيا", "DE"),
+        ("sono in italia", "IT"),
+        ("انا في العراق", "IQ"),
+        ("انا في سوريا", "SY"),
+        ("estoy en venezuela", "VE"),
+        ("estoy en republica dominicana", "DO"),
+        ("je suis au burkina faso", "BF"),
+        ("je suis en belgique", "BE"),
+        ("i am in new zealand", "NZ"),
+        ("niko zimbabwe", "ZW"),
+    ],
+)
+def test_a_country_she_names_has_checked_numbers(message: str, country: str) -> None:
+    """Where she says she is, typed in her words, is a country the content has a checked number for."""
+    assert country_in(message, LANGUAGES) == country
+    emergency = load_library().resources_for(country, ["emergency"], include_international=False)
+    assert any(resource.source.verified for resource in emergency)

@@ -67,6 +67,8 @@ ALIASES = {
     "NP": ("nepal", "नेपाल", "kathmandu"),
     "HT": ("haiti", "ayiti"),
     "CA": ("canada", "quebec", "québec", "toronto", "montreal"),
+    "TR": ("turkey", "turkiye", "istanbul", "ankara", "izmir", "gaziantep", "اسطنبول", "तुर्की"),
+    "DE": ("deutschland", "berlin"),
 }
 _ARABIC_PREFIX = r"(?:[وفبل]|ال|بال|فال|وال|لل)?"
 _BEFORE, _AFTER = r"(?<![\w\p{M}])", r"(?![\w\p{M}])"
