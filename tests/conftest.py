@@ -18,7 +18,7 @@ from bot.rasa.action_server import running_action_server
 from bot.rasa.engine import Engine
 
 from .support.markers import MARKERS, NEEDS
-from .support.redis_dbs import emptied, emptied_sync, redis_url
+from .support.redis_dbs import MARK, emptied, emptied_sync, redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_REDIS_URL = redis_url("trackers")  # Rasa's trackers in the Redis-backed tests
@@ -60,8 +60,12 @@ def placeless_engine(placeless_settings: Settings) -> Engine:
 
 
 @pytest.fixture(scope="session")
-def redis_engine(settings: Settings) -> Engine:
-    return Engine.load(replace(settings, redis_url=TEST_REDIS_URL))
+def redis_engine(settings: Settings) -> Iterator[Engine]:
+    """The engine with Rasa's trackers in the suite's own database, emptied and marked as the suite's
+    first: a module that writes trackers before another empties the database is no stranger's data."""
+    with emptied_sync(TEST_REDIS_URL) as client:
+        client.set(MARK, "1")
+        yield Engine.load(replace(settings, redis_url=TEST_REDIS_URL))
 
 
 @pytest.fixture

@@ -72,3 +72,12 @@ def test_a_file_without_its_sections_or_not_yaml_is_refused(tmp_path: Path) -> N
         load_names(names_file(tmp_path, "countries:\n  KE: [nairobi]\n"), LANGUAGES)
     with pytest.raises(NamesError):
         load_names(names_file(tmp_path, "countries: [unclosed\n"), LANGUAGES)
+
+
+def test_a_name_of_two_places_is_never_taken_as_where_she_is() -> None:
+    """ "عمان" is Oman and Amman: a woman in Amman would get Oman's number; she is asked instead."""
+    from bot.language.countries import country_in
+
+    assert country_in("انا في عمان", ["ar", "en"]) is None
+    assert country_in("انا في الاردن", ["ar", "en"]) == "JO"
+    assert country_in("i am in oman", ["en"]) == "OM"

@@ -49,7 +49,7 @@ def file_name(day: dt.date) -> str:
     return f"notes-{day.isoformat()}.pdf"
 
 
-class _Document(FPDF):  # type: ignore[misc]  # fpdf2's FPDF is typed loosely
+class _Document(FPDF):
     def __init__(self, language: str, page_label: Callable[[int, int], str], total: int) -> None:
         super().__init__(format="A4")
         self.language = language

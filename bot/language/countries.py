@@ -43,7 +43,11 @@ def _matchers(languages: tuple[str, ...]) -> list[tuple[regex.Pattern[str], str]
         for alias in aliases:
             names.setdefault(fold(alias), code)
     ordered = sorted(names.items(), key=lambda item: len(item[0]), reverse=True)
-    return [(regex.compile(_pattern(name)), code) for name, code in ordered if len(name) >= 2]
+    return [
+        (regex.compile(_pattern(name)), code)
+        for name, code in ordered
+        if len(name) >= 2 and name not in NAMES.ambiguous  # she is asked which country instead
+    ]
 
 
 def country_in(text: str, languages: Iterable[str]) -> str | None:

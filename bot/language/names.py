@@ -29,6 +29,7 @@ class NamesError(ValueError):
 class Names:
     countries: Mapping[str, tuple[str, ...]]  # ISO 3166 code -> names people type for it
     languages: Mapping[str, tuple[str, ...]]  # language code -> names people ask for it by
+    ambiguous: frozenset[str]  # folded names of two places ("عمان": Oman, and Amman): never guessed
 
 
 def _country_codes(languages: Collection[str]) -> dict[str, set[str]]:
@@ -87,9 +88,13 @@ def load_names(path: Path = NAMES_FILE, languages: Collection[str] | None = None
         raise NamesError(f"{path}: {error}") from error
     countries = _section(raw, "countries", _country_codes(languages), problems)
     spoken = _section(raw, "languages", _language_names(languages), problems)
+    ambiguous = raw.get("ambiguous") if isinstance(raw, dict) else None
+    if not isinstance(ambiguous, list) or not all(isinstance(name, str) and name for name in ambiguous):
+        problems.append("ambiguous: missing, or not a list of names")
+        ambiguous = []
     if problems:
         raise NamesError(f"{path.name}:\n- " + "\n- ".join(problems))
-    return Names(countries=countries, languages=spoken)
+    return Names(countries=countries, languages=spoken, ambiguous=frozenset(fold(n) for n in ambiguous))
 
 
 NAMES = load_names()

@@ -94,4 +94,5 @@ def emptied_sync(url: str) -> Iterator[redis.Redis]:
     finally:
         client.flushdb()
         client.set(MARK, "1")
+        client.set(MARK, "1")
         client.close()
