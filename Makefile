@@ -52,7 +52,6 @@ models/nlu-%.tar.gz: $$(filter-out nlu_data/$$*/keywords.yml,$$(wildcard nlu_dat
 train: $(STAMP) models/dialogue.tar.gz $(NLU_MODELS)
 
 run: setup train
-	@scripts/ensure-fonts
 	$(RASA_ENV) $(PY) -m bot run
 
 serve: setup train
@@ -84,7 +83,6 @@ i18n-check: $(COMPILED)
 
 test: setup train lint validate i18n-check
 	@scripts/ensure-chromium
-	@scripts/ensure-fonts
 	@scripts/test-redis
 	$(RASA_ENV) $(PY) -m pytest -q
 

@@ -25,10 +25,9 @@ USES = frozenset(
         "police",
         "silent",
         "quote",
-        "ncii",
     }
 )
-QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country", "record"})
+QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})
 WORDINGS = ("text", "discreet", "sms")
 SINGULAR = "_one"  # `text_one:` is the English singular of `text:` (see Template.count)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -56,16 +56,9 @@ async def test_done_and_skip_are_remembered_separately() -> None:
 
 
 async def test_the_last_step_ends_with_a_recap_and_the_helpline_offer() -> None:
-    slots = {"playbook": "secure_account", "step": 9.0, "steps_done": [], "steps_skipped": []}
-    messages, after = await run(WalkPlaybook(), tracker("step_done", slots))
-    assert keys(messages) == ["recap", "handoff_offer"]
-    assert after["playbook"] is None and after["awaiting"] == "handoff"
-
-
-async def test_the_end_of_the_doxxing_steps_offers_to_keep_a_record_before_a_person() -> None:
     slots = {"playbook": "doxxing", "step": 7.0, "steps_done": [], "steps_skipped": []}
     messages, after = await run(WalkPlaybook(), tracker("step_done", slots))
-    assert keys(messages) == ["recap", "record_offer", "handoff_offer"]
+    assert keys(messages) == ["recap", "handoff_offer"]
     assert after["playbook"] is None and after["awaiting"] == "handoff"
 
 
@@ -108,14 +101,9 @@ async def test_yes_to_a_person_hands_the_gateway_only_what_was_agreed() -> None:
         "steps_skipped": [],
         "risks": ["danger"],
         "transcript_shared": False,
-        "record_shared": False,
     }
     messages, _ = await run(Answer(), tracker("affirm", slots, entities=about("consent", share="chat")))
     assert messages[0]["custom"]["handoff"]["transcript_shared"] is True
-    assert messages[0]["custom"]["handoff"]["record_shared"] is False
-    messages, _ = await run(Answer(), tracker("affirm", slots, entities=about("consent", share="record")))
-    assert messages[0]["custom"]["handoff"]["record_shared"] is True
-    assert messages[0]["custom"]["handoff"]["transcript_shared"] is False
 
 
 async def test_situations_carry_their_risks_and_images_ask_about_age_first() -> None:

@@ -36,15 +36,6 @@ class Budget:
     choices: int  # numbered choices one message may show, "more" included
 
 
-class Files(Protocol):
-    """Files kept for a short while behind a one-time token (her record's PDF): a channel that
-    carries files reads one to send it, and drops it once the provider has it."""
-
-    async def peek(self, token: str) -> tuple[str, bytes] | None: ...
-
-    async def drop(self, token: str) -> None: ...
-
-
 class Accept(Protocol):
     """The gateway's entry point for a parsed, verified inbound message."""
 

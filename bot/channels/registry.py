@@ -13,7 +13,6 @@ from bot.channels.rest import RestChannel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.evidence.links import OneTimeLinks
 from bot.ops.settings import Settings
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
@@ -53,13 +52,10 @@ def configured_channels(
                 api_url=settings.telegram.api_url,
                 polling=settings.telegram.polling,
                 redis=redis,
-                files=OneTimeLinks(redis, Sealer.from_settings(settings)),
             )
         )
     if settings.whatsapp is not None:
-        channels.append(
-            WhatsAppChannel(settings.whatsapp, redis, OneTimeLinks(redis, Sealer.from_settings(settings)))
-        )
+        channels.append(WhatsAppChannel(settings.whatsapp, redis))
     if settings.twilio is not None:
         assert settings.public_url is not None, "validated with the settings"
         channels.append(

@@ -26,7 +26,6 @@ from pathlib import Path
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.evidence.store import RecordStore
 from bot.handoff import console_api
 from bot.handoff.console_auth import (
     CONSOLE,
@@ -215,7 +214,6 @@ def setup_console(
     heartbeat_seconds: float = 15.0,
     undo_seconds: float = 5.0,
     long_wait_seconds: float = 600.0,
-    records: RecordStore | None = None,
 ) -> None:
     """Mount the console at /console on `app` (before it starts)."""
     app[CONSOLE] = Console(
@@ -226,7 +224,6 @@ def setup_console(
         heartbeat_seconds=heartbeat_seconds,
         undo_seconds=undo_seconds,
         long_wait_seconds=long_wait_seconds,
-        records=records,
     )
     app.router.add_routes(
         [

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import re
 import time
 from collections import Counter
@@ -257,7 +256,6 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             await desk.audit(caller.staff, "open", ticket.id)
         if ticket.state is not TicketState.FOLLOW_UP or caller.supervisor:
             previous = [past_json(past) for past in await desk.previous(ticket)]
-    record = await shared_record(request, ticket) if full else None
     can_act = full and ticket.state is TicketState.WITH_STAFF
     unsafe = await desk.unsafe_window(ticket) if can_act else None
     if ticket.staff == caller.staff.name:
@@ -268,7 +266,6 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "ticket": ticket_json(ticket),
             "log": log,
             "previous": previous,
-            "record": record,
             "can_act": can_act,
             "can_record": full and desk.recordable(ticket),
             # A supervisor in a colleague's conversation watches it read-only unless she joins it.
@@ -276,15 +273,6 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "needs_override": None if unsafe is None else unsafe.describe(),
         }
     )
-
-
-async def shared_record(request: web.Request, ticket: Ticket) -> list[dict[str, Any]] | None:
-    """Her record as it is now, only if she chose to share it with this ticket; None otherwise."""
-    console = request.app[CONSOLE]
-    conversation = await console.desk.shared_record_of(ticket)
-    if conversation is None or console.records is None:
-        return None
-    return [json.loads(entry.to_json()) for entry in await console.records.entries(conversation)]
 
 
 @staff_only()

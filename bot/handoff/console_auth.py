@@ -17,7 +17,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.evidence.store import RecordStore
 from bot.handoff.desk import Conflict, Desk, DeskError, NotAllowed, NotFound
 from bot.handoff.sessions import Session, SessionStore, csrf_matches
 from bot.handoff.staff import Role, Staff, StaffStore
@@ -43,7 +42,6 @@ class Console:
     heartbeat_seconds: float
     undo_seconds: float  # how long a staff message waits in the page before it leaves, to be undone
     long_wait_seconds: float  # a person waiting longer than this is brought to staff's attention
-    records: RecordStore | None = None  # her record, read-only, where she shared it (docs/evidence.md)
     streams: set[Stream] = field(default_factory=set)  # open live streams, ended on shutdown
 
     def set_cookie(

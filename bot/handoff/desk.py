@@ -746,13 +746,6 @@ class Desk:
             raise NotAllowed("This conversation is with a colleague.")
         return ticket
 
-    async def shared_record_of(self, ticket: Ticket) -> str | None:
-        """The conversation whose record she agreed to share on this ticket, or None."""
-        if ticket.erased or not ticket.summary.record_shared:
-            return None
-        raw = await self.redis.hget(ticket_key(ticket.id), "conversation")
-        return self._sealer.open(raw) if raw is not None else None
-
     async def _conversation(self, ticket_id: str) -> str:
         raw = await self.redis.hget(ticket_key(ticket_id), "conversation")
         if raw is None:

@@ -47,7 +47,6 @@ class Summary:
     country: str | None = None
     safe_contact: str | None = None  # a safe time/way to reach them, in their words
     transcript_shared: bool = False
-    record_shared: bool = False  # she chose "share my record": staff may read it (read-only) while it lasts
 
     @property
     def priority(self) -> int:

@@ -40,9 +40,6 @@ KEYWORD_GROUPS = {
     "skip": ("step_skip", Scope.WHOLE),
     "back": ("step_back", Scope.WHOLE),
     "stop": ("step_stop", Scope.WHOLE),
-    "record_send": ("send_record", Scope.SHORT),  # her record (docs/evidence.md): get it as a file
-    "record": ("keep_record", Scope.SHORT),  # start an entry
-    "record_list": ("show_record", Scope.WHOLE),  # see, correct or delete entries
     "yes": ("affirm", Scope.WHOLE),
     "no": ("deny", Scope.WHOLE),
     "ok": ("ok", Scope.WHOLE),

@@ -55,8 +55,6 @@ def build_gateway(
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
-        record_max_days=settings.record_max_days,
-        public_url=settings.public_url,
     )
 
 
@@ -80,7 +78,6 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     )
     for channel in channels.values():
         app.router.add_routes(channel.routes(gateway.accept))
-    app.router.add_routes(gateway.journal.links.routes())  # /r/<token>: her record, one download
     staff = StaffStore(redis)
     sessions = SessionStore(redis)
     setup_console(
@@ -90,7 +87,6 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
         sessions=sessions,
         cookie_secure=settings.cookie_secure,
         long_wait_seconds=settings.long_wait_minutes * 60,
-        records=gateway.journal.store,
     )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -89,7 +89,6 @@ class Settings:
     show_unverified: bool = False
     helpline: Helpline | None = None
     retention_days: int = 30
-    record_max_days: int = 365  # the longest she may choose to keep her record (30 days unless she does)
     secret_key: str = ""  # keys pseudonyms in logs, records and handoff keys; required with Redis
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
@@ -221,7 +220,6 @@ class Settings:
             show_unverified=flag("CONTENT_SHOW_UNVERIFIED"),
             helpline=Helpline(name=name, contact=contact) if name and contact else None,
             retention_days=integer("RETENTION_DAYS", defaults.retention_days, 1, 3650),
-            record_max_days=integer("RECORD_MAX_DAYS", defaults.record_max_days, 30, 3650),
             secret_key=env.get("SECRET_KEY", "").strip(),
             telegram=telegram,
             whatsapp=whatsapp,

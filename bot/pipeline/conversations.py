@@ -219,7 +219,6 @@ def replies_from_json(raw: str | bytes) -> list[OutboundMessage]:
             asks=item.get("asks"),
             language=item.get("language"),
             sms=item.get("sms"),
-            document=item.get("document"),
         )
         for item in json.loads(raw)
     ]

@@ -17,9 +17,6 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.channels.base import Channel
-from bot.evidence.journal import Journal
-from bot.evidence.links import OneTimeLinks
-from bot.evidence.store import RecordStore
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
@@ -41,7 +38,6 @@ from bot.pipeline.stages.media import Media
 from bot.pipeline.stages.more import More
 from bot.pipeline.stages.new_conversations import NewConversations
 from bot.pipeline.stages.questions import OpenQuestion, QuestionMemory
-from bot.pipeline.stages.record import Record
 from bot.pipeline.stages.relay import HandoffRelay
 from bot.pipeline.stages.reply_cap import ReplyCap
 from bot.pipeline.stages.safety import Safety
@@ -71,8 +67,6 @@ class Gateway:
         minutes_per_person: int = 5,
         metrics: Metrics | None = None,
         limits: RateLimits | None = None,
-        record_max_days: int = 365,
-        public_url: str | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -111,16 +105,6 @@ class Gateway:
             sealer=store.sealer,
             pseudonym=pseudonym,
             limits=self.limits,
-        )
-        self.journal = Journal(
-            engine,
-            RecordStore(store.redis, sealer=store.sealer, pseudonym=pseudonym, max_days=record_max_days),
-            OneTimeLinks(store.redis, store.sealer),
-            public_url=public_url,
-            # Channels that carry a file (Telegram) get her record's PDF itself; the others a link.
-            document_channels=frozenset(
-                n for n, c in channels.items() if getattr(c, "sends_documents", False)
-            ),
         )
         self._detector = Detector(engine.vocabularies)
         self._pseudonym = pseudonym
@@ -263,17 +247,15 @@ class Gateway:
                 preferences=self.preferences,
                 channels=self.channels,
                 erase=self.erase,
-                quiet_record=self.journal.store.quiet,
             ),
             NewConversations(self.engine, self.limits),  # an address that started too many lately
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
-            Record(self.journal),  # her record's entry: the answer to its question, or its buttons
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked
             Commands(self.engine, self.preferences),  # language and country menus, unknown commands
             Media(self.engine),  # photos, voice notes, stickers: a kind reply, nothing stored
-            Dialogue(self.engine, self.handoff, self.journal),  # NLU and dialogue; a yes: a handoff
+            Dialogue(self.engine, self.handoff),  # NLU and the dialogue model; a yes becomes a handoff
         ]
 
     async def erase(self, conversation_id: str) -> None:
@@ -288,7 +270,6 @@ class Gateway:
         if channel is not None:
             await channel.forget(sender)
         await self.outbox.forget(conversation_id)
-        await self.journal.store.erase(conversation_id)
         await self.store.erase(conversation_id)
 
     async def sweep_forever(self) -> None:
@@ -302,15 +283,8 @@ class Gateway:
                     upgraded = True
                 for conversation_id in await self.store.pending():
                     self.schedule(conversation_id)
-                await self.remind()
             except Exception:
                 log.exception("gateway.sweep_failed")
-
-    async def remind(self, now: float | None = None) -> None:
-        """Tell each person whose record is about to expire, through her conversation's outbox."""
-        for due in await self.journal.store.due(now):
-            reminder = self.journal.reminder(due)
-            await self.deliver(due.conversation_id, [reminder])
 
     async def idle(self) -> bool:
         """No conversation has work left here: no drain running, none waiting (tests, shutdown checks)."""

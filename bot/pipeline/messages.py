@@ -46,8 +46,6 @@ class InboundMessage:
     # The client's network address where the person reaches us directly (REST, web chat), for rate
     # limits only; None for provider webhooks (their address is the provider's). Never logged.
     address: str | None = None
-    # A file's SHA-256 as the provider hands it over (WhatsApp does); the file itself is never fetched.
-    media_sha256: str | None = None
 
     @property
     def conversation_id(self) -> str:
@@ -82,6 +80,3 @@ class OutboundMessage:
     # The wording for channels that pay per message (SMS), when the content has a shorter one; "" when
     # another reply's SMS wording already says it.
     sms: str | None = None
-    # A file behind a one-time link (bot/evidence/links.py): a channel that carries files sends the file
-    # itself, with `text` as its caption; the token, never the file, waits in the outbox.
-    document: str | None = None

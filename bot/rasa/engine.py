@@ -90,7 +90,6 @@ class Turn:
 
     replies: list[OutboundMessage]
     handoff: dict[str, Any] | None = None
-    record: str | None = None  # keep_record | show_record | send_record: her record, the gateway's
 
 
 class ReplyCollector(CollectingOutputChannel):  # type: ignore[misc]  # Rasa ships no types
@@ -468,19 +467,16 @@ def _past_the_greeting(intent: dict[str, Any], data: dict[str, Any], text: str) 
 
 
 def _turn(messages: list[dict[str, Any]]) -> Turn:
-    """Replies in order; an action's handoff or record request (a custom message) is for the gateway,
-    not the person."""
-    handoff = record = None
+    """Replies in order; an action's handoff request (a custom message) is for the gateway, not the person."""
+    handoff = None
     replies = []
     for message in messages:
         custom = message.get("custom")
         if isinstance(custom, dict) and "handoff" in custom:
             handoff = dict(custom["handoff"])
-        elif isinstance(custom, dict) and "record" in custom:
-            record = str(custom["record"])
         else:
             replies.append(_outbound(message))
-    return Turn(replies=replies, handoff=handoff, record=record)
+    return Turn(replies=replies, handoff=handoff)
 
 
 def _outbound(message: dict[str, Any]) -> OutboundMessage:

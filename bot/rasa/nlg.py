@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 EMERGENCY_KINDS = ("emergency",)
 HELPLINE_KINDS = ("gbv_helpline", "digital_helpline", "ncii", "cyber")
 MINORS_KINDS = ("child", "minors_ncii")
-# Services that fingerprint an intimate image on her own device (StopNCII; Take It Down for images
-# taken under 18): where she is pointed instead of sending the image anywhere.
-NCII_KINDS = ("ncii", "minors_ncii")
 CRISIS_KINDS = ("crisis",)
 POLICE_KINDS = ("police_report",)
 # Where someone who cannot speak can still reach help: these kinds' text, chat and web contacts.
@@ -281,10 +278,6 @@ class Renderer:
     def _fill_minors(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         lines = self._resource_lines(turn, MINORS_KINDS, dated=True, include_international=True)
         return {"minors_lines": lines or self._fill_helplines(params, turn)["helpline_lines"]}
-
-    def _fill_ncii(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
-        lines = self._resource_lines(turn, NCII_KINDS, dated=True, include_international=True)
-        return {"ncii_lines": lines or self._fill_helplines(params, turn)["helpline_lines"]}
 
     def _fill_around_the_clock(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         """Lines open day and night in the person's country, for when the helpline is closed."""

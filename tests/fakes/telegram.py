@@ -73,19 +73,6 @@ class FakeTelegram:
                     "chat": {"id": int(params["chat_id"]), "type": "private"},
                     "text": params["text"],
                 }
-            case "sendDocument":
-                self.message_ids.append(next(self._ids))
-                return {
-                    "message_id": self.message_ids[-1],
-                    "date": int(time.time()),
-                    "chat": {"id": int(params["chat_id"]), "type": "private"},
-                    "caption": params.get("caption", ""),
-                    "document": {
-                        "file_id": "doc1",
-                        "file_unique_id": "u1",
-                        "file_name": params["document_name"],
-                    },
-                }
             case "deleteMessages" | "deleteMessage":
                 # Telegram skips ids it can't find and answers True; the recorded request says which.
                 return True
@@ -107,9 +94,6 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
-        if isinstance(value, web.FileField):  # a document: its bytes and name, as Telegram gets them
-            params[key], params[f"{key}_name"] = value.file.read(), value.filename
-            continue
         text = str(value)
         try:
             params[key] = json.loads(text) if text[:1] in "{[" else text

@@ -23,7 +23,6 @@ class FakeGraph:
     phone_number_id: str
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
-    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # uploaded files: id -> (name, bytes)
     # Queued answers for /messages, consumed before normal answers.
     failures: list[Failure] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -31,7 +30,6 @@ class FakeGraph:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/{version}/{phone_number_id}/messages", self._messages)
-        app.router.add_post("/{version}/{phone_number_id}/media", self._upload)
         return app
 
     def sent(self, kind: str | None = None) -> list[dict[str, Any]]:
@@ -45,18 +43,6 @@ class FakeGraph:
                 raise AssertionError(f"messages: got {len(self.requests)}, wanted {count}")
             await asyncio.sleep(0.02)
         return self.requests
-
-    async def _upload(self, request: web.Request) -> web.Response:
-        """POST /media (multipart: messaging_product, type, file): the media id to send it by."""
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return web.json_response(graph_error(190, "Invalid OAuth access token.")[1], status=401)
-        form = await request.post()
-        upload = form.get("file")
-        if form.get("messaging_product") != "whatsapp" or not isinstance(upload, web.FileField):
-            return web.json_response(graph_error(100, "Invalid parameter")[1], status=400)
-        media_id = f"{next(self._ids):015d}"
-        self.media[media_id] = (upload.filename, upload.file.read())
-        return web.json_response({"id": media_id})
 
     async def _messages(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.token}":

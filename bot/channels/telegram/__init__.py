@@ -18,7 +18,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Accept, Budget, Files, PermanentSendError, TransientSendError
+from bot.channels.base import Accept, Budget, PermanentSendError, TransientSendError
 from bot.channels.telegram.chat_log import ChatLog
 from bot.channels.telegram.parse import NotForUs, parse_update
 from bot.channels.telegram.render import TelegramMessage, render
@@ -48,14 +48,7 @@ class TelegramChannel:
     budget: Budget | None = None  # no cost per message: a turn goes out whole
 
     def __init__(
-        self,
-        *,
-        token: str,
-        secret_token: str | None,
-        api_url: str,
-        polling: bool,
-        redis: Redis,
-        files: Files | None = None,
+        self, *, token: str, secret_token: str | None, api_url: str, polling: bool, redis: Redis
     ) -> None:
         # PTB logs each call's parameters (chat id, text) at DEBUG and httpx each URL, which holds the
         # bot token, at INFO: neither may reach the logs, whatever the root level.
@@ -74,8 +67,6 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         self._accept: Accept | None = None
         self._chat_log = ChatLog(redis)
-        self._files = files
-        self.sends_documents = files is not None  # her record's PDF as a document, not a link
 
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         self._accept = accept
@@ -141,10 +132,7 @@ class TelegramChannel:
                 [[InlineKeyboardButton(title, callback_data=data)] for title, data in request.buttons]
             )
         try:
-            if request.document is not None:
-                sent = await self._send_document(int(recipient), request)
-            else:
-                sent = await self.bot.send_message(int(recipient), request.text, reply_markup=markup)
+            sent = await self.bot.send_message(int(recipient), request.text, reply_markup=markup)
         except RetryAfter as error:
             raise TransientSendError("telegram 429", retry_after=_seconds(error.retry_after)) from error
         except BadRequest as error:  # a NetworkError subclass in PTB: check it first
@@ -156,16 +144,7 @@ class TelegramChannel:
         except TelegramError as error:
             raise PermanentSendError(f"telegram refused: {error.message}") from error
         await self._record(recipient, sent)
-        if request.document is not None and self._files is not None:
-            await self._files.drop(request.document)  # Telegram has it: the one download is used
         return str(sent.message_id)
-
-    async def _send_document(self, chat_id: int, request: TelegramMessage) -> Message:
-        found = await self._files.peek(request.document) if self._files and request.document else None
-        if found is None:
-            raise PermanentSendError("telegram: the file expired before it could be sent")
-        name, data = found
-        return await self.bot.send_document(chat_id, document=data, filename=name, caption=request.text)
 
     async def wipe(self, recipient: str) -> bool:
         """Delete the last 48 hours of this chat, both sides, newest first; True if any of it went.

@@ -10,31 +10,15 @@ from bot.channels.text import merge_turn, split_text
 from bot.pipeline.messages import OutboundMessage
 
 TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TelegramMessage:
     text: str
     buttons: tuple[tuple[str, str], ...] = ()  # (title, callback data), one per row
-    document: str | None = None  # a one-time link's token: sent as a document, `text` its caption
 
 
 def render(replies: Sequence[OutboundMessage]) -> list[TelegramMessage]:
-    """Each file a document of its own, in its place; the texts around it merged as usual."""
-    messages: list[TelegramMessage] = []
-    texts: list[OutboundMessage] = []
-    for reply in replies:
-        if reply.document is None:
-            texts.append(reply)
-            continue
-        messages += _texts(texts)
-        texts = []
-        messages.append(TelegramMessage(text=reply.text[:CAPTION_LIMIT], document=reply.document))
-    return messages + _texts(texts)
-
-
-def _texts(replies: Sequence[OutboundMessage]) -> list[TelegramMessage]:
     messages: list[TelegramMessage] = []
     for reply in merge_turn(replies, TEXT_LIMIT):
         parts = split_text(reply.text, TEXT_LIMIT)

@@ -15,16 +15,15 @@ import hmac
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import partial
 
 import httpx
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.channels.base import Accept, Budget, Files, PermanentSendError, SendError, TransientSendError
+from bot.channels.base import Accept, Budget, PermanentSendError, SendError, TransientSendError
 from bot.channels.whatsapp.parse import CHANNEL, parse_webhook
-from bot.channels.whatsapp.render import DocumentMessage, TemplateMessage, WhatsAppMessage, render, to_json
+from bot.channels.whatsapp.render import TemplateMessage, WhatsAppMessage, render, to_json
 from bot.ops.request_body import loads
 from bot.ops.settings import WhatsAppSettings
 from bot.pipeline.conversations import PREFIX
@@ -77,12 +76,9 @@ class WhatsAppChannel:
     overall_rate = 80.0
     budget: Budget | None = None  # no cost per message: a turn goes out whole
 
-    def __init__(self, settings: WhatsAppSettings, redis: Redis, files: Files | None = None) -> None:
+    def __init__(self, settings: WhatsAppSettings, redis: Redis) -> None:
         self._settings = settings
         self._redis = redis
-        self._files = files
-        self.sends_documents = files is not None  # her record's PDF as a document, not a link
-        self._media_url = f"{settings.api_url.rstrip('/')}/{settings.phone_number_id}/media"
         self._statuses = DeliveryStatuses(redis)
         self._messages_url = f"{settings.api_url.rstrip('/')}/{settings.phone_number_id}/messages"
         self._client: httpx.AsyncClient | None = None
@@ -134,8 +130,6 @@ class WhatsAppChannel:
         inbound, template = float(raw_inbound or 0), float(raw_template or 0)
         if raw_inbound is None or time.time() - inbound < WINDOW_SECONDS:
             try:
-                if isinstance(request, DocumentMessage):
-                    return await self._send_document(recipient, request)
                 return await self._post(recipient, request)
             except OutsideWindow:
                 pass  # no record, or ours and WhatsApp's disagree: WhatsApp decides
@@ -172,27 +166,6 @@ class WhatsAppChannel:
             pipe.hset(window_key(recipient), "template", sent_at)
             pipe.expire(window_key(recipient), WINDOW_KEY_SECONDS)
             await pipe.execute()
-
-    async def _send_document(self, recipient: str, document: DocumentMessage) -> str:
-        """Upload the file (Graph `/media`), send it, and drop it once WhatsApp has it."""
-        found = await self._files.peek(document.token) if self._files is not None else None
-        if found is None or self._files is None:
-            raise PermanentSendError("whatsapp: the file expired before it could be sent")
-        name, data = found
-        assert self._client is not None, "start() opens the HTTP client"
-        form = {"messaging_product": "whatsapp", "type": "application/pdf"}
-        try:
-            uploaded = await self._client.post(
-                self._media_url, data=form, files={"file": (name, data, "application/pdf")}
-            )
-        except httpx.TransportError as error:
-            raise TransientSendError(f"whatsapp unavailable: {type(error).__name__}") from error
-        if not uploaded.is_success:
-            raise _send_error(uploaded)
-        ready = replace(document, media_id=str(uploaded.json()["id"]), filename=name)
-        message_id = await self._post(recipient, ready)
-        await self._files.drop(document.token)
-        return message_id
 
     async def _post(self, recipient: str, message: WhatsAppMessage) -> str:
         assert self._client is not None, "start() opens the HTTP client"

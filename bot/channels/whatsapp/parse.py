@@ -72,15 +72,7 @@ def _message(raw: dict[str, Any]) -> InboundMessage:
         text=text,
         received_at=float(raw["timestamp"]),  # when WhatsApp received it: the window starts here
         country_hint=country_of_phone(str(raw["from"])),
-        media_sha256=_fingerprint(raw),
     )
-
-
-def _fingerprint(raw: dict[str, Any]) -> str | None:
-    """The SHA-256 WhatsApp gives for an image or document (it never reaches us as a file here)."""
-    media = raw.get(str(raw["type"])) if raw["type"] in {"image", "document"} else None
-    digest = media.get("sha256") if isinstance(media, dict) else None
-    return str(digest)[:128] if isinstance(digest, str) and digest else None
 
 
 def _content(raw: dict[str, Any]) -> tuple[InboundKind, str]:

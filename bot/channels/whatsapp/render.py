@@ -24,7 +24,6 @@ from bot.channels.text import merge_turn, split_text
 from bot.pipeline.messages import Choice, OutboundMessage
 
 TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 BODY_LIMIT = 1024
 BUTTON_LIMIT = 3
 BUTTON_TITLE_LIMIT = 20
@@ -73,34 +72,10 @@ class TemplateMessage:
     language: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DocumentMessage:
-    """A file behind a one-time token (her record's PDF): uploaded when sent, then `media_id` is set."""
-
-    caption: str
-    token: str
-    media_id: str | None = None
-    filename: str = ""
-
-
-WhatsAppMessage = TextMessage | ButtonsMessage | ListMessage | TemplateMessage | DocumentMessage
+WhatsAppMessage = TextMessage | ButtonsMessage | ListMessage | TemplateMessage
 
 
 def render(replies: Sequence[OutboundMessage]) -> list[WhatsAppMessage]:
-    """Each file a document of its own, in its place; the texts around it merged as usual."""
-    messages: list[WhatsAppMessage] = []
-    texts: list[OutboundMessage] = []
-    for reply in replies:
-        if reply.document is None:
-            texts.append(reply)
-            continue
-        messages += _texts(texts)
-        texts = []
-        messages.append(DocumentMessage(caption=reply.text[:CAPTION_LIMIT], token=reply.document))
-    return messages + _texts(texts)
-
-
-def _texts(replies: Sequence[OutboundMessage]) -> list[WhatsAppMessage]:
     messages: list[WhatsAppMessage] = []
     for reply in merge_turn(replies, TEXT_LIMIT):
         choices = _unique(reply.choices)
@@ -176,12 +151,6 @@ def to_json(message: WhatsAppMessage) -> dict[str, Any]:
             return _interactive_json("list", body, action)
         case TemplateMessage(name=name, language=language):
             return {"type": "template", "template": {"name": name, "language": {"code": language}}}
-        case DocumentMessage(caption=caption, media_id=media_id, filename=filename):
-            assert media_id is not None, "a document is uploaded before it is sent"
-            return {
-                "type": "document",
-                "document": {"id": media_id, "filename": filename, "caption": caption},
-            }
 
 
 def _interactive_json(kind: str, body: str, action: dict[str, Any]) -> dict[str, Any]:

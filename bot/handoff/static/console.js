@@ -396,37 +396,6 @@ function renderSummary(ticket) {
   $("summary").replaceChildren(...nodes);
 }
 
-// Her record, only when she chose "share my record": read-only, each entry with its times.
-function renderRecord(record) {
-  if (!record) return;
-  const section = el("section", "record");
-  section.appendChild(el("h3", "", "Her record (shared by her, read-only)"));
-  if (!record.length) section.appendChild(el("p", "", "No entries (she may have deleted them)."));
-  for (const entry of record) {
-    const box = el("div", "record-entry");
-    box.appendChild(el("h4", "", "Entry " + entry.number + " · written " + when(entry.written_at) +
-      " · changed " + when(entry.changed_at)));
-    const rows = [
-      ["When", entry.when_date ? entry.when_date + " (“" + entry.when_text + "”)" : entry.when_text],
-      ["Where", entry.where],
-      ["Who", entry.who],
-      ["What happened", entry.what],
-      ["Links", entry.links.join(" ")],
-      ["Screenshots", entry.kept_screenshots === null ? "" : (entry.kept_screenshots ? "kept" : "none")],
-    ];
-    for (const shot of entry.screenshots) {
-      rows.push(["Screenshot", "sent " + when(shot.at) + (shot.sha256 ? " · SHA-256 " + shot.sha256 : "")]);
-    }
-    for (const [name, value] of rows) {
-      const pair = el("div", "pair");
-      pair.append(el("dt", "", name), el("dd", "", value || "not said"));
-      box.appendChild(pair);
-    }
-    section.appendChild(box);
-  }
-  $("summary").appendChild(section);
-}
-
 function stateLine(ticket) {
   if (ticket.left && !ticket.claimed_at) {
     return "She left before anyone took it (" + words(ticket.left) + ")" + (ticket.closed_at ? " at " + when(ticket.closed_at) : "");
@@ -566,7 +535,6 @@ async function loadTicket() {
   $("ticket-title").textContent = headline(ticket.summary) + " — ticket " + ticket.id;
   $("ticket-state").textContent = stateLine(ticket);
   renderSummary(ticket);
-  renderRecord(view.record);
   renderPrevious(view.previous);
   const waiting = ticket.state === "queued" || ticket.state === "follow_up";
   $("take-row").hidden = !waiting;

@@ -1,11 +1,9 @@
-"""Words reach the NLU and the dialogue model; a yes to a person becomes a handoff, a request about
-her record goes to the journal (bot/evidence/)."""
+"""Words reach the NLU and the dialogue model; a yes to a person becomes a handoff."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.evidence.journal import Journal
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.model import Author, Risk, Summary
 from bot.pipeline.turn import Proceed, Replies, TurnState
@@ -13,10 +11,9 @@ from bot.rasa.engine import Engine
 
 
 class Dialogue:
-    def __init__(self, engine: Engine, handoff: HandoffFlow, journal: Journal) -> None:
+    def __init__(self, engine: Engine, handoff: HandoffFlow) -> None:
         self._engine = engine
         self._handoff = handoff
-        self._journal = journal
 
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         message = turn.message
@@ -30,8 +27,6 @@ class Dialogue:
             replay=turn.recovering,
             parse=turn.parse,
         )
-        if result.record is not None:  # her record: the gateway asks the entry's questions
-            return result.replies + await self._journal.request(turn, result.record)
         if result.handoff is None:
             return result.replies
         return result.replies + await self._hand_off(turn, result.handoff)
@@ -48,7 +43,6 @@ class Dialogue:
             channel=turn.message.channel,
             country=turn.country,
             transcript_shared=bool(shared.get("transcript_shared")),
-            record_shared=bool(shared.get("record_shared")),
         )
         transcript: list[tuple[Author, str]] = []
         if summary.transcript_shared:

@@ -61,7 +61,6 @@ class Safety:
         preferences: PreferenceStore,
         channels: Mapping[str, Channel],
         erase: Callable[[str], Awaitable[None]],
-        quiet_record: Callable[[str], Awaitable[None]],
     ) -> None:
         self._engine = engine
         self._desk = desk
@@ -69,7 +68,6 @@ class Safety:
         self._preferences = preferences
         self._channels = channels
         self._erase = erase
-        self._quiet_record = quiet_record  # her record: no half-written entry, no reminder later
 
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         signal = await self._signal(turn) if turn.readable else None
@@ -188,7 +186,6 @@ class Safety:
         conversation = turn.conversation
         await self._desk.cancel(conversation, "quick_exit")
         await self._handoff.forget(conversation)
-        await self._quiet_record(conversation)
         try:
             await self._engine.handle(
                 conversation, "/quick_exit", language=turn.language, channel=turn.message.channel
