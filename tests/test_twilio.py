@@ -100,9 +100,9 @@ async def test_answering_the_first_question_with_a_number_walks_on(
     second = await turn(fake, len(first))
     assert second[0]["Body"].startswith("I'm glad you're safe right now.")
     assert "\n1 Blackmail\n2 " in second[-1]["Body"]  # the menu: numbered again
-    assert await say(client, phone, "4") == 200
+    assert await say(client, phone, "5") == 200
     third = await turn(fake, len(first) + len(second))
-    assert "1/" in third[0]["Body"]  # the stalking playbook's first step, not the number "4"
+    assert "1/" in third[0]["Body"]  # the stalking playbook's first step, not the number "5"
 
 
 @pytest.mark.parametrize(("signed", "status"), [("", 401), ("bm90IHRoZSByaWdodCBzaWduYXR1cmU=", 403)])
