@@ -84,6 +84,8 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
                 progress = replies.start(dispatcher, replace(progress, platform="other"))
             case "platform", True:
                 progress = replies.ask_platform(dispatcher, progress)
+            case _, True if progress.awaiting is Awaiting.PLATFORM:  # "ok" to "which app?": go on
+                progress = replies.past_platform_question(dispatcher, progress)
             case _, True if progress.active:  # "ok", "sawa", "haan", "تمام" after a step: done
                 progress = replies.show_step(dispatcher, progress.finished_step(skipped=False))
             case _, False if progress.active:
@@ -124,12 +126,9 @@ class InformAge(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         if minor:
             progress = progress.with_risk("minor")
             dispatcher.utter_message(response="minors_route")
-        if progress.awaiting is Awaiting.PLATFORM:
-            return replies.ask_platform(dispatcher, progress).events()
-        if minor or not progress.active:
+        if progress.awaiting is not Awaiting.PLATFORM and (minor or not progress.active):
             return replies.carry_on(dispatcher, progress).events()
-        dispatcher.utter_message(response="carry_on", **progress.step_params())  # not the step again
-        return progress.events()
+        return replies.back_to_place(dispatcher, progress).events()  # not the step again
 
 
 class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
@@ -151,7 +150,7 @@ class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         else:
             dispatcher.utter_message(response=SIDE_ANSWERS[intent])
         if progress.active:
-            dispatcher.utter_message(response="carry_on", **progress.step_params())
+            progress = replies.back_to_place(dispatcher, progress)
         elif intent == "ask_pay":  # "should I just pay him": this is sextortion
             progress = replies.start(dispatcher, progress.started("sextortion"))
         return progress.events()
@@ -171,6 +170,8 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         progress = Progress.of(tracker)
         entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
         if progress.active and entities.get("opens_with") == "ok":  # "ok i blocked him": done, next
+            if progress.awaiting is Awaiting.PLATFORM:  # no step shown yet: the steps begin
+                return replies.past_platform_question(dispatcher, progress).events()
             return replies.show_step(dispatcher, progress.finished_step(skipped=False)).events()
         replies.acknowledge_long(dispatcher, tracker)
         if replies.first_message(tracker):  # "slt svp j'ai un probleme grave": who we are, is she safe

@@ -36,8 +36,7 @@ class StartPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         confidence = float(tracker.latest_message["intent"].get("confidence") or 0.0)
         if progress.active and (progress.playbook == situation or confidence < SWITCH_CONFIDENCE):
             # She said it again, or the model only half thinks it is something else: carry on.
-            dispatcher.utter_message(response="carry_on", **progress.step_params())
-            return progress.events()
+            return replies.back_to_place(dispatcher, progress).events()
         progress = replace(progress, platform=platform_in_message(tracker))
         progress = progress.started(situation)
         age = next((str(e.get("value")) for e in tracker.latest_message.get("entities") or ()
@@ -63,6 +62,10 @@ class WalkPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         progress = Progress.of(tracker)
         if intent == "inform_platform":
             progress = self._platform_named(dispatcher, tracker, progress)
+        elif progress.awaiting is Awaiting.PLATFORM and intent in {"step_done", "step_skip"}:
+            progress = replies.past_platform_question(dispatcher, progress)  # "next" to "which app?"
+        elif progress.awaiting is Awaiting.PLATFORM and intent != "step_stop":
+            progress = replies.ask_platform(dispatcher, progress)  # no step was shown to go back to
         elif not progress.active:  # "no se", "stop", "more" with no steps under way: what is happening?
             progress = replies.show_menu(dispatcher, progress)
         else:

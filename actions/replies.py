@@ -68,6 +68,23 @@ def carry_on(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
     return show_menu(dispatcher, progress)
 
 
+def back_to_place(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """After answering something else: the question still open (which app? under 18?) asked again,
+    or the way back to the step on screen. Never "step 1 of 8" before step 1 was shown."""
+    if progress.awaiting is Awaiting.PLATFORM:
+        return ask_platform(dispatcher, progress)
+    if progress.awaiting is Awaiting.MINOR:
+        dispatcher.utter_message(response="age_check")
+    elif progress.active:
+        dispatcher.utter_message(response="carry_on", **progress.step_params())
+    return progress
+
+
+def past_platform_question(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
+    """ "ok", "next", "skip" to "which app is it?": the steps, in their general wording."""
+    return start(dispatcher, replace(progress, platform=progress.platform or "other"))
+
+
 def intent_choices(intents: tuple[str, ...] | list[str]) -> list[dict[str, object]]:
     return [{"intent": intent} for intent in intents]
 

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import Answer, Fallback, consecutive_fallbacks
+from actions.conversation import Answer, Fallback, SideQuestion, consecutive_fallbacks
 from actions.playbook import StartPlaybook, WalkPlaybook
 
 
@@ -138,3 +138,30 @@ async def test_the_fallback_suggests_first_then_offers_a_person() -> None:
     assert consecutive_fallbacks(second) == 2
     messages, _ = await run(Fallback(), second)
     assert keys(messages) == ["not_understood", "handoff_offer"]
+
+
+PLATFORM_ASKED = {"playbook": "secure_account", "step": 0.0, "awaiting": "platform"}
+
+
+async def test_ok_or_next_to_which_app_begins_the_steps_at_the_first() -> None:
+    for current in (tracker("affirm", PLATFORM_ASKED), tracker("step_done", PLATFORM_ASKED)):
+        action = Answer() if current.latest_message["intent"]["name"] == "affirm" else WalkPlaybook()
+        messages, slots = await run(action, current)
+        assert keys(messages) == ["playbook_intro", "step"] and messages[1]["step"] == 0
+        assert slots["step"] == 0.0 and slots["platform"] == "other" and slots["awaiting"] is None
+    opens_with_ok = tracker(
+        "nlu_fallback", PLATFORM_ASKED, entities=[{"entity": "opens_with", "value": "ok"}]
+    )
+    messages, slots = await run(Fallback(), opens_with_ok)
+    assert keys(messages)[-1] == "step" and slots["step"] == 0.0
+
+
+async def test_a_side_question_before_any_step_asks_the_open_question_again() -> None:
+    messages, slots = await run(SideQuestion(), tracker("ask_pay", PLATFORM_ASKED))
+    assert keys(messages) == ["answer_pay", "ask_platform"] and slots["awaiting"] == "platform"
+    age_asked = {"playbook": "sextortion", "step": 0.0, "awaiting": "minor"}
+    messages, slots = await run(SideQuestion(), tracker("ask_police", age_asked))
+    assert keys(messages) == ["answer_police", "age_check"] and slots["awaiting"] == "minor"
+    on_step = {"playbook": "sextortion", "step": 2.0}
+    messages, _ = await run(SideQuestion(), tracker("ask_pay", on_step))
+    assert keys(messages) == ["answer_pay", "carry_on"]
