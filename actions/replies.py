@@ -75,6 +75,8 @@ def back_to_place(dispatcher: CollectingDispatcher, progress: Progress) -> Progr
         return ask_platform(dispatcher, progress)
     if progress.awaiting is Awaiting.MINOR:
         dispatcher.utter_message(response="age_check")
+    elif progress.active and progress.step == 0 and not (progress.done or progress.skipped):
+        return show_step(dispatcher, progress)  # the first step may never have been shown (danger came first)
     elif progress.active:
         dispatcher.utter_message(response="carry_on", **progress.step_params())
     return progress

@@ -162,6 +162,12 @@ async def test_a_side_question_before_any_step_asks_the_open_question_again() ->
     age_asked = {"playbook": "sextortion", "step": 0.0, "awaiting": "minor"}
     messages, slots = await run(SideQuestion(), tracker("ask_police", age_asked))
     assert keys(messages) == ["answer_police", "age_check"] and slots["awaiting"] == "minor"
-    on_step = {"playbook": "sextortion", "step": 2.0}
+    on_step = {"playbook": "sextortion", "step": 2.0, "steps_done": ["a", "b"]}
     messages, _ = await run(SideQuestion(), tracker("ask_pay", on_step))
     assert keys(messages) == ["answer_pay", "carry_on"]
+
+
+async def test_back_at_a_first_step_nobody_may_have_seen_it_is_shown_not_referred_to() -> None:
+    unseen = {"playbook": "sextortion", "step": 0.0, "awaiting": "handoff"}  # danger came before step 1
+    messages, _ = await run(SideQuestion(), tracker("ask_pay", unseen))
+    assert keys(messages) == ["answer_pay", "step"] and messages[1]["step"] == 0

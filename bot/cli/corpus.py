@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -47,9 +48,10 @@ class Script:
         return [int(t) for t in self.marks.get(mark) or ()]
 
 
-def load_scripts(languages: Iterable[str] | None = None) -> list[Script]:
+def load_scripts(languages: Iterable[str] | None = None, folder: Path = CORPUS) -> list[Script]:
+    """The conversations of `folder` (one <lang>.yml each; the corpus unless a reviewer brings her own)."""
     scripts = []
-    for path in sorted(CORPUS.glob("*.yml")):
+    for path in sorted(folder.glob("*.yml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         if languages is not None and raw["language"] not in languages:
             continue

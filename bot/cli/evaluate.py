@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 from bot.cli import conversation_eval, corpus
 from bot.ops.app import build_gateway
@@ -24,11 +25,16 @@ async def _evaluate(engine: Engine, languages: list[str]) -> None:
         )
 
 
-async def _evaluate_conversations(settings: Settings, engine: Engine, languages: list[str] | None) -> None:
+async def _evaluate_conversations(
+    settings: Settings, engine: Engine, languages: list[str] | None, folder: Path, out: Path | None
+) -> None:
     gateway = build_gateway(settings, engine, connect_redis(settings))
-    scripts = corpus.load_scripts(languages)
+    scripts = corpus.load_scripts(languages, folder)
     outcomes = [await conversation_eval.run_script(gateway, engine, script) for script in scripts]
-    path = conversation_eval.write_report(outcomes)
+    if out is None:
+        path = conversation_eval.write_report(outcomes)
+    else:
+        path = conversation_eval.write_report(outcomes, out / "conversations.md", out / "conversations")
     summary = conversation_eval.rates(outcomes)
     for language in sorted(summary.counts):
         cells = [
@@ -37,7 +43,7 @@ async def _evaluate_conversations(settings: Settings, engine: Engine, languages:
             if (rate := summary.rate(language, prop)) is not None
         ]
         print(f"{language}: {', '.join(cells)}")
-    print(f"{len(outcomes)} conversations -> {path.relative_to(ROOT)}")
+    print(f"{len(outcomes)} conversations -> {path}")
 
 
 def heldout(settings: Settings, language: str | None) -> None:
@@ -46,9 +52,15 @@ def heldout(settings: Settings, language: str | None) -> None:
     asyncio.run(_evaluate(engine, [lang for lang in languages if lang in engine.languages]))
 
 
-def conversations(settings: Settings, language: str | None) -> None:
+def conversations(
+    settings: Settings, language: str | None, folder: Path | None = None, out: Path | None = None
+) -> None:
+    """The corpus, or a reviewer's own folder of conversations (its report beside them, or in `out`)."""
     # Where she is comes from her channel and her words only, as on the web chat.
     settings = replace(settings, default_country=None)
     engine = Engine.load(settings)
+    languages = [language] if language else None
+    if folder is not None:
+        out = out or folder
     with running_action_server(settings.action_server_url):
-        asyncio.run(_evaluate_conversations(settings, engine, [language] if language else None))
+        asyncio.run(_evaluate_conversations(settings, engine, languages, folder or corpus.CORPUS, out))

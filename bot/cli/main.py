@@ -8,6 +8,7 @@ python -m bot content report      every playbook step and resource with its sour
 python -m bot evaluate [--lang L] held-out NLU accuracy per language into reports/
 python -m bot evaluate --conversations [--lang L]   the conversation corpus through the gateway,
                                   pass rates into reports/conversations.md
+python -m bot evaluate --conversations --corpus DIR [--out DIR]   conversations of your own, same checks
 python -m bot sms-report [--lang L] [--price P] [--texts-only]   encoding, segments and cost of every
                                   text and of the corpus's turns on SMS, into reports/sms.md
 python -m bot menu-order          count the corpus's situations into content/menu.yml (the menu's order)
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from bot.handoff.staff import Role
 from bot.ops.logs import configure_logging
@@ -54,6 +56,12 @@ def main(argv: list[str] | None = None) -> None:
     evaluate_cmd.add_argument("--lang", help="one language; default: every held-out set")
     evaluate_cmd.add_argument(
         "--conversations", action="store_true", help="the conversation corpus instead of held-out NLU"
+    )
+    evaluate_cmd.add_argument(
+        "--corpus", type=Path, help="with --conversations: a folder of <lang>.yml conversations of your own"
+    )
+    evaluate_cmd.add_argument(
+        "--out", type=Path, help="with --corpus: where conversations.md and the transcripts go (default: it)"
     )
     sms_cmd = commands.add_parser("sms-report", help="SMS encoding, segments and cost into reports/sms.md")
     sms_cmd.add_argument("--lang", help="one language; default: every language")
@@ -110,6 +118,6 @@ def main(argv: list[str] | None = None) -> None:
             from bot.cli import evaluate
 
             if args.conversations:
-                evaluate.conversations(settings, args.lang)
+                evaluate.conversations(settings, args.lang, args.corpus, args.out)
             else:
                 evaluate.heldout(settings, args.lang)

@@ -51,17 +51,38 @@ KEYWORD_GROUPS = {
     "negation": ("negation", Scope.ANYWHERE),
     "arriving": ("arriving", Scope.ANYWHERE),
     "leaving": ("leaving", Scope.ANYWHERE),
+    "demand": ("demand", Scope.ANYWHERE),
 }
 SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"})
 ANSWERS = frozenset({"affirm", "deny", "ok"})
 # Read by the gateway's stages, never forced on the NLU.
 NOT_FORCED = frozenset(
-    {"language_request", "age_words", "urgency", "nearby", "fear", "negation", "arriving", "leaving"}
+    {
+        "language_request",
+        "age_words",
+        "urgency",
+        "nearby",
+        "fear",
+        "negation",
+        "arriving",
+        "leaving",
+        "demand",
+    }
 )
 # Soft signals that only count in the language the conversation is in: a short word of one language is
 # an ordinary word of another (Hindi "na", no; Swahili "na", with).
 OWN_LANGUAGE_ONLY = frozenset(
-    {"negation", "urgency", "nearby", "fear", "arriving", "leaving", "age_words", "language_request"}
+    {
+        "negation",
+        "urgency",
+        "nearby",
+        "fear",
+        "arriving",
+        "leaving",
+        "age_words",
+        "language_request",
+        "demand",
+    }
 )
 # What the dialogue model is told a keyword means ("ok", "sawa", "تمام" alone: yes, carry on).
 FORCED_INTENT = {"ok": "affirm"}

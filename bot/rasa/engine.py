@@ -328,6 +328,7 @@ class Engine:
             data["intent"] = {"name": "nlu_fallback", "confidence": 1.0}
         elif not text.startswith("/"):
             data["intent"] = _past_the_greeting(_unless_unsure(data), data, text)
+            data["intent"] = _for_a_price(data["intent"], self.meanings(text, language))
         intent = data.get("intent") or {}
         return Parse(
             text=text,
@@ -463,6 +464,14 @@ def _past_the_greeting(intent: dict[str, Any], data: dict[str, Any], text: str) 
             and float(candidate.get("confidence") or 0.0) >= AFTER_GREETING
         ):
             return dict(candidate)
+    return intent
+
+
+def _for_a_price(intent: dict[str, Any], meanings: list[str]) -> dict[str, Any]:
+    """Intimate images and a demand — money, or more images — is sextortion, whichever of the two the
+    model leaned to ("he wants 1000 soles or he uploads my pics"): its steps start with "don't pay"."""
+    if intent.get("name") == "intimate_images" and "demand" in meanings:
+        return {**intent, "name": "sextortion"}
     return intent
 
 

@@ -30,7 +30,10 @@ MENTION_WORDS = 12  # while we don't know where she is, a country named in a mes
 # otherwise ("je suis au senegal", "jsuis aux etats unis a miami"): she is told which country's help
 # she will get, so a wrong reading is seen and corrected.
 MOVED_WORDS = 7
-NEW_DIRECTION = frozenset({"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit"})
+# She moved on (or said goodbye: "تمام شكرا" is not asked "would you like a person?" once more).
+NEW_DIRECTION = frozenset(
+    {"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit", "goodbye"}
+)
 NOT_UNDERSTOOD = frozenset({"did_you_mean", "not_understood"})  # asking again on top would be noise
 # The help in danger answers nothing that was asked ("I already called 911" read as danger again):
 # the question asked before it (would she like a person?) stays open.
