@@ -132,6 +132,7 @@ class Resource:
     name: str
     description: str
     contacts: Sequence[Contact]
+    title: str | None = None  # a plain description standing in for a name ("Police"): translated when shown
     hours: Hours | None
     free: bool | None
     languages: Sequence[str]
@@ -253,6 +254,7 @@ def parse_resources(raw: Mapping[str, Any], where: str) -> list[Resource]:
                 country=country,
                 kind=kind,
                 name=str(_require(item, "name", item_where)),
+                title=str(item["title"]) if item.get("title") else None,
                 description=str(item.get("description") or ""),
                 contacts=tuple(contacts),
                 hours=parse_hours(item.get("hours"), item_where),

@@ -124,6 +124,20 @@ def test_emergency_shows_the_countrys_verified_numbers_only() -> None:
             assert (contact.value in text) == resource.source.verified
 
 
+@pytest.mark.parametrize(
+    ("language", "country", "english", "hers"),
+    [("pt", "AO", "Emergency number", "Número de emergência"), ("ar", "EG", "Police", "الشرطة"),
+     ("sw", "TZ", "Emergency number", "Namba ya dharura")],
+)  # fmt: skip
+def test_a_service_without_an_official_name_is_named_in_her_language(
+    language: str, country: str, english: str, hers: str
+) -> None:
+    text = renderer().render(
+        "emergency", {}, TurnContext(language=language, country=country, channel="test")
+    )["text"]
+    assert hers in text and english not in text
+
+
 def test_without_a_checked_number_the_person_is_told_so_honestly() -> None:
     nowhere = TurnContext(language="en", country="AQ", channel="test")
     text = renderer().render("emergency", {}, nowhere)["text"]

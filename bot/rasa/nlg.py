@@ -346,7 +346,8 @@ class Renderer:
             if types is None or c.type in types
         )
         hours = f" ({isolate(self._hours(resource.hours, language), language)})" if resource.hours else ""
-        line = f"- {isolate(resource.name, language)}: {contacts}{hours}"
+        name = self._catalogs.gettext(language, resource.title) if resource.title else resource.name
+        line = f"- {isolate(name, language)}: {contacts}{hours}"
         if dated and resource.source.checked is not None:
             checked = format_date(resource.source.checked, format="medium", locale=language)
             template = self._catalogs.gettext(language, self._texts.responses["resource_checked"].text)
