@@ -69,15 +69,12 @@ def carry_on(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
 
 
 def back_to_place(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
-    """After answering something else: the question still open (which app? under 18?) asked again,
-    or the way back to the step on screen. Never "step 1 of 8" before step 1 was shown."""
+    """After answering something else: the steps, never "step 1 of 8" before step 1 was shown. A
+    platform question she let pass is not pressed (the steps begin in their general wording); the age
+    question is asked again by the gateway, at most twice."""
     if progress.awaiting is Awaiting.PLATFORM:
-        return ask_platform(dispatcher, progress)
-    if progress.awaiting is Awaiting.MINOR:
-        dispatcher.utter_message(response="age_check")
-    elif progress.active and progress.step == 0 and not (progress.done or progress.skipped):
-        return show_step(dispatcher, progress)  # the first step may never have been shown (danger came first)
-    elif progress.active:
+        return past_platform_question(dispatcher, progress)
+    if progress.active and progress.awaiting is not Awaiting.MINOR:
         dispatcher.utter_message(response="carry_on", **progress.step_params())
     return progress
 

@@ -156,18 +156,13 @@ async def test_ok_or_next_to_which_app_begins_the_steps_at_the_first() -> None:
     assert keys(messages)[-1] == "step" and slots["step"] == 0.0
 
 
-async def test_a_side_question_before_any_step_asks_the_open_question_again() -> None:
+async def test_a_side_question_before_any_step_is_answered_and_the_steps_begin() -> None:
     messages, slots = await run(SideQuestion(), tracker("ask_pay", PLATFORM_ASKED))
-    assert keys(messages) == ["answer_pay", "ask_platform"] and slots["awaiting"] == "platform"
-    age_asked = {"playbook": "sextortion", "step": 0.0, "awaiting": "minor"}
+    assert keys(messages) == ["answer_pay", "playbook_intro", "step"] and messages[2]["step"] == 0
+    assert slots["awaiting"] is None and slots["platform"] == "other"
+    age_asked = {"playbook": "sextortion", "step": 0.0, "awaiting": "minor"}  # the gateway asks it again
     messages, slots = await run(SideQuestion(), tracker("ask_police", age_asked))
-    assert keys(messages) == ["answer_police", "age_check"] and slots["awaiting"] == "minor"
-    on_step = {"playbook": "sextortion", "step": 2.0, "steps_done": ["a", "b"]}
+    assert keys(messages) == ["answer_police"] and slots["awaiting"] == "minor"
+    on_step = {"playbook": "sextortion", "step": 2.0}
     messages, _ = await run(SideQuestion(), tracker("ask_pay", on_step))
     assert keys(messages) == ["answer_pay", "carry_on"]
-
-
-async def test_back_at_a_first_step_nobody_may_have_seen_it_is_shown_not_referred_to() -> None:
-    unseen = {"playbook": "sextortion", "step": 0.0, "awaiting": "handoff"}  # danger came before step 1
-    messages, _ = await run(SideQuestion(), tracker("ask_pay", unseen))
-    assert keys(messages) == ["answer_pay", "step"] and messages[1]["step"] == 0

@@ -15,7 +15,7 @@ from bot.channels.base import Channel
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.model import Risk
-from bot.language.keywords import SAFETY, SHORT_WORDS
+from bot.language.keywords import SAFETY
 from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.stages.questions import note_country
 from bot.pipeline.turn import Proceed, Replies, TurnState
@@ -164,8 +164,7 @@ class Safety:
         if "nearby" in meanings and ("urgency" in meanings or near):
             turn.parse = turn.parse.forced("immediate_danger")
             return "immediate_danger"
-        if intent in PHYSICAL and "urgency" in meanings and len(turn.text.split()) <= SHORT_WORDS:
-            # "he is following me right now" (not a long story of months that says "now" somewhere)
+        if intent in PHYSICAL and "urgency" in meanings:  # "he is following me right now"
             turn.parse = turn.parse.forced("immediate_danger")
             return "immediate_danger"
         if turn.parse.intent == "goodbye" and "arriving" in meanings:  # "my mum is coming, bye"
