@@ -66,6 +66,8 @@ class WalkPlaybook(Action):  # type: ignore[misc]  # rasa-sdk ships no types
             progress = replies.past_platform_question(dispatcher, progress)  # "next" to "which app?"
         elif progress.awaiting is Awaiting.PLATFORM and intent != "step_stop":
             progress = replies.ask_platform(dispatcher, progress)  # no step was shown to go back to
+        elif not progress.active and "danger" in progress.risks:  # "ja liguei" after the help in danger
+            dispatcher.utter_message(response="emergency_again")
         elif not progress.active:  # "no se", "stop", "more" with no steps under way: what is happening?
             progress = replies.show_menu(dispatcher, progress)
         else:

@@ -166,3 +166,10 @@ async def test_a_side_question_before_any_step_is_answered_and_the_steps_begin()
     on_step = {"playbook": "sextortion", "step": 2.0}
     messages, _ = await run(SideQuestion(), tracker("ask_pay", on_step))
     assert keys(messages) == ["answer_pay", "carry_on"]
+
+
+async def test_done_with_no_steps_after_the_help_in_danger_is_met_with_her_being_there() -> None:
+    messages, _ = await run(WalkPlaybook(), tracker("step_done", {"risks": ["danger"]}))  # "ja liguei"
+    assert keys(messages) == ["emergency_again"]
+    messages, _ = await run(WalkPlaybook(), tracker("step_done"))
+    assert keys(messages) == ["menu"]

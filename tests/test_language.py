@@ -62,6 +62,18 @@ def test_the_words_beat_the_phone_country() -> None:
     assert decision(country="KE", text="").language == "sw"
 
 
+def test_a_short_first_message_her_countrys_language_reads_about_as_well_is_in_that_language() -> None:
+    vocabularies = {
+        "ar": Counter({"bonjour": 1, "mama": 4, "salam": 9, "wesh": 5}),
+        "fr": Counter({"bonjour": 9, "merci": 3}),
+        "sw": Counter({"mama": 4}),
+    }
+    given = {"available": ["ar", "fr", "sw"], "detector": Detector(vocabularies)}
+    assert decision(**given, text="bonjour mama").language == "ar"  # more of its words are Darija's
+    assert decision(**given, country="CD", text="bonjour mama").language == "fr"  # and it is French there
+    assert decision(**given, country="FR", text="wesh salam").language == "ar"  # French reads it far worse
+
+
 def test_nothing_known_falls_back_to_the_default_without_settling() -> None:
     result = decision(text="")
     assert result.language == "en" and not result.settled

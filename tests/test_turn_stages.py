@@ -169,6 +169,80 @@ async def test_someone_arriving_and_leaving_in_arabizi_is_a_quick_exit(
     assert texts(replies) == placeless_engine.render("quick_exit", "ar", "MA").text
 
 
+@pytest.mark.parametrize(
+    ("country", "story", "leaving", "language"),
+    [
+        ("IN", "mera pati mera phone check karta hai har roz", "वो आ गया", "hi"),  # he came: nothing more
+        (
+            "AO",
+            "o meu namorado le todas as minhas mensagens",
+            "epa a minha sogra entrou, tenho de bazar",
+            "pt",
+        ),
+        ("GT", "mi esposo me revisa el celular todos los dias", "ya se desperto adios", "es"),
+    ],
+)
+async def test_someone_coming_in_said_the_way_people_say_it_is_a_quick_exit(
+    client: TestClient,
+    placeless_engine: Engine,
+    conversation_id: str,
+    country: str,
+    story: str,
+    leaving: str,
+    language: str,
+) -> None:
+    await say(client, conversation_id, story, country=country)
+    replies = await say(client, conversation_id, leaving)
+    assert texts(replies) == placeless_engine.render("quick_exit", language, country).text
+
+
+async def test_intimate_images_and_a_demand_for_money_is_sextortion(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """The model leans to "intimate images"; 1000 soles or they go up is sextortion, whose steps begin
+    with "don't pay"."""
+    story = "alguien tiene mis fotos intimas q tenia en el drive y me esta pidiendo 1000 soles sino las sube"
+    replies = await say(client, conversation_id, story, country="PE")
+    assert (await placeless_engine.parse(story, "es")).intent == "sextortion"
+    params = {
+        "playbook": "sextortion",
+        "step": 0,
+        "platform": None,
+        "done": [],
+        "skipped": [],
+        "minor": False,
+    }
+    assert replies[0]["text"] == placeless_engine.render("playbook_intro", "es", "PE", params).text
+
+
+async def test_words_the_model_half_reads_as_cannot_call_bring_no_emergency_numbers(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "allo", country="CA", language="fr")
+    replies = await say(client, conversation_id, "chu pas sure si c'est la bonne place pour ça")
+    emergency = placeless_engine.render("emergency", "fr", "CA").text
+    assert emergency not in texts(replies)
+
+
+async def test_no_thanks_to_a_person_before_one_was_offered_is_taken_as_a_no(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "/report_abuse", country="LB", language="fr")
+    replies = await say(
+        client, conversation_id, "non merci je veux pas parler a quelqu'un, j'ai peur que ca se sache"
+    )
+    assert replies[0]["text"] == placeless_engine.render("handoff_declined", "fr", "LB").text
+
+
+async def test_hello_while_asked_about_a_person_asks_again_plainly(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    offered = await say(client, conversation_id, "/human_handoff", country="BR", language="pt")
+    assert offered[-1]["text"] == placeless_engine.render("handoff_offer", "pt", "BR").text
+    replies = await say(client, conversation_id, "oi??")
+    assert texts(replies) == placeless_engine.render("consent_unclear", "pt", "BR").text
+
+
 async def test_a_country_named_in_a_short_message_is_where_she_is_whatever_her_phone_said(
     client: TestClient, placeless_engine: Engine, conversation_id: str
 ) -> None:

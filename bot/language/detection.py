@@ -115,10 +115,13 @@ class Detector:
         """Single letters and the names of places say nothing about the language ("I'm in Canada")."""
         return {w for w in words(text) if len(w) > 1} - self._places
 
-    def shares(self, text: str) -> list[tuple[str, float]]:
-        """Each language with its share of the message's words, best first."""
+    def shares(self, text: str, *, by_use: bool | None = None) -> list[tuple[str, float]]:
+        """Each language with its share of the message's words, best first (a short message's words
+        count for every language that has them, unless `by_use`)."""
         found = self._words(text)
-        weights = self._by_use if len(found) >= MIN_WORDS_FOR_SENTENCE else self._by_presence
+        if by_use is None:
+            by_use = len(found) >= MIN_WORDS_FOR_SENTENCE
+        weights = self._by_use if by_use else self._by_presence
         scored = dict.fromkeys(self._vocabularies, 0.0)
         for word in found:
             for language, weight in weights.get(word, {}).items():
@@ -182,7 +185,7 @@ def decide(
         return Decision(language=remembered, settled=True)
     detected = detector.confident(text)
     if detected is not None:
-        return Decision(language=detected, settled=True)
+        return Decision(language=_where_she_is(detected, text, country, available, detector), settled=True)
     hinted = primary(hint)
     if hinted in available:
         assert hinted is not None
@@ -191,6 +194,20 @@ def decide(
     if spoken_there:
         return Decision(language=spoken_there[0], settled=True)
     return Decision(language=default, settled=False)
+
+
+def _where_she_is(
+    detected: str, text: str, country: str | None, available: Collection[str], detector: Detector
+) -> str:
+    """A short first message her country's language reads about as well ("bonjour mama" from Kinshasa:
+    Darija says bonjour too) is in that language; one that another language reads far better ("hola",
+    "salam alikoum") is in that one."""
+    spoken = [lang for lang in country_languages(country) if lang in available]
+    if detected in spoken:
+        return detected
+    shares = dict(detector.shares(text, by_use=True))  # "salam alikoum" from France stays Arabic
+    close = shares.get(detected, 0.0) / CONFIDENT_RATIO
+    return next((lang for lang in spoken if shares.get(lang, 0.0) >= close > 0.0), detected)
 
 
 @cache

@@ -51,6 +51,9 @@ NLU_MODEL_PREFIX = "nlu-"
 # that, its next guess is taken (the gateway's safety stage uses the same thresholds). A keyword or a
 # button always counts.
 DECISIVE_CONFIDENCE = {"quick_exit": 0.6, "self_harm": 0.5, "erase_data": 0.7}
+# The model's reading counts for these only when it is this sure, else its next guess does. "I can't
+# call" brings the emergency numbers first; "chu pas sure si c'est la bonne place" (0.62) must not.
+TRUSTED_FROM = {**DECISIVE_CONFIDENCE, "cannot_call": 0.7}
 NLU_DATA = ROOT / "nlu_data"
 
 
@@ -76,6 +79,16 @@ class Parse:
         data = {**self.data, "entities": entities}
         return Parse(
             text=self.text, language=self.language, intent=self.intent, confidence=self.confidence, data=data
+        )
+
+    def second_guess(self) -> Parse:
+        """The model's next likeliest intent (danger it was unsure of, asked about already)."""
+        ranking = [r for r in self.data.get("intent_ranking") or () if r.get("name") != self.intent]
+        best: dict[str, Any] = dict(ranking[0]) if ranking else {"name": "nlu_fallback", "confidence": 1.0}
+        data = {**self.data, "intent": best}
+        confidence = float(best.get("confidence") or 0.0)
+        return Parse(
+            text=self.text, language=self.language, intent=str(best["name"]), confidence=confidence, data=data
         )
 
     def forced(self, intent: str) -> Parse:
@@ -446,7 +459,7 @@ class Engine:
 def _unless_unsure(data: dict[str, Any]) -> dict[str, Any]:
     """The model's intent, or its best guess that is not a decisive intent it is unsure of."""
     for candidate in [data.get("intent") or {}, *(data.get("intent_ranking") or ())]:
-        threshold = DECISIVE_CONFIDENCE.get(str(candidate.get("name")))
+        threshold = TRUSTED_FROM.get(str(candidate.get("name")))
         if threshold is None or float(candidate.get("confidence") or 0.0) >= threshold:
             return dict(candidate)
     return {"name": "nlu_fallback", "confidence": 1.0}

@@ -130,6 +130,9 @@ class OpenQuestion:
         for question in ("consent", "age", "safety", "resume", "platform"):
             if question in asked:
                 return await self._dialogue_answer(turn, asked[question], proceed)
+        if await self._refuses_a_person(turn):  # "non merci je veux pas parler à quelqu'un": as a no
+            turn.text, turn.parse = self._answer_payload(turn.text, "consent", False), None
+            return await proceed(turn)
         if self._leading_ok(turn) and parse_payload(turn.text) is None:
             # "ok i blocked him": with a step on screen, the dialogue reads it as done
             turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
@@ -183,7 +186,7 @@ class OpenQuestion:
             turn.text = self._answer_payload(turn.text, question, answer)
             turn.parse = None
             return await proceed(turn)
-        if question in UNCLEAR and self._unclear(turn, question) and turn.prefs.asked_times < MAX_ASKS:
+        if question in UNCLEAR and await self._unclear(turn, question) and turn.prefs.asked_times < MAX_ASKS:
             return [self._engine.render(UNCLEAR[question], turn.language, turn.country)]
         replies = await proceed(turn)
         if question in ASKED_AGAIN and self._asks_again(replies, turn):
@@ -221,6 +224,16 @@ class OpenQuestion:
             return True
         return None  # "I need a real person": not yet a yes to sharing her summary, asked plainly
 
+    async def _refuses_a_person(self, turn: TurnState) -> bool:
+        """ "No, I don't want to talk to anyone" with no offer open: the model hears "talk to someone"."""
+        if parse_payload(turn.text) is not None:
+            return False
+        turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+        if turn.parse.intent != "human_handoff":  # "no i didn't block him yet" is about the step
+            return False
+        refused = "negation" in self._engine.meanings(turn.text, turn.language)
+        return refused and self._leading_answer(turn) is False
+
     def _leading_answer(self, turn: TurnState) -> bool | None:
         """What the first words answer: "haan ...", "sawa ndio ...", "no ..." (True, False, None)."""
         for phrase in _leading_phrases(turn.text):
@@ -255,10 +268,15 @@ class OpenQuestion:
                 return age
         return None
 
-    def _unclear(self, turn: TurnState, question: str) -> bool:
-        """ "ok" to either question, or asking for a person in words instead of saying yes to one."""
+    async def _unclear(self, turn: TurnState, question: str) -> bool:
+        """ "ok" to either question, "hello??" to either (she is waiting for an answer), or asking for a
+        person in words instead of saying yes to one."""
         if "ok" in self._engine.meanings(turn.text, turn.language):
             return True
+        if len(turn.text.split()) <= 2 and parse_payload(turn.text) is None:
+            turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
+            if turn.parse.intent == "greet":
+                return True
         return question == "consent" and turn.parse is not None and turn.parse.intent == "human_handoff"
 
     @staticmethod

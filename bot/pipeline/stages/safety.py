@@ -48,6 +48,8 @@ DANGER_LINGERS = 3600.0
 # It is answered as someone still in danger ("I'm still here", the numbers again), never with a menu
 # or "did you mean".
 DANGER_FOLLOW_UP = 900.0
+# "He's here" and nothing more: someone came in, and she has no time to say she is leaving.
+ARRIVAL_WORDS = 4
 FOLLOWS_DANGER = frozenset({"immediate_danger", "nlu_fallback", "ask_police"})
 
 
@@ -157,6 +159,12 @@ class Safety:
             return None
         if "arriving" in meanings and "leaving" in meanings:  # "mum is coming, I have to go"
             return "quick_exit"
+        if (
+            "arriving" in meanings
+            and len(turn.text.split()) <= ARRIVAL_WORDS
+            and not self._danger_within(turn, DANGER_LINGERS)
+        ):  # "वो आ गया", "he's back": the screen must be clean (after danger, the stages below read it)
+            return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
         intent = turn.parse.intent
         recent_danger = self._danger_within(turn, DANGER_LINGERS)
@@ -170,8 +178,10 @@ class Safety:
         if turn.parse.intent == "goodbye" and "arriving" in meanings:  # "my mum is coming, bye"
             return "quick_exit"
         if turn.parse.intent == "immediate_danger" and turn.parse.confidence < UNSURE_DANGER:
-            # "hi is this the place for help with pics": the dialogue asks whether she is safe
-            turn.parse = turn.parse.with_entity("sure", "no")
+            if any(a.question == "safety" for a in turn.prefs.asked):  # asked just now: not again
+                turn.parse = turn.parse.second_guess()
+            else:  # "hi is this the place for help with pics": the dialogue asks whether she is safe
+                turn.parse = turn.parse.with_entity("sure", "no")
         threshold = MODEL_CONFIDENCE.get(turn.parse.intent)
         return turn.parse.intent if threshold is not None and turn.parse.confidence >= threshold else None
 
