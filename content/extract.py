@@ -13,7 +13,9 @@ from typing import IO, Any
 
 import yaml
 
-TRANSLATABLE_KEYS = frozenset({"text", "discreet", "sms", "more", "title", "recap", "description", "label"})
+TRANSLATABLE_KEYS = frozenset(
+    {"text", "discreet", "sms", "sms_discreet", "more", "title", "recap", "description", "label"}
+)
 SINGULAR = "_one"
 
 Message = str | tuple[str, str]  # a text, or (singular, plural)

@@ -28,7 +28,7 @@ USES = frozenset(
     }
 )
 QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})
-WORDINGS = ("text", "discreet", "sms")
+WORDINGS = ("text", "discreet", "sms", "sms_discreet")
 SINGULAR = "_one"  # `text_one:` is the English singular of `text:` (see Template.count)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -44,9 +44,11 @@ class Button:
 class Template:
     text: str
     discreet: str | None = None  # the wording for discreet mode: nothing alarming in a preview
-    # The wording on SMS, where every segment costs: shorter, and neutral enough for discreet mode too.
-    # "": not sent on SMS, because another reply's SMS wording says it (the first contact's).
+    # The wording on SMS, where every segment costs: shorter. "": not sent on SMS, because another
+    # reply's SMS wording says it (the first contact's).
     sms: str | None = None
+    # The SMS wording in discreet mode, where `discreet` is too long for SMS or "" (said by another's).
+    sms_discreet: str | None = None
     uses: frozenset[str] = frozenset()
     buttons: Sequence[Button] = ()
     asks: str | None = None  # the question this reply asks: the next message may answer it
@@ -61,7 +63,11 @@ class Template:
         return self.discreet if discreet and self.discreet is not None else self.text
 
     def sms_wording(self, discreet: bool) -> str:
-        return self.sms if self.sms is not None else self.wording(discreet)
+        """On SMS as elsewhere, discreet mode says the discreet wording: an SMS preview shows on a lock
+        screen too. The SMS wording is a short `text`, so it may say what the discreet wording avoids."""
+        if discreet and self.discreet is not None:
+            return self.sms_discreet if self.sms_discreet is not None else self.discreet
+        return self.sms if self.sms is not None else self.text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,7 +93,9 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
     )
     # Stripped as the extractor strips it, so the text is the catalog's msgid exactly.
     discreet = str(raw["discreet"]).strip() if "discreet" in raw else None
-    sms = str(raw["sms"]).strip() if "sms" in raw else None
+    sms, sms_discreet = (str(raw[name]).strip() if name in raw else None for name in ("sms", "sms_discreet"))
+    if sms_discreet is not None and discreet is None:
+        raise ContentError(f"response {key}: an `sms_discreet` shortens a `discreet` wording it lacks")
     asks = raw.get("asks")
     if asks is not None and asks not in QUESTIONS:
         raise ContentError(f"response {key}: unknown question {asks!r}")
@@ -96,6 +104,7 @@ def _template(key: str, raw: Mapping[str, Any]) -> Template:
         text=str(raw["text"]).strip(),
         discreet=discreet,
         sms=sms,
+        sms_discreet=sms_discreet,
         uses=uses,
         buttons=buttons,
         asks=asks,

@@ -15,7 +15,7 @@ from bot.ops.settings import Helpline
 from bot.rasa.nlg import Renderer, UnknownResponse
 from bot.rasa.payloads import button_payload
 from bot.rasa.turn_context import TurnContext
-from content.model import Library, load_library
+from content.model import ContentError, Library, load_library
 from content.texts import load_texts
 
 ENGLISH_IN = TurnContext(language="en", country="IN", channel="test")
@@ -40,6 +40,7 @@ def renderer(
     *,
     show_unverified: bool = False,
     helpline: Helpline | None = None,
+    discreet: bool = False,
 ) -> Renderer:
     return Renderer(
         texts=load_texts(),
@@ -47,6 +48,7 @@ def renderer(
         catalogs=catalogs or Catalogs(),
         show_unverified=show_unverified,
         helpline=helpline,
+        discreet=discreet,
     )
 
 
@@ -242,3 +244,30 @@ def test_a_count_of_steps_is_worded_in_the_form_its_language_gives_that_number(
     )
     turn = TurnContext(language=language, country="IN", channel="test")
     assert expected in render.render("playbook_intro", {"playbook": "doxxing"}, turn)["text"]
+
+
+def test_an_answer_quoting_a_step_quotes_its_sms_wording_on_sms() -> None:
+    dont_pay = load_library().playbooks["sextortion"].steps[step_index("sextortion", "dont_pay")].generic
+    assert dont_pay.sms is not None and dont_pay.sms != dont_pay.text
+    message = renderer().render("answer_pay", {}, ENGLISH_IN)
+    assert message["text"].startswith(dont_pay.text) and dont_pay.sms not in message["text"]
+    assert message["sms"].startswith(dont_pay.sms)
+
+
+def test_discreet_mode_says_the_discreet_wording_on_sms_too() -> None:
+    texts = load_texts().responses
+    discreet = renderer(discreet=True)
+    welcome = discreet.render("welcome", {}, ENGLISH_IN)
+    assert welcome["sms"] == texts["welcome"].sms_discreet != texts["welcome"].sms
+    assert discreet.render("limits", {}, ENGLISH_IN)["sms"] == ""  # the welcome's SMS says it
+    danger = discreet.render("emergency", {}, ENGLISH_IN)  # no SMS-only discreet wording: the discreet one
+    assert danger["text"].startswith("Please put your safety first.") and danger["sms"] is None
+    plain = renderer().render("emergency", {}, ENGLISH_IN)
+    assert plain["sms"].startswith("Your safety comes first.")
+
+
+def test_an_sms_discreet_wording_shortens_a_discreet_one_it_needs(tmp_path: Path) -> None:
+    path = tmp_path / "responses.yml"
+    path.write_text("responses:\n  hi:\n    text: Hi\n    sms_discreet: Hey\nfallbacks: {}\nlabels: {}\n")
+    with pytest.raises(ContentError, match="sms_discreet"):
+        load_texts(path)

@@ -8,8 +8,10 @@ action server and Redis), and the pure parts on their own.
 from __future__ import annotations
 
 import asyncio
+import re
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,38 @@ async def test_spanish_is_folded_on_sms_and_whatsapp_keeps_its_accents(
     await settled(whatsapp.app[GATEWAY])
     bodies = [m["Body"] for m in fake.requests if m["To"] == person]
     assert bodies and "automática" in "".join(bodies) and not is_gsm7("".join(bodies))
+
+
+@pytest.fixture(scope="module")
+def discreet_engine(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The real models in English and Spanish, rendered as a deployment with DISCREET_MODE=true."""
+    models = tmp_path_factory.mktemp("models")
+    for name in ("dialogue.tar.gz", "nlu-en.tar.gz", "nlu-es.tar.gz"):
+        (models / name).symlink_to(settings.models_dir / name)
+    return Engine.load(replace(settings, discreet=True, models_dir=models))
+
+
+@pytest.mark.parametrize(
+    ("greeting", "first_words", "danger_words"),
+    [
+        (GREETINGS["en"], "Hi, thanks for writing.", "Please put your safety first."),
+        (GREETINGS["es"], "Hola, gracias por escribir.", "Por favor, pon tu seguridad primero."),
+    ],
+)
+async def test_in_discreet_mode_sms_say_the_discreet_wordings(
+    make_client: Client, discreet_engine: Engine, fake: FakeTwilio, gateway_redis: Redis, phone: str,
+    greeting: tuple[str, str], first_words: str, danger_words: str,
+) -> None:  # fmt: skip
+    """What a lock screen shows of an SMS: the first contact and the danger reply in their discreet
+    wordings (the first contact's shortened to two segments), never the service's name or "emergency"."""
+    client = await make_client(SMS_FROM, discreet_engine)
+    text, country = greeting
+    [welcome] = await sms_turn(client, fake, phone, text, country)
+    assert welcome.startswith(first_words) and segments(welcome) <= ("GSM-7", 2), welcome
+    [danger] = await sms_turn(client, fake, phone, "2", country)  # "No, I need help now"
+    assert danger.startswith(danger_words), danger
+    for shown in (welcome, danger.splitlines()[0]):  # the danger reply's lines then name the services
+        assert "SafeSpaces" not in shown and not re.search(r"emergenc", shown, re.I), shown
 
 
 async def test_the_menu_shows_five_situations_and_more_and_more_sends_the_rest(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -22,7 +22,11 @@ from .support.webhooks import ACCOUNT_SID, AUTH_TOKEN
 
 SMS_FROM = "+15005550006"
 
-Client = Callable[[str], Awaitable[TestClient]]
+
+class Client(Protocol):
+    """Makes the app with Twilio sending from `sender`, on the session's engine or another one."""
+
+    def __call__(self, sender: str, engine: Engine | None = None, /) -> Awaitable[TestClient]: ...
 
 
 @pytest.fixture
@@ -35,14 +39,14 @@ async def fake() -> Any:
 def make_client(
     aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, fake: FakeTwilio
 ) -> Client:
-    async def make(sender: str) -> TestClient:
+    async def make(sender: str, on: Engine | None = None) -> TestClient:
         port = free_port()
         twilio = TwilioSettings(
             account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=sender, api_url=fake.url
         )
         configured = replace(settings, twilio=twilio, public_url=f"http://127.0.0.1:{port}")
         client: TestClient = await aiohttp_client(
-            create_app(configured, engine, gateway_redis), server_kwargs={"port": port}
+            create_app(configured, on or engine, gateway_redis), server_kwargs={"port": port}
         )
         assert str(client.make_url("")).rstrip("/") == configured.public_url
         return client

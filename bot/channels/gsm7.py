@@ -6,7 +6,8 @@ UCS-2 (70 units, 67 a part). Accented letters such as á, ã, ç, ê are outside
 Portuguese text costs two to three times what it would without them.
 
 Folding (SMS only, `SMS_FOLD`): each Latin-script language has a table in locales/sms-folding.yml of
-the letters it may lose without becoming hard to read (Spanish á→a, ñ stays; Portuguese ã→a, ç→c).
+the letters it may lose without becoming hard to read (Spanish á→a, ñ stays; Portuguese ã→a, ç→c),
+and the words for the icons a step names that GSM-7 cannot draw (⚙: "the gear").
 A language without a table (Hindi, Arabic) is sent as written, in UCS-2; its SMS wordings are short
 instead.
 """
@@ -40,6 +41,7 @@ TYPOGRAPHY = {
     "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
     "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
     "…": "...", "•": "-", "‣": "-", "·": "-",
+    "⋯": "...", "⋮": "...",  # the "more" icon a step names: tap ... on the post
     "\t": " ",
     "\u00a0": " ",  # no-break space
     "\u2007": " ",  # figure space
@@ -69,11 +71,12 @@ def plain(text: str) -> str:
 
 @cache
 def folding_tables(path: Path = FOLDING_TABLES) -> dict[str, dict[int, str | None]]:
-    """Per language: its letters' GSM-7 forms, with the typography every folded text loses."""
+    """Per language: its letters' and icons' GSM-7 forms, with the typography every folded text loses."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     tables = {}
     for language, entry in raw.items():
-        letters = {str(k): str(v) for k, v in (entry.get("letters") or {}).items()}
+        named = {**(entry.get("letters") or {}), **(entry.get("icons") or {})}
+        letters = {str(k): str(v) for k, v in named.items()}
         wrong = {k: v for k, v in letters.items() if len(k) != 1 or not is_gsm7(v) or is_gsm7(k)}
         if wrong:
             raise ValueError(f"{path.name} {language}: not a letter outside GSM-7 to a GSM-7 form: {wrong}")

@@ -258,10 +258,12 @@ class Renderer:
         return {"silent_lines": lines or "- " + fallback}
 
     def _fill_quote(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
-        """A playbook step's own sourced words, quoted in an answer ("should I pay?")."""
+        """A playbook step's own sourced words, quoted in an answer ("should I pay?"); on SMS its SMS
+        wording, as the step itself is sent there."""
         playbook, _, step_id = str(params["quote"]).partition(".")
-        step = next(s for s in self._library.playbooks[playbook].steps if s.id == step_id)
-        return {"quote_text": self._catalogs.gettext(turn.language, step.generic.text)}
+        wording = next(s for s in self._library.playbooks[playbook].steps if s.id == step_id).generic
+        _ = self._translator(turn.language)
+        return {"quote_text": _(wording.text), "sms_quote_text": _(wording.sms or wording.text)}
 
     def _fill_helplines(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         lines = []
