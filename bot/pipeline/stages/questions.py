@@ -127,12 +127,13 @@ class OpenQuestion:
             answer = self._yes_no(turn, accept_ok=False)
             if answer is not None:
                 return await self._erase_answer(turn, answer)
+        if "consent" not in asked and await self._refuses_a_person(turn):
+            # "non merci je veux pas parler à quelqu'un" with no offer open: a no to a person all the same
+            turn.text, turn.parse = self._answer_payload(turn.text, "consent", False), None
+            return await proceed(turn)
         for question in ("consent", "age", "safety", "resume", "platform"):
             if question in asked:
                 return await self._dialogue_answer(turn, asked[question], proceed)
-        if await self._refuses_a_person(turn):  # "non merci je veux pas parler à quelqu'un": as a no
-            turn.text, turn.parse = self._answer_payload(turn.text, "consent", False), None
-            return await proceed(turn)
         if self._leading_ok(turn) and parse_payload(turn.text) is None:
             # "ok i blocked him": with a step on screen, the dialogue reads it as done
             turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
