@@ -75,7 +75,10 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
             case "consent", False:
                 dispatcher.utter_message(response="handoff_declined")
                 dispatcher.utter_message(response="other_help")
-                progress = replies.carry_on(dispatcher, progress)
+                if entities.get("offered") == "no" and progress.active:  # "no thanks" with a step on
+                    progress = replies.back_to_place(dispatcher, progress)  # screen: not the step again
+                else:
+                    progress = replies.carry_on(dispatcher, progress)
             case "age", True:
                 progress = replies.minors_route(dispatcher, progress)
             case "age", False:

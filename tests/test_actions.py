@@ -173,3 +173,12 @@ async def test_done_with_no_steps_after_the_help_in_danger_is_met_with_her_being
     assert keys(messages) == ["emergency_again"]
     messages, _ = await run(WalkPlaybook(), tracker("step_done"))
     assert keys(messages) == ["menu"]
+
+
+async def test_no_to_a_person_nobody_offered_leads_back_to_the_step_without_showing_it_again() -> None:
+    on_step = {"playbook": "report_abuse", "step": 1.0, "steps_done": ["danger_now"]}
+    unasked = about("consent", offered="no")
+    messages, _ = await run(Answer(), tracker("deny", on_step, entities=unasked))
+    assert keys(messages) == ["handoff_declined", "other_help", "carry_on"]
+    messages, _ = await run(Answer(), tracker("deny", on_step, entities=about("consent")))
+    assert keys(messages) == ["handoff_declined", "other_help", "step"]

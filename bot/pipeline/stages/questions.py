@@ -129,7 +129,7 @@ class OpenQuestion:
                 return await self._erase_answer(turn, answer)
         if "consent" not in asked and await self._refuses_a_person(turn):
             # "non merci je veux pas parler à quelqu'un" with no offer open: a no to a person all the same
-            turn.text, turn.parse = self._answer_payload(turn.text, "consent", False), None
+            turn.text, turn.parse = button_payload("deny", {"question": "consent", "offered": "no"}), None
             return await proceed(turn)
         for question in ("consent", "age", "safety", "resume", "platform"):
             if question in asked:
