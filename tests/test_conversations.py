@@ -9,6 +9,7 @@ a change that makes a conversation worse fails here; raise a floor when a change
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ from .support.redis_dbs import emptied, redis_url
 CORPUS_REDIS_URL = redis_url("corpus")
 GOAL = 0.95
 FLOORS: dict[str, dict[str, float]] = {
-    "recognised": {"ar": 0.88, "es": 0.92, "fr": 0.88, "pt": 0.92},
+    "recognised": {"ar": 0.92, "fr": 0.88, "pt": 0.92},
     "danger": dict.fromkeys(("ar", "en", "es", "fr", "hi", "pt", "sw"), 1.0),
     "consent": dict.fromkeys(("ar", "en", "es", "fr", "hi", "pt", "sw"), 1.0),
 }
@@ -42,6 +43,22 @@ def test_the_corpus_has_at_least_25_conversations_per_language() -> None:
         per_language[script.language] = per_language.get(script.language, 0) + 1
     assert set(per_language) == {"en", "es", "pt", "fr", "sw", "hi", "ar"}
     assert min(per_language.values()) >= 25
+
+
+def test_a_reviewers_own_folder_of_conversations_is_read_like_the_corpus(tmp_path: Path) -> None:
+    """`python -m bot evaluate --conversations --corpus DIR`: conversations nobody here has seen."""
+    (tmp_path / "pt.yml").write_text(
+        "language: pt\nconversations:\n  - id: r-1\n    channel: sms\n    country: MZ\n"
+        '    situation: stalking\n    turns: ["ola", "ele sabe sempre onde estou"]\n',
+        encoding="utf-8",
+    )
+    [script] = load_scripts(folder=tmp_path)
+    assert (script.id, script.language, script.country, script.turns) == (
+        "r-1",
+        "pt",
+        "MZ",
+        ("ola", "ele sabe sempre onde estou"),
+    )
 
 
 @pytest.mark.parametrize("prop", PROPERTIES)
