@@ -444,6 +444,43 @@ async def test_transfer_moves_the_conversation_and_its_access(sign_in: SignIn, d
     ]
 
 
+async def test_a_monitoring_supervisor_reaches_the_person_only_after_joining(
+    sign_in: SignIn, desk: Desk, outbox: Outbox
+) -> None:
+    ticket = await enqueue(desk, "telegram:43")
+    alice, bob, sue = await sign_in("alice"), await sign_in("bob"), await sign_in("sue")
+    await alice.post(f"/console/api/tickets/{ticket}/claim")
+    _, view = await sue.get(f"/console/api/tickets/{ticket}")
+    assert view["monitoring"] is True
+
+    refused = "You are monitoring this conversation (read-only): join it first to act in it."
+    for path, body in [
+        ("messages", {"text": "Hello, I am a supervisor"}),
+        ("transfer", {"to": "bob"}),
+        ("close", {"outcome": "resolved"}),
+        ("hand-back", None),
+        ("block", None),
+    ]:
+        assert await sue.post(f"/console/api/tickets/{ticket}/{path}", body) == (403, {"error": refused})
+    whisper = {"text": "Ask whether he can see her screen."}
+    assert (await sue.post(f"/console/api/tickets/{ticket}/whisper", whisper))[0] == 200
+    held = await desk.ticket(ticket)
+    assert held is not None and (held.state, held.staff) == (TicketState.WITH_STAFF, "alice")
+    assert outbox.keys("telegram:43") == ["handoff_joined"]  # nothing of hers reached the person
+
+    assert (await alice.post(f"/console/api/tickets/{ticket}/join"))[0] == 403  # agents cannot join
+    assert (await bob.get(f"/console/api/tickets/{ticket}"))[0] == 403
+    assert (await sue.post(f"/console/api/tickets/{ticket}/join", csrf=None))[0] == 403
+    assert (await sue.post(f"/console/api/tickets/{ticket}/join"))[0] == 200
+    _, view = await sue.get(f"/console/api/tickets/{ticket}")
+    assert view["monitoring"] is False and view["can_act"] is True
+    assert (await sue.post(f"/console/api/tickets/{ticket}/messages", {"text": "I am here too"}))[0] == 200
+    assert outbox.keys("telegram:43") == ["handoff_joined", "staff_message"]
+    assert "Sue" in outbox.texts("telegram:43")[1]
+    _, audit = await sue.get("/console/api/audit")
+    assert [(a["action"], a["staff"]) for a in audit][:1] == [("join", "sue")]
+
+
 async def test_close_with_an_outcome_and_hand_back_to_the_bot(
     sign_in: SignIn, desk: Desk, outbox: Outbox
 ) -> None:

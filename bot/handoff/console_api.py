@@ -268,8 +268,11 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "previous": previous,
             "can_act": can_act,
             "can_record": full and desk.recordable(ticket),
-            # A supervisor in a colleague's conversation watches it read-only unless she joins it.
-            "monitoring": can_act and ticket.staff != caller.staff.name,
+            # A supervisor in a colleague's conversation watches it read-only unless she joins it
+            # (the desk refuses what would reach the person until then).
+            "monitoring": can_act
+            and ticket.staff != caller.staff.name
+            and caller.staff.name not in ticket.joined,
             "needs_override": None if unsafe is None else unsafe.describe(),
         }
     )
@@ -341,6 +344,12 @@ async def note(request: web.Request, caller: Caller) -> web.Response:
 async def whisper(request: web.Request, caller: Caller) -> web.Response:
     text = await text_field(request, "text")
     await request.app[CONSOLE].desk.whisper(request.match_info["ticket"], caller.staff, text)
+    return web.json_response({})
+
+
+@staff_only(supervisor=True)
+async def join(request: web.Request, caller: Caller) -> web.Response:
+    await request.app[CONSOLE].desk.join(request.match_info["ticket"], caller.staff)
     return web.json_response({})
 
 
@@ -543,6 +552,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{TICKET}/messages", send),
         web.post(f"{TICKET}/notes", note),
         web.post(f"{TICKET}/whisper", whisper),
+        web.post(f"{TICKET}/join", join),
         web.post(f"{TICKET}/transfer", transfer),
         web.post(f"{TICKET}/close", close),
         web.post(f"{TICKET}/record", record),

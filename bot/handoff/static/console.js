@@ -28,7 +28,6 @@ const state = {
   view: null, // the open ticket's last view
   cannedFor: null, // the ticket whose canned replies are loaded
   canned: [], // those replies: {key, language, text, gloss}
-  joined: new Set(), // colleagues' conversations this supervisor chose to join (else read-only)
   drafts: loadDrafts(), // ticket id -> {text, mode}, so a draft never goes to the wrong person
   pending: [], // replies waiting out the undo window: {key, ticket, text, override, due, timer}
   mine: new Set(), // the ids of my conversations, from the last board
@@ -544,7 +543,7 @@ async function loadTicket() {
   $("log").hidden = view.log === null;
   const follow = view.log !== null && renderLog(view.log);
   // A supervisor in a colleague's conversation watches read-only, and may write to the colleague.
-  const watching = view.monitoring && !state.joined.has(id);
+  const watching = view.monitoring;
   $("monitor").hidden = !watching;
   if (watching) {
     $("monitor-text").textContent = "Monitoring " + staffName(ticket.staff) + "'s conversation: read-only. The person does not see you.";
@@ -1075,11 +1074,11 @@ function wire() {
       await loadTicket();
     });
   });
-  $("join").addEventListener("click", () => {
+  const join = ticketAction("/join");
+  $("join").addEventListener("click", (event) => {
     const holder = state.view ? staffName(state.view.ticket.staff) : "the colleague";
     if (!confirm("Join this conversation? What you write will reach the person, next to " + holder + ".")) return;
-    state.joined.add(state.open);
-    loadTicket();
+    join(event);
   });
   $("close-cancel").addEventListener("click", () => { $("close-form").hidden = true; });
   const closed = (id, result) => {
