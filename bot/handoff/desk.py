@@ -765,9 +765,7 @@ class Desk:
         who joined it; a supervisor who only monitors it may write to the colleague, not to her."""
         ticket = await self._holding(ticket_id, staff)
         if ticket.staff != staff.name and staff.name not in ticket.joined:
-            raise NotAllowed(
-                "You are monitoring this conversation (read-only): join it first to act in it."
-            )
+            raise NotAllowed("You are monitoring this conversation (read-only): join it first to act in it.")
         return ticket
 
     async def _conversation(self, ticket_id: str) -> str:
