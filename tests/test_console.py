@@ -19,7 +19,7 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Author, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Staff
-from tests.console_support import PASSWORD, SUMMARY, Outbox
+from tests.console_support import PASSWORD, SUMMARY, Outbox, reply
 from tests.support.events import until_subscribers
 from tests.test_webchat import CHROMIUM, CHROMIUM_ARGS
 
@@ -180,13 +180,16 @@ async def test_take_a_conversation_chat_live_and_close_it(
     await expect(page.locator("#log li.staff")).to_have_count(1)
     await page.press("#text", "Enter")
     await expect(page.locator("#log li.staff .text").last).to_have_text("line one\nline two")
-    sent = [text for text in outbox.texts("telegram:7") if "staff_message" in text]
-    assert len(sent) == 2 and "Hello, I'm Alice." in sent[0] and "line one\\nline two" in sent[1]
+    sent = [r.text for to, r in outbox.sent if to == "telegram:7" and r.key == "staff_message"]
+    assert sent == [
+        reply("staff_message", staff_name="Alice", text=t)
+        for t in ("Hello, I'm Alice.", "line one\nline two")
+    ]
 
     await page.select_option("#canned", index=1)  # each canned reply in the person's language
-    await expect(page.locator("#canned-text")).to_have_text("[es] canned_greeting {}")
+    await expect(page.locator("#canned-text")).to_have_text(reply("canned_greeting"))
     await page.click("#canned-insert")
-    await expect(page.locator("#text")).to_have_value("[es] canned_greeting {}")
+    await expect(page.locator("#text")).to_have_value(reply("canned_greeting"))
     await page.click("#mode-note")
     await page.fill("#text", "seems calmer now")
     await page.press("#text", "Enter")

@@ -31,7 +31,7 @@ from bot.handoff.sessions import Session, SessionStore
 from bot.handoff.staff import Staff, StaffStore
 from bot.ops.hardening import setup_hardening
 from bot.ops.settings import Settings
-from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app
+from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app, reply
 from tests.support.events import subscribers, until_subscribers
 
 pytest_plugins = ["tests.console_support"]  # its fixtures: redis (db 9), desk, outbox, staff, server…
@@ -400,7 +400,8 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         "follow_up",
         "goodbye",
     ]
-    assert canned[0]["text"] == "[es] canned_greeting {}"  # in the person's language, not the console's
+    assert canned[0]["text"] == reply("canned_greeting")  # in the person's language, not the console's
+    assert canned[0]["gloss"] == reply("canned_greeting", "en") != canned[0]["text"]
 
     assert (await alice.post(f"/console/api/tickets/{ticket}/messages", {"text": canned[0]["text"]}))[
         0
@@ -409,7 +410,9 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         0
     ] == 200
     assert outbox.keys("telegram:42") == ["handoff_joined", "staff_message"]
-    assert '"staff_name": "Alice"' in outbox.texts("telegram:42")[1]  # the display name, never the login
+    assert outbox.texts("telegram:42")[1] == reply(
+        "staff_message", staff_name="Alice", text=canned[0]["text"]
+    )
 
     for body, error in [
         ({"text": "   "}, "Write a message first."),
@@ -420,7 +423,7 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         assert await alice.post(f"/console/api/tickets/{ticket}/messages", body) == (400, {"error": error})
     log = await desk.log(ticket)
     assert [(e.author, e.text) for e in log[2:]] == [
-        (Author.STAFF, "[es] canned_greeting {}"),
+        (Author.STAFF, reply("canned_greeting")),
         (Author.NOTE, "seems safe for now"),
     ]
 
