@@ -63,7 +63,7 @@ REPORT_COLUMNS = (
 
 def safe_contact_json(ticket: Ticket) -> dict[str, Any] | None:
     """How her safe-contact words were read, and whether now is inside that time."""
-    window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country)
+    window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
     if window is None:
         return None
     now = datetime.now(timezone.utc)

@@ -411,7 +411,7 @@ class Desk:
         answered yet, whose safe time could be read)."""
         if ticket.origin is not TicketState.FOLLOW_UP or ticket.claimed_at is None:
             return None
-        window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country)
+        window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
         if window is None or window.allows(datetime.now(timezone.utc)):
             return None
         answered = any(
