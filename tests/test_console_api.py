@@ -484,6 +484,34 @@ async def test_a_monitoring_supervisor_reaches_the_person_only_after_joining(
     assert [(a["action"], a["staff"]) for a in audit][:1] == [("join", "sue")]
 
 
+async def test_the_console_language_is_the_staff_members_choice_else_the_browsers(
+    sign_in: SignIn, staff_store: StaffStore
+) -> None:
+    alice = await sign_in("alice")
+    async with alice.http.get(
+        alice.server.make_url("/console/api/texts"),
+        headers={**alice.headers(None), "Accept-Language": "sw-KE,en;q=0.5"},
+    ) as response:
+        page = await response.json()
+    assert (page["language"], page["dir"]) == ("sw", "ltr")
+    assert page["texts"]["My conversations"] == "Mazungumzo yangu"
+    assert {"code": "ar", "name": "العربية"} in page["languages"]
+
+    assert await alice.post("/console/api/me/language", {"language": "xx"}) == (
+        400,
+        {"error": "Choose one of: en, ar, es, fr, hi, pt, sw."},
+    )
+    assert (await alice.post("/console/api/me/language", {"language": "ar"}, csrf=None))[0] == 403
+    status, chosen = await alice.post("/console/api/me/language", {"language": "ar"})
+    assert status == 200 and (chosen["language"], chosen["dir"]) == ("ar", "rtl")
+    _, page = await alice.get("/console/api/texts")  # whatever the browser says now
+    assert page["language"] == "ar" and page["texts"]["Take next"] == "استلام التالي"
+    _, me = await alice.get("/console/api/me")
+    assert me["console_language"] == "ar"
+    stored = await staff_store.get("alice")
+    assert stored is not None and stored.console_language == "ar"
+
+
 async def test_close_with_an_outcome_and_hand_back_to_the_bot(
     sign_in: SignIn, desk: Desk, outbox: Outbox
 ) -> None:

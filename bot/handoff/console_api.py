@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.handoff import reports, safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
+from bot.handoff.console_texts import chosen_language, console_texts
 from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
 from bot.handoff.directory import resources_json
 from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketState
@@ -199,8 +200,29 @@ async def me(request: web.Request, caller: Caller) -> web.Response:
             "undo_seconds": console.undo_seconds,
             "away": await console.desk.presence.is_away(caller.staff.name),
             "long_wait_seconds": console.long_wait_seconds,
+            "console_language": caller.staff.console_language,
         }
     )
+
+
+@staff_only()
+async def texts(request: web.Request, caller: Caller) -> web.Response:
+    """The console's texts in this staff member's language: the one they chose, else their browser's."""
+    catalogs = request.app[CONSOLE].catalogs
+    accept = request.headers.get("Accept-Language", "")
+    language = chosen_language(catalogs, caller.staff.console_language, accept)
+    return web.json_response(console_texts(catalogs, language))
+
+
+@staff_only()
+async def set_console_language(request: web.Request, caller: Caller) -> web.Response:
+    """Keep this staff member's choice of language for the console (on every computer they use)."""
+    console = request.app[CONSOLE]
+    language = await text_field(request, "language")
+    if language not in console.catalogs.languages:
+        raise DeskError(f"Choose one of: {', '.join(console.catalogs.languages)}.")
+    await console.staff.set_console_language(caller.staff.name, language)
+    return web.json_response(console_texts(console.catalogs, language))
 
 
 @staff_only()
@@ -541,6 +563,8 @@ async def unblock(request: web.Request, caller: Caller) -> web.Response:
 def routes() -> list[web.RouteDef]:
     return [
         web.get(f"{API}/me", me),
+        web.get(f"{API}/texts", texts),
+        web.post(f"{API}/me/language", set_console_language),
         web.get(f"{API}/board", board),
         web.get(f"{API}/staff", staff_list),
         web.post(f"{API}/presence", set_presence),

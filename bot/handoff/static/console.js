@@ -9,15 +9,33 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const TITLE = "SafeSpaces console";
+// The console's own texts: English here, translated through the assistant's gettext catalogs
+// (bot/handoff/console_texts.py); N_ marks a text kept in a table and translated where it is shown.
+let texts = {};
+const N_ = (text) => text;
+function _(text, params) {
+  const translated = texts[text] || text;
+  if (!params) return translated;
+  return translated.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+
+const TITLE = N_("SafeSpaces console");
 const RISKS = ["danger", "self_harm", "minor", "ncii", "stalkerware"]; // most urgent first
-const RISK_LABELS = { danger: "Danger", self_harm: "Self-harm", minor: "Minor", ncii: "Intimate images", stalkerware: "Stalkerware" };
+const RISK_LABELS = {
+  danger: N_("Danger"), self_harm: N_("Self-harm"), minor: N_("Minor"), ncii: N_("Intimate images"),
+  stalkerware: N_("Stalkerware"),
+};
 const CANNED_LABELS = {
-  greeting: "Greeting", safe_now: "Are you safe now?", evidence: "Keeping evidence",
-  report: "Reporting", follow_up: "Following up", goodbye: "Goodbye",
+  greeting: N_("Greeting"), safe_now: N_("Are you safe now?"), evidence: N_("Keeping evidence"),
+  report: N_("Reporting"), follow_up: N_("Following up"), goodbye: N_("Goodbye"),
+};
+const OUTCOME_LABELS = {
+  resolved: N_("Resolved"), referred: N_("Referred"), follow_up_needed: N_("Follow up needed"),
+  no_response: N_("No response"), abusive: N_("Abusive"), other: N_("Other"), quick_exit: N_("Quick exit"),
+  handed_back: N_("Handed back to the bot"), cancelled: N_("Cancelled"), left_message: N_("Left a message"),
 };
 const DRAFTS = "console.drafts";
-const OFFLINE = "Cannot reach the server. Check the connection: what you wrote is kept.";
+const OFFLINE = N_("Cannot reach the server. Check the connection: what you wrote is kept.");
 
 const state = {
   me: null,
@@ -40,6 +58,7 @@ const state = {
   offline: false, // the last request could not reach the server
   retry: null, // while offline, the timer of the next try
   source: null, // the live event stream
+  language: "en", // the console's language
 };
 
 class ApiError extends Error {
@@ -95,9 +114,9 @@ function now() {
 
 function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return s + " s";
-  if (s < 3600) return Math.floor(s / 60) + " min " + String(s % 60).padStart(2, "0") + " s";
-  return Math.floor(s / 3600) + " h " + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + " min";
+  if (s < 60) return _("{s} s", { s });
+  if (s < 3600) return _("{m} min {s} s", { m: Math.floor(s / 60), s: String(s % 60).padStart(2, "0") });
+  return _("{h} h {m} min", { h: Math.floor(s / 3600), m: String(Math.floor((s % 3600) / 60)).padStart(2, "0") });
 }
 
 function clock(at) {
@@ -114,10 +133,18 @@ function words(id) {
   return id ? String(id).replace(/[_-]+/g, " ") : "";
 }
 
+function outcomeName(outcome) {
+  return OUTCOME_LABELS[outcome] ? _(OUTCOME_LABELS[outcome]) : capital(words(outcome));
+}
+
+function outcomeWord(outcome) { // inside a sentence
+  return outcomeName(outcome).toLocaleLowerCase(state.language);
+}
+
 function displayName(kind, code) {
   if (!code) return "";
   try {
-    const name = new Intl.DisplayNames(["en"], { type: kind }).of(code);
+    const name = new Intl.DisplayNames([state.language], { type: kind }).of(code);
     return name && name !== code ? name + " (" + code + ")" : code;
   } catch {
     return code;
@@ -126,7 +153,7 @@ function displayName(kind, code) {
 
 function staffName(name) {
   if (!name) return "";
-  if (state.me && name === state.me.name) return "you";
+  if (state.me && name === state.me.name) return _("you");
   const member = state.staff.find((s) => s.name === name);
   return member ? member.display_name + " (" + name + ")" : name;
 }
@@ -150,7 +177,7 @@ function clearNotice() {
 function languageName(code) {
   if (!code) return "";
   try {
-    return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    return new Intl.DisplayNames([state.language], { type: "language" }).of(code) || code;
   } catch {
     return code;
   }
@@ -174,17 +201,17 @@ async function api(method, path, body) {
     response = await fetch(path, init);
   } catch {
     state.offline = true;
-    setConnection("Offline: retrying…", false);
+    setConnection(_("Offline: retrying…"), false);
     if (!state.retry) state.retry = setTimeout(() => { state.retry = null; scheduleBoard(); }, 5000);
-    throw new ApiError(0, OFFLINE);
+    throw new ApiError(0, _(OFFLINE));
   }
   if (state.offline) back();
   if (response.status === 401) {
     location.assign("/console");
-    throw new ApiError(401, "You are signed out.");
+    throw new ApiError(401, _("You are signed out."));
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.error || "Something went wrong (" + response.status + ").");
+  if (!response.ok) throw new ApiError(response.status, data.error || _("Something went wrong ({status}).", { status: response.status }));
   return data;
 }
 
@@ -206,13 +233,13 @@ async function act(control, work) {
 function riskBadges(risks) {
   const row = el("span", "badges");
   for (const risk of RISKS) {
-    if (risks.includes(risk)) row.appendChild(el("span", "badge risk-" + risk, RISK_LABELS[risk]));
+    if (risks.includes(risk)) row.appendChild(el("span", "badge risk-" + risk, _(RISK_LABELS[risk])));
   }
   return row;
 }
 
 function headline(summary) {
-  return [words(summary.situation) || "Not said", summary.platform].filter(Boolean).join(" · ");
+  return [words(summary.situation) || _("Not said"), summary.platform].filter(Boolean).join(" · ");
 }
 
 function ticketItem(ticket, options) {
@@ -221,28 +248,29 @@ function ticketItem(ticket, options) {
   if (ticket.id === state.open) item.classList.add("current");
   const open = button("", "open", () => openTicket(ticket.id));
   open.appendChild(riskBadges(ticket.summary.risks));
-  open.appendChild(el("span", "headline", ticket.erased ? "Erased by the person" : headline(ticket.summary)));
+  open.appendChild(el("span", "headline", ticket.erased ? _("Erased by the person") : headline(ticket.summary)));
   const s = ticket.summary;
   const meta = el("span", "meta");
   const language = el("span", speaks(s.language) ? "language mine" : "language", languageName(s.language));
-  if (speaks(s.language)) language.title = "You speak this language";
+  if (speaks(s.language)) language.title = _("You speak this language");
   meta.append(language, ...[s.channel, displayName("region", s.country)].filter(Boolean).map((part) => " · " + part));
   open.appendChild(meta);
   if (options.safeContact && s.safe_contact) {
-    open.appendChild(el("span", "safe", "Safe contact: " + s.safe_contact));
+    open.appendChild(el("span", "safe", _("Safe contact: {words}", { words: s.safe_contact })));
     if (ticket.safe_contact) open.appendChild(safeNow(ticket.safe_contact));
   }
   if (options.waiting && ticket.waiting.count) open.appendChild(waitingLine(ticket.waiting));
-  if (ticket.follow_up_of) open.appendChild(el("span", "meta", "Follow-up of ticket " + ticket.follow_up_of));
-  if (options.holder) open.appendChild(el("span", "meta", "With " + staffName(ticket.staff)));
+  if (ticket.follow_up_of) open.appendChild(el("span", "meta", _("Follow-up of ticket {ticket}", { ticket: ticket.follow_up_of })));
+  if (options.holder) open.appendChild(el("span", "meta", _("With {name}", { name: staffName(ticket.staff) })));
   if (ticket.unread) {
-    const unread = el("span", "unread", ticket.unread + " new");
-    unread.setAttribute("aria-label", ticket.unread + " new messages");
+    const unread = el("span", "unread", _("{count} new", { count: ticket.unread }));
+    unread.setAttribute("aria-label", _("New messages: {count}", { count: ticket.unread }));
     open.appendChild(unread);
   }
   if (options.closed) {
-    open.appendChild(el("span", "meta", "Opened " + when(ticket.created_at) + " · closed " +
-      (ticket.closed_at ? when(ticket.closed_at) : "") + " · " + words(ticket.outcome)));
+    open.appendChild(el("span", "meta", _("Opened {opened} · closed {closed} · {outcome}", {
+      opened: when(ticket.created_at), closed: ticket.closed_at ? when(ticket.closed_at) : "", outcome: outcomeWord(ticket.outcome),
+    })));
   } else {
     const wait = el("span", "wait");
     wait.dataset.since = options.since === "claimed" ? ticket.claimed_at : ticket.created_at;
@@ -252,8 +280,8 @@ function ticketItem(ticket, options) {
   }
   item.appendChild(open);
   if (options.take) {
-    const take = button("Take", "take", () => claim(ticket.id, take));
-    take.setAttribute("aria-label", "Take: " + headline(ticket.summary));
+    const take = button(_("Take"), "take", () => claim(ticket.id, take));
+    take.setAttribute("aria-label", _("Take: {headline}", { headline: headline(ticket.summary) }));
     item.appendChild(take);
   }
   return item;
@@ -262,10 +290,10 @@ function ticketItem(ticket, options) {
 // What she wrote while waiting: how many messages, and the latest (to triage on before taking).
 function waitingLine(waiting) {
   const line = el("span", "waiting-messages");
-  const count = waiting.count === 1 ? "1 message" : waiting.count + " messages";
-  line.appendChild(el("span", "waiting-count", count + " while waiting"));
+  const count = waiting.count === 1 ? _("1 message while waiting") : _("{count} messages while waiting", { count: waiting.count });
+  line.appendChild(el("span", "waiting-count", count));
   if (waiting.latest) {
-    line.appendChild(document.createTextNode(" · latest " + clock(waiting.latest.at) + ": "));
+    line.appendChild(document.createTextNode(" · " + _("latest {time}:", { time: clock(waiting.latest.at) }) + " "));
     const latest = el("q", "waiting-latest", waiting.latest.text);
     latest.dir = "auto";
     line.appendChild(latest);
@@ -285,16 +313,16 @@ async function refreshBoard() {
   const board = await api("GET", "/console/api/board");
   if (version !== boardVersion) return; // a newer refresh is on its way
   state.clockOffset = board.now - Date.now() / 1000;
-  fillList("queue", board.queue, { take: true, warnLong: true, waiting: true, since: "created", sinceLabel: "waiting " });
-  fillList("mine", board.mine, { since: "claimed", sinceLabel: "taken " });
-  fillList("follow-ups", board.follow_ups, { take: true, safeContact: true, since: "created", sinceLabel: "left " });
-  if (board.everyone) fillList("everyone", board.everyone, { holder: true, since: "claimed", sinceLabel: "taken " });
+  fillList("queue", board.queue, { take: true, warnLong: true, waiting: true, since: "created", sinceLabel: _("waiting {time}") });
+  fillList("mine", board.mine, { since: "claimed", sinceLabel: _("taken {time}") });
+  fillList("follow-ups", board.follow_ups, { take: true, safeContact: true, since: "created", sinceLabel: _("left {time}") });
+  if (board.everyone) fillList("everyone", board.everyone, { holder: true, since: "claimed", sinceLabel: _("taken {time}") });
   state.mine = new Set(board.mine.map((ticket) => ticket.id));
   $("queue-count").textContent = board.queue.length;
   $("take-next").disabled = board.queue.length === 0;
   const unread = board.mine.reduce((sum, ticket) => sum + ticket.unread, 0);
   const waiting = board.queue.length ? "(" + board.queue.length + ") " : "";
-  document.title = (unread ? "✉" + unread + " " : "") + waiting + TITLE;
+  document.title = (unread ? "✉" + unread + " " : "") + waiting + _(TITLE);
   tick();
   if (state.me.role === "supervisor") await refreshTeam();
 }
@@ -304,17 +332,19 @@ async function refreshTeam() {
     api("GET", "/console/api/stats"), api("GET", "/console/api/audit"), api("GET", "/console/api/blocked"),
   ]);
   const rows = [
-    ["Waiting", stats.waiting],
-    ["With staff", stats.with_staff],
-    ["Follow-ups", stats.follow_ups],
-    ["Longest wait", duration(stats.longest_wait_seconds)],
-    ["Average wait today", stats.average_wait_seconds === null ? "–" : duration(stats.average_wait_seconds)],
-    ["Handled today", stats.handled_today],
+    [_("Waiting"), stats.waiting],
+    [_("With staff"), stats.with_staff],
+    [_("Follow-ups"), stats.follow_ups],
+    [_("Longest wait"), duration(stats.longest_wait_seconds)],
+    [_("Average wait today"), stats.average_wait_seconds === null ? "–" : duration(stats.average_wait_seconds)],
+    [_("Handled today"), stats.handled_today],
   ];
   $("stats").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", "", name), el("dd", "", value)]));
   $("blocked").replaceChildren(...blocked.map((record) => {
-    const item = el("li", "", "Ticket " + record.ticket + ", blocked by " + staffName(record.by) + " " + when(record.at) + " ");
-    item.appendChild(button("Unblock", "", (event) => act(event.currentTarget, async () => {
+    const item = el("li", "", _("Ticket {ticket}, blocked by {name} {when}", {
+      ticket: record.ticket, name: staffName(record.by), when: when(record.at),
+    }) + " ");
+    item.appendChild(button(_("Unblock"), "", (event) => act(event.currentTarget, async () => {
       await api("POST", "/console/api/blocked/" + encodeURIComponent(record.id) + "/unblock");
       await refreshTeam();
     })));
@@ -332,17 +362,20 @@ function tick() {
     const since = Number(node.dataset.since);
     if (!since) continue;
     const seconds = now() - since;
-    node.textContent = node.dataset.label + duration(seconds);
+    node.textContent = node.dataset.label.replace("{time}", duration(seconds));
     const long = node.dataset.warn === "long" && seconds >= longWait;
     node.classList.toggle("long", long);
     const id = node.closest("li").dataset.ticket;
     if (long && !state.alerted.has(id)) {
       state.alerted.add(id);
-      attention("Someone has waited over " + duration(longWait), "Waiting: " + node.closest("li").querySelector(".headline").textContent, id);
+      attention(
+        _("Someone has waited over {time}", { time: duration(longWait) }),
+        _("Waiting: {headline}", { headline: node.closest("li").querySelector(".headline").textContent }), id,
+      );
     }
   }
   for (const node of document.querySelectorAll("#pending [data-due]")) {
-    node.textContent = "Sending in " + Math.max(0, Math.ceil((Number(node.dataset.due) - Date.now()) / 1000)) + " s";
+    node.textContent = _("Sending in {s} s", { s: Math.max(0, Math.ceil((Number(node.dataset.due) - Date.now()) / 1000)) });
   }
 }
 
@@ -350,41 +383,42 @@ function tick() {
 
 function summaryRows(ticket) {
   const s = ticket.summary;
-  if (ticket.erased) return [["Data", "The person erased their data."]];
-  const yesNo = (value) => (value ? "yes" : "no");
+  if (ticket.erased) return [["data", _("Data"), _("The person erased their data.")]];
+  const yesNo = (value) => (value ? _("yes") : _("no"));
   return [
-    ["Situation", words(s.situation) || "not said"],
-    ["Platform", s.platform || "not said"],
-    ["Risk", null],
-    ["Language", displayName("language", s.language)],
-    ["Channel", s.channel],
-    ["Country", displayName("region", s.country) || "not known"],
-    ["Safe contact", s.safe_contact || "not given"],
-    ["Steps done", s.steps_done.map(words).join(", ") || "none"],
-    ["Steps skipped", s.steps_skipped.map(words).join(", ") || "none"],
-    ["Transcript shared", yesNo(s.transcript_shared)],
-    ...(ticket.state === "queued" ? [["While waiting", null]] : []),
+    ["situation", _("Situation"), words(s.situation) || _("not said")],
+    ["platform", _("Platform"), s.platform || _("not said")],
+    ["risk", _("Risk"), null],
+    ["language", _("Language"), displayName("language", s.language)],
+    ["channel", _("Channel"), s.channel],
+    ["country", _("Country"), displayName("region", s.country) || _("not known")],
+    ["safe", _("Safe contact"), s.safe_contact || _("not given")],
+    ["done", _("Steps done"), s.steps_done.map(words).join(", ") || _("none")],
+    ["skipped", _("Steps skipped"), s.steps_skipped.map(words).join(", ") || _("none")],
+    ["transcript", _("Transcript shared"), yesNo(s.transcript_shared)],
+    ...(ticket.state === "queued" ? [["waiting", _("While waiting"), null]] : []),
   ];
 }
 
 function safeNow(reading) {
   const line = el("span", reading.safe_now ? "safe-now" : "safe-now outside");
-  line.textContent = "Read as " + reading.reading + " · " +
-    (reading.safe_now ? "inside it now" : "outside it now (" + reading.her_time + ")");
+  line.textContent = reading.safe_now
+    ? _("Read as {reading} · inside it now", { reading: reading.reading })
+    : _("Read as {reading} · outside it now ({time})", { reading: reading.reading, time: reading.her_time });
   return line;
 }
 
 function renderSummary(ticket) {
   const nodes = [];
-  for (const [name, value] of summaryRows(ticket)) {
+  for (const [kind, name, value] of summaryRows(ticket)) {
     const dd = el("dd", "", value);
-    if (name === "Risk") {
-      dd.appendChild(ticket.summary.risks.length ? riskBadges(ticket.summary.risks) : el("span", "", "none flagged"));
+    if (kind === "risk") {
+      dd.appendChild(ticket.summary.risks.length ? riskBadges(ticket.summary.risks) : el("span", "", _("none flagged")));
     }
-    if (name === "While waiting") {
-      dd.appendChild(ticket.waiting.count ? waitingLine(ticket.waiting) : el("span", "", "nothing written yet"));
+    if (kind === "waiting") {
+      dd.appendChild(ticket.waiting.count ? waitingLine(ticket.waiting) : el("span", "", _("nothing written yet")));
     }
-    if (name === "Safe contact" && ticket.safe_contact) {
+    if (kind === "safe" && ticket.safe_contact) {
       dd.appendChild(el("br"));
       dd.appendChild(safeNow(ticket.safe_contact));
     }
@@ -397,15 +431,19 @@ function renderSummary(ticket) {
 
 function stateLine(ticket) {
   if (ticket.left && !ticket.claimed_at) {
-    return "She left before anyone took it (" + words(ticket.left) + ")" + (ticket.closed_at ? " at " + when(ticket.closed_at) : "");
+    const left = _("She left before anyone took it ({how})", { how: outcomeWord(ticket.left) });
+    return left + (ticket.closed_at ? " · " + when(ticket.closed_at) : "");
   }
   switch (ticket.state) {
-    case "queued": return "Waiting since " + clock(ticket.created_at);
-    case "follow_up": return "Message left " + when(ticket.created_at);
-    case "with_staff": return "With " + staffName(ticket.staff) + " since " + clock(ticket.claimed_at);
-    default: return "Closed" + (ticket.outcome ? " (" + words(ticket.outcome) + ")" : "") +
-      (ticket.closed_at ? " at " + when(ticket.closed_at) : "") + (ticket.blocked ? " · sender blocked" : "") +
-      (ticket.left && ticket.outcome !== ticket.left ? " · she ended it: " + words(ticket.left) : "");
+    case "queued": return _("Waiting since {time}", { time: clock(ticket.created_at) });
+    case "follow_up": return _("Message left {when}", { when: when(ticket.created_at) });
+    case "with_staff": return _("With {name} since {time}", { name: staffName(ticket.staff), time: clock(ticket.claimed_at) });
+    default: return [
+      ticket.outcome ? _("Closed ({outcome})", { outcome: outcomeWord(ticket.outcome) }) : _("Closed"),
+      ticket.closed_at ? when(ticket.closed_at) : "",
+      ticket.blocked ? _("sender blocked") : "",
+      ticket.left && ticket.outcome !== ticket.left ? _("she ended it: {how}", { how: outcomeWord(ticket.left) }) : "",
+    ].filter(Boolean).join(" · ");
   }
 }
 
@@ -413,38 +451,40 @@ function systemText(entry) {
   const who = entry.staff ? staffName(entry.staff) : "";
   const [event, detail] = entry.text.split(/:(.*)/s);
   switch (event) {
-    case "claimed": return capital(who) + " took the conversation";
-    case "transferred": return capital(who) + " transferred it to " + staffName(detail);
-    case "closed": return capital(who) + " closed it (" + words(detail) + ")";
-    case "person": return "The person left (" + words(detail) + ")";
-    case "follow_up_of": return capital(who) + " asked for this follow-up when closing ticket " + detail;
+    case "claimed": return capital(_("{name} took the conversation", { name: who }));
+    case "transferred": return capital(_("{name} transferred it to {to}", { name: who, to: staffName(detail) }));
+    case "closed": return capital(_("{name} closed it ({outcome})", { name: who, outcome: outcomeWord(detail) }));
+    case "recorded": return capital(_("{name} recorded the outcome ({outcome})", { name: who, outcome: outcomeWord(detail) }));
+    case "person": return _("The person left ({how})", { how: outcomeWord(detail) });
+    case "follow_up_of": return capital(_("{name} asked for this follow-up when closing ticket {ticket}", { name: who, ticket: detail }));
     default: return entry.text;
   }
 }
 
 const AUTHORS = {
-  person: () => "Person",
-  bot: () => "Assistant (shared transcript)",
+  person: () => _("Person"),
+  bot: () => _("Assistant (shared transcript)"),
   staff: (entry) => capital(staffName(entry.staff)),
   note: (entry) => entry.to
-    ? "Private message from " + staffName(entry.staff) + " to " + staffName(entry.to) + " (not sent)"
-    : "Internal note by " + staffName(entry.staff) + " (not sent)",
+    ? _("Private message from {name} to {to} (not sent)", { name: staffName(entry.staff), to: staffName(entry.to) })
+    : _("Internal note by {name} (not sent)", { name: staffName(entry.staff) }),
 };
 
 function renderPrevious(previous) {
   $("previous").hidden = !previous || previous.length === 0;
   if (!previous) return;
-  $("previous-title").textContent = "Earlier contacts: " + previous.length;
+  $("previous-title").textContent = _("Earlier contacts: {count}", { count: previous.length });
   $("previous-list").replaceChildren(...previous.map((past) => {
     const item = el("li", "past");
     item.dataset.ticket = past.id;
     const situation = (past.case && past.case.situation) || past.summary.situation;
     item.appendChild(el("div", "past-head", [
-      when(past.created_at), "ticket " + past.id, past.outcome ? words(past.outcome) : past.state.replace("_", " "),
-      past.staff ? "with " + staffName(past.staff) : "", words(situation),
+      when(past.created_at), _("ticket {ticket}", { ticket: past.id }),
+      past.outcome ? outcomeWord(past.outcome) : past.state.replace("_", " "),
+      past.staff ? _("with {name}", { name: staffName(past.staff) }) : "", words(situation),
     ].filter(Boolean).join(" · ")));
     for (const note of past.notes) {
-      const line = el("div", "past-note", "Note by " + staffName(note.staff) + ": ");
+      const line = el("div", "past-note", _("Note by {name}:", { name: staffName(note.staff) }) + " ");
       const text = el("span", "", note.text);
       text.dir = "auto";
       line.appendChild(text);
@@ -521,7 +561,7 @@ async function loadTicket() {
     if (id !== state.open || error.status === 401) return;
     if (error.status === 0) return; // offline: the chat and its draft stay; reconnecting reloads it
     const wasWaiting = state.openState === "queued" || state.openState === "follow_up";
-    notify(error.status === 403 && wasWaiting ? "This conversation has already been taken by a colleague." : error.message);
+    notify(error.status === 403 && wasWaiting ? _("This conversation has already been taken by a colleague.") : error.message);
     closeTicket();
     return;
   }
@@ -538,16 +578,16 @@ async function loadTicket() {
   const waiting = ticket.state === "queued" || ticket.state === "follow_up";
   $("take-row").hidden = !waiting;
   $("take-hint").textContent = ticket.state === "follow_up"
-    ? "Taking this follow-up does not contact her: nothing is sent until you write."
-    : "Only the summary is shown until you take this conversation.";
+    ? _("Taking this follow-up does not contact her: nothing is sent until you write.")
+    : _("Only the summary is shown until you take this conversation.");
   $("log").hidden = view.log === null;
   const follow = view.log !== null && renderLog(view.log);
   // A supervisor in a colleague's conversation watches read-only, and may write to the colleague.
   const watching = view.monitoring;
   $("monitor").hidden = !watching;
   if (watching) {
-    $("monitor-text").textContent = "Monitoring " + staffName(ticket.staff) + "'s conversation: read-only. The person does not see you.";
-    $("whisper-label").textContent = "Private message to " + staffName(ticket.staff) + " (never sent to the person)";
+    $("monitor-text").textContent = _("Monitoring {name}'s conversation: read-only. The person does not see you.", { name: staffName(ticket.staff) });
+    $("whisper-label").textContent = _("Private message to {name} (never sent to the person)", { name: staffName(ticket.staff) });
   }
   const canAct = view.can_act && !watching;
   // After she ended it herself (quick exit): notes and the case form only, nothing can reach her.
@@ -559,13 +599,13 @@ async function loadTicket() {
   if (recording && composerMode() !== "note") setMode("note");
   $("tools").hidden = !canAct && !recording;
   for (const id of ["transfer-row", "hand-back", "block"]) $(id).hidden = recording;
-  $("close").textContent = recording ? "Record the outcome…" : "Close…";
-  $("close-title").textContent = recording ? "Record the outcome (she has left; nothing is sent to her)" : "Close this conversation";
-  $("close-confirm").textContent = recording ? "Save the record" : "Close conversation";
+  $("close").textContent = recording ? _("Record the outcome…") : _("Close…");
+  $("close-title").textContent = recording ? _("Record the outcome (she has left; nothing is sent to her)") : _("Close this conversation");
+  $("close-confirm").textContent = recording ? _("Save the record") : _("Close conversation");
   if (!canAct && !recording) $("close-form").hidden = true;
   $("override-row").hidden = !view.needs_override;
   $("override-text").textContent = view.needs_override
-    ? "Outside the time she said is safe (" + view.needs_override + "). Her words: “" + ticket.summary.safe_contact + "”."
+    ? _("Outside the time she said is safe ({reading}). Her words: “{words}”.", { reading: view.needs_override, words: ticket.summary.safe_contact })
     : "";
   if (follow) $("log").scrollTop = $("log").scrollHeight; // after the layout around it is final
   if (canAct) {
@@ -587,22 +627,25 @@ async function loadDirectory() {
   const query = new URLSearchParams({ q: $("directory-query").value });
   const found = await api("GET", "/console/api/tickets/" + encodeURIComponent(id) + "/resources?" + query).catch(() => null);
   if (!found || id !== state.open) return;
-  $("directory-country").textContent = "· " + (displayName("region", found.country) || "country not known") + " and international";
+  $("directory-country").textContent = "· " + _("{country} and international", { country: displayName("region", found.country) || _("country not known") });
   $("directory-list").replaceChildren(...found.resources.map((resource) => {
     const item = el("li", "resource");
     item.dataset.resource = resource.id;
-    item.appendChild(el("div", "resource-name", resource.name + (resource.country === "international" ? " (international)" : "")));
+    item.appendChild(el("div", "resource-name", resource.country === "international" ? _("{name} (international)", { name: resource.name }) : resource.name));
     item.appendChild(el("div", "meta", resource.description));
     const how = resource.contacts.map((c) => c.type + " " + c.value).join(" · ");
-    item.appendChild(el("div", "", [how, resource.hours, resource.free ? "free" : ""].filter(Boolean).join(" · ")));
-    const source = el("div", resource.stale ? "meta stale" : "meta", "Checked " + resource.checked + (resource.stale ? " (long ago: confirm before relying on it)" : "") + " · source: ");
+    item.appendChild(el("div", "", [how, resource.hours, resource.free ? _("free") : ""].filter(Boolean).join(" · ")));
+    const checked = resource.stale
+      ? _("Checked {date} (long ago: confirm before relying on it)", { date: resource.checked })
+      : _("Checked {date}", { date: resource.checked });
+    const source = el("div", resource.stale ? "meta stale" : "meta", checked + " · " + _("source:") + " ");
     const link = el("a", "", resource.source);
     link.href = resource.source;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     source.appendChild(link);
     item.appendChild(source);
-    item.appendChild(button("Insert in reply", "insert-resource", () => {
+    item.appendChild(button(_("Insert in reply"), "insert-resource", () => {
       const input = $("text");
       setMode("reply");
       input.value = input.value.trim() ? input.value.trimEnd() + "\n" + resource.line : resource.line;
@@ -622,12 +665,12 @@ async function loadCanned(id) {
     return;
   }
   state.canned = replies;
-  const options = [el("option", "", "Canned reply…")];
+  const options = [el("option", "", _("Canned reply…"))];
   options[0].value = "";
   for (const reply of replies) {
-    const option = el("option", "", (CANNED_LABELS[reply.key] || words(reply.key)) + ": " + reply.text);
+    const option = el("option", "", (CANNED_LABELS[reply.key] ? _(CANNED_LABELS[reply.key]) : words(reply.key)) + ": " + reply.text);
     option.value = reply.key;
-    option.title = reply.gloss ? reply.text + "\n\nIn English: " + reply.gloss : reply.text;
+    option.title = reply.gloss ? reply.text + "\n\n" + _("In English: {text}", { text: reply.gloss }) : reply.text;
     options.push(option);
   }
   $("canned").replaceChildren(...options);
@@ -646,7 +689,7 @@ function showCanned() {
   if (!reply) return;
   $("canned-language").textContent = languageName(reply.language) + ":";
   $("canned-text").textContent = reply.text;
-  $("canned-gloss").textContent = reply.gloss ? "In English: " + reply.gloss : "";
+  $("canned-gloss").textContent = reply.gloss ? _("In English: {text}", { text: reply.gloss }) : "";
   $("canned-gloss").hidden = !reply.gloss;
 }
 
@@ -663,8 +706,8 @@ function insertCanned() {
 
 function presenceText(presence) {
   if (!presence) return "";
-  if (presence.status === "away") return "away" + (presence.busy ? " (" + presence.busy + " open)" : "");
-  return presence.status === "busy" ? "busy " + presence.busy : "online";
+  if (presence.status === "away") return presence.busy ? _("away ({count} open)", { count: presence.busy }) : _("away");
+  return presence.status === "busy" ? _("busy {count}", { count: presence.busy }) : _("online");
 }
 
 function fillTransfer(ticket) {
@@ -672,7 +715,8 @@ function fillTransfer(ticket) {
   const chosen = select.value;
   const others = state.staff.filter((s) => s.name !== ticket.staff);
   select.replaceChildren(...others.map((s) => {
-    const option = el("option", "", s.display_name + " (" + s.name + (s.role === "supervisor" ? ", supervisor" : "") + ") · " + presenceText(s.presence));
+    const who = s.role === "supervisor" ? _("{name} ({login}, supervisor)", { name: s.display_name, login: s.name }) : s.display_name + " (" + s.name + ")";
+    const option = el("option", "", who + " · " + presenceText(s.presence));
     option.value = s.name;
     option.dataset.status = s.presence ? s.presence.status : "";
     return option;
@@ -723,11 +767,11 @@ function setMode(mode) {
   $("mode-note").setAttribute("aria-pressed", String(note));
   const seconds = state.me ? state.me.undo_seconds : 5;
   $("mode-label").textContent = note
-    ? "Internal note: only staff see it. It is never sent to the person."
-    : "To the person. Enter sends after " + seconds + " s, with Undo; Shift+Enter for a new line.";
-  $("text-label").textContent = note ? "Internal note (never sent)" : "Message to the person";
-  $("text").placeholder = note ? "Write a note for the file…" : "Write to the person…";
-  $("send").textContent = note ? "Save note" : "Send";
+    ? _("Internal note: only staff see it. It is never sent to the person.")
+    : _("To the person. Enter sends after {s} s, with Undo; Shift+Enter for a new line.", { s: seconds });
+  $("text-label").textContent = note ? _("Internal note (never sent)") : _("Message to the person");
+  $("text").placeholder = note ? _("Write a note for the file…") : _("Write to the person…");
+  $("send").textContent = note ? _("Save note") : _("Send");
   $("canned").hidden = note;
   if (note) $("canned-preview").hidden = true;
   else showCanned();
@@ -750,7 +794,7 @@ async function submit() {
   }
   const override = $("override").checked;
   if (state.view && state.view.needs_override && !override) {
-    notify("It is outside the time she said is safe. To write anyway, tick “Send outside her safe time anyway”.");
+    notify(_("It is outside the time she said is safe. To write anyway, tick “Send outside her safe time anyway”."));
     return;
   }
   clearNotice();
@@ -770,14 +814,14 @@ function renderPending() {
   $("pending").replaceChildren(...items.map((item) => {
     const row = el("li", "entry staff pending");
     row.dataset.key = item.key;
-    const head = el("div", "who", "Not sent yet");
+    const head = el("div", "who", _("Not sent yet"));
     const countdown = el("span", "countdown");
     countdown.dataset.due = item.due;
     head.appendChild(countdown);
     const body = el("div", "text", item.text);
     body.dir = "auto";
     const actions = el("div", "pending-actions");
-    actions.append(button("Undo", "undo", () => undo(item)), button("Send now", "send-now", () => deliver(item)));
+    actions.append(button(_("Undo"), "undo", () => undo(item)), button(_("Send now"), "send-now", () => deliver(item)));
     row.append(head, body, actions);
     return row;
   }));
@@ -819,7 +863,7 @@ async function deliver(item) {
       await api("POST", "/console/api/tickets/" + encodeURIComponent(next.ticket) + "/messages", { text: next.text, override: next.override });
     } catch (error) {
       restore(next);
-      if (error.status !== 401) notify("Not sent: " + error.message + " The message is back in the box.", error.status === 0);
+      if (error.status !== 401) notify(_("Not sent: {error} The message is back in the box.", { error: error.message }), error.status === 0);
       return false;
     }
   }
@@ -829,7 +873,7 @@ async function deliver(item) {
 
 async function sendPendingNow(id) {
   const mine = state.pending.filter((item) => item.ticket === id);
-  if (mine.length && !(await deliver(mine[mine.length - 1]))) throw new ApiError(409, "A message could not be sent first.");
+  if (mine.length && !(await deliver(mine[mine.length - 1]))) throw new ApiError(409, _("A message could not be sent first."));
 }
 
 // --- closing with the case form ---
@@ -871,7 +915,7 @@ function scheduleBoard() {
   if (boardTimer) return;
   boardTimer = setTimeout(() => {
     boardTimer = null;
-    refreshBoard().catch(() => setConnection("Could not refresh", false));
+    refreshBoard().catch(() => setConnection(_("Could not refresh"), false));
   }, 80);
 }
 
@@ -891,16 +935,16 @@ function setConnection(text, live) {
 
 function onEvent(event) {
   const background = event.ticket !== state.open || document.hidden;
-  if (event.type === "queued") attention("Someone new is waiting", "A person is waiting for the helpline.", event.ticket);
-  else if (event.type === "risk") attention("Urgent: a risk was raised", "A conversation became more urgent.", event.ticket);
+  if (event.type === "queued") attention(_("Someone new is waiting"), _("A person is waiting for the helpline."), event.ticket);
+  else if (event.type === "risk") attention(_("Urgent: a risk was raised"), _("A conversation became more urgent."), event.ticket);
   else if (event.type === "transferred" && state.me && event.staff === state.me.name) {
-    attention("A conversation was transferred to you", "Open it from My conversations.", event.ticket);
+    attention(_("A conversation was transferred to you"), _("Open it from My conversations."), event.ticket);
   } else if (event.type === "whisper" && state.me && event.staff === state.me.name) {
-    attention("A private message from a supervisor", "In one of your conversations.", event.ticket);
+    attention(_("A private message from a supervisor"), _("In one of your conversations."), event.ticket);
   } else if (event.type === "follow_up" && !event.staff) {
-    attention("A message was left for the helpline", "A new follow-up is waiting.", event.ticket);
+    attention(_("A message was left for the helpline"), _("A new follow-up is waiting."), event.ticket);
   } else if (event.type === "message" && !event.staff && state.mine.has(event.ticket) && background) {
-    attention("New message", "In one of your conversations.", event.ticket);
+    attention(_("New message"), _("In one of your conversations."), event.ticket);
   }
   if (event.ticket === state.open) scheduleTicket();
   else scheduleBoard();
@@ -921,7 +965,7 @@ function attention(title, body, ticket) {
 function back() {
   state.offline = false;
   const live = Boolean(state.source && state.source.readyState === EventSource.OPEN);
-  setConnection(live ? "Live" : "Reconnecting…", live);
+  setConnection(live ? _("Live") : _("Reconnecting…"), live);
   if (state.networkNotice) clearNotice();
   if (state.open) scheduleTicket();
   else scheduleBoard();
@@ -933,7 +977,7 @@ function connect() {
   source.addEventListener("open", back);
   source.addEventListener("message", (message) => onEvent(JSON.parse(message.data)));
   source.addEventListener("error", () => {
-    setConnection("Reconnecting…", false);
+    setConnection(_("Reconnecting…"), false);
     if (source.readyState === EventSource.CLOSED) {
       // Refused (e.g. signed out): api() goes to the sign-in page on 401, else try again shortly.
       setTimeout(() => api("GET", "/console/api/me").then(connect, connect), 5000);
@@ -974,18 +1018,18 @@ function startShift() {
 
 function showShift() {
   const on = Boolean(state.audio && state.audio.state === "running");
-  $("shift").textContent = on ? "On shift" : sessionStorage.getItem("console.shift") ? "Resume sound" : "Start shift";
+  $("shift").textContent = on ? _("On shift") : sessionStorage.getItem("console.shift") ? _("Resume sound") : _("Start shift");
   $("shift").classList.toggle("on", on);
 }
 
 function showAway() {
-  $("away").textContent = state.away ? "Away" : "Available";
+  $("away").textContent = state.away ? _("Away") : _("Available");
   $("away").setAttribute("aria-pressed", String(state.away));
   $("away").classList.toggle("on", !state.away);
 }
 
 function showSound() {
-  $("sound").textContent = state.sound ? "Sound on" : "Sound off";
+  $("sound").textContent = state.sound ? _("Sound on") : _("Sound off");
   $("sound").setAttribute("aria-pressed", String(state.sound));
 }
 
@@ -995,6 +1039,7 @@ function wire() {
   document.addEventListener("pointerdown", unlockAudio);
   document.addEventListener("keydown", unlockAudio);
   $("shift").addEventListener("click", startShift);
+  $("ui-language").addEventListener("change", chooseLanguage);
   $("take-next").addEventListener("click", (event) => takeNext(event.currentTarget));
   window.addEventListener("hashchange", openFromLink);
   window.addEventListener("online", scheduleBoard); // back on the network: catch up at once
@@ -1076,14 +1121,14 @@ function wire() {
   });
   const join = ticketAction("/join");
   $("join").addEventListener("click", (event) => {
-    const holder = state.view ? staffName(state.view.ticket.staff) : "the colleague";
-    if (!confirm("Join this conversation? What you write will reach the person, next to " + holder + ".")) return;
+    const holder = state.view ? staffName(state.view.ticket.staff) : _("the colleague");
+    if (!confirm(_("Join this conversation? What you write will reach the person, next to {name}.", { name: holder }))) return;
     join(event);
   });
   $("close-cancel").addEventListener("click", () => { $("close-form").hidden = true; });
   const closed = (id, result) => {
     $("close-form").hidden = true;
-    if (result.follow_up) notify("Saved. A follow-up task was created: ticket " + result.follow_up + ".");
+    if (result.follow_up) notify(_("Saved. A follow-up task was created: ticket {ticket}.", { ticket: result.follow_up }));
   };
   const close = ticketAction("/close", closeBody, closed);
   const record = ticketAction("/record", closeBody, closed);
@@ -1094,7 +1139,7 @@ function wire() {
   });
   const handBack = ticketAction("/hand-back");
   $("hand-back").addEventListener("click", (event) => {
-    if (confirm("Hand this person back to the automated guide? This conversation closes.")) handBack(event);
+    if (confirm(_("Hand this person back to the automated guide? This conversation closes."))) handBack(event);
   });
   for (const id of ["report-from", "report-to"]) $(id).addEventListener("input", reportLink);
   $("report-show").addEventListener("click", (event) => act(event.currentTarget, async () => {
@@ -1111,7 +1156,7 @@ function wire() {
   });
   const block = ticketAction("/block");
   $("block").addEventListener("click", (event) => {
-    if (confirm("Block this sender? The assistant will stop answering them, and this conversation closes. A supervisor can undo it.")) {
+    if (confirm(_("Block this sender? The assistant will stop answering them, and this conversation closes. A supervisor can undo it."))) {
       block(event);
     }
   });
@@ -1127,8 +1172,8 @@ async function searchCases() {
   const found = await api("GET", "/console/api/cases?" + query);
   fillList("cases", found.cases, { holder: true, closed: true });
   $("cases-count").textContent = found.total > found.cases.length
-    ? found.cases.length + " of " + found.total + " shown: narrow the search"
-    : found.total + (found.total === 1 ? " case" : " cases");
+    ? _("{shown} of {total} shown: narrow the search", { shown: found.cases.length, total: found.total })
+    : found.total === 1 ? _("1 case") : _("{count} cases", { count: found.total });
 }
 
 // --- the report as charts (supervisors): uPlot, served from /console/static/vendor ---
@@ -1138,35 +1183,35 @@ function showCharts(report) {
   $("placeholder").hidden = true;
   $("charts").hidden = false;
   const days = report.days;
-  $("charts-title").textContent = "Report " + days[0].day + " to " + days[days.length - 1].day + " (UTC)";
+  $("charts-title").textContent = _("Report {from} to {to} (UTC)", { from: days[0].day, to: days[days.length - 1].day });
   const share = report.live ? Math.round((100 * report.left_before_taken) / report.live) + " %" : "–";
   const rows = [
-    ["Conversations", report.opened],
-    ["Waited live", report.live],
-    ["Left before anyone took them", report.left_before_taken + " (" + share + ")"],
-    ["Wait, median", report.waits.median_seconds === null ? "–" : duration(report.waits.median_seconds)],
-    ["Wait, 90th percentile", report.waits.p90_seconds === null ? "–" : duration(report.waits.p90_seconds)],
+    [_("Conversations"), report.opened],
+    [_("Waited live"), report.live],
+    [_("Left before anyone took them"), report.left_before_taken + " (" + share + ")"],
+    [_("Wait, median"), report.waits.median_seconds === null ? "–" : duration(report.waits.median_seconds)],
+    [_("Wait, 90th percentile"), report.waits.p90_seconds === null ? "–" : duration(report.waits.p90_seconds)],
   ];
   $("charts-numbers").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", "", name), el("dd", "", value)]));
-  barChart($("chart-days"), "Conversations by day", days.map((d) => d.day.slice(5)), [
-    { label: "opened", values: days.map((d) => d.opened), color: "#5b2a86" },
-    { label: "left before taken", values: days.map((d) => d.left), color: "#c62828" },
+  barChart($("chart-days"), _("Conversations by day"), days.map((d) => d.day.slice(5)), [
+    { label: _("opened"), values: days.map((d) => d.opened), color: "#5b2a86" },
+    { label: _("left before taken"), values: days.map((d) => d.left), color: "#c62828" },
   ]);
-  barChart($("chart-hours"), "Conversations by hour of the day (UTC)", report.hours.map((_, h) => String(h)), [
-    { label: "opened", values: report.hours, color: "#5b2a86" },
+  barChart($("chart-hours"), _("Conversations by hour of the day (UTC)"), report.hours.map((count, h) => String(h)), [
+    { label: _("opened"), values: report.hours, color: "#5b2a86" },
   ]);
   $("chart-bars").replaceChildren(
-    barList("Outcomes", report.outcomes, (key) => capital(words(key))),
-    barList("Situations", report.situations, (key) => capital(words(key))),
-    barList("Risks", report.risks, (key) => RISK_LABELS[key] || key),
-    barList("Languages", report.languages, languageName),
-    barList("Conversations per staff member", report.staff, staffName),
+    barList(_("Outcomes"), report.outcomes, outcomeName),
+    barList(_("Situations"), report.situations, (key) => capital(words(key))),
+    barList(_("Risks"), report.risks, (key) => (RISK_LABELS[key] ? _(RISK_LABELS[key]) : key)),
+    barList(_("Languages"), report.languages, languageName),
+    barList(_("Conversations per staff member"), report.staff, staffName),
   );
 }
 
 function barChart(target, title, labels, series) {
   target.replaceChildren();
-  const xs = labels.map((_, i) => i);
+  const xs = labels.map((label, i) => i);
   const options = {
     title,
     width: Math.max(320, Math.min(900, target.clientWidth || 720)),
@@ -1197,7 +1242,7 @@ function barList(title, counts, label) {
     row.append(el("span", "bar-label", label(key)), track, el("span", "bar-value", count));
     box.appendChild(row);
   }
-  if (!entries.length) box.appendChild(el("p", "empty", "None in this period."));
+  if (!entries.length) box.appendChild(el("p", "empty", _("None in this period.")));
   return box;
 }
 
@@ -1211,7 +1256,37 @@ function openFromLink() {
   if (found && found[1] !== state.open) openTicket(found[1]);
 }
 
+// The page's own texts (marked data-i18n in console.html), its language and direction.
+function applyTexts(page) {
+  texts = page.texts;
+  state.language = page.language;
+  document.documentElement.lang = page.language;
+  document.documentElement.dir = page.dir;
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    for (const name of ["title", "placeholder", "aria-label"]) {
+      if (node.hasAttribute(name)) node.setAttribute(name, _(node.getAttribute(name)));
+    }
+    if (!node.children.length && node.textContent.trim()) node.textContent = _(node.textContent.split(/\s+/).join(" ").trim());
+  }
+  $("ui-language").replaceChildren(...page.languages.map((language) => {
+    const option = el("option", "", language.name);
+    option.value = language.code;
+    option.lang = language.code;
+    return option;
+  }));
+  $("ui-language").value = page.language;
+}
+
+async function chooseLanguage() {
+  await act($("ui-language"), async () => {
+    await api("POST", "/console/api/me/language", { language: $("ui-language").value });
+    keepDraft();
+    location.reload(); // the open conversation and drafts are kept (address and session storage)
+  });
+}
+
 async function start() {
+  applyTexts(await api("GET", "/console/api/texts"));
   wire();
   showSound();
   showShift();
@@ -1221,24 +1296,25 @@ async function start() {
   state.away = me.away;
   showAway();
   setMode("reply");
-  $("me").textContent = me.display_name + " · " + me.role + (me.languages.length ? " · " + me.languages.map(languageName).join(", ") : "");
+  const role = me.role === "supervisor" ? _("supervisor") : _("agent");
+  $("me").textContent = me.display_name + " · " + role + (me.languages.length ? " · " + me.languages.map(languageName).join(", ") : "");
   $("supervisor").hidden = me.role !== "supervisor";
-  const choose = el("option", "", "Choose an outcome…");
+  const choose = el("option", "", _("Choose an outcome…"));
   choose.value = "";
   $("outcome").replaceChildren(choose, ...me.outcomes.map((outcome) => {
-    const option = el("option", "", capital(words(outcome)));
+    const option = el("option", "", outcomeName(outcome));
     option.value = outcome;
     return option;
   }));
-  const anyOutcome = el("option", "", "Any outcome");
+  const anyOutcome = el("option", "", _("Any outcome"));
   anyOutcome.value = "";
   $("cases-outcome").replaceChildren(anyOutcome, ...[...me.outcomes, "quick_exit", "handed_back"].map((outcome) => {
-    const option = el("option", "", capital(words(outcome)));
+    const option = el("option", "", outcomeName(outcome));
     option.value = outcome;
     return option;
   }));
   $("case-risks").replaceChildren(...me.risks.map((risk) => {
-    const label = el("label", "", " " + RISK_LABELS[risk]);
+    const label = el("label", "", " " + _(RISK_LABELS[risk]));
     const box = el("input");
     box.type = "checkbox";
     box.value = risk;
