@@ -151,7 +151,7 @@ async def test_without_a_session_the_console_page_is_the_sign_in_form(server: Te
     assert "<script" not in html and "style=" not in html
 
 
-@pytest.mark.parametrize("path", ["/console", "/console/api/me", "/console/static/console.js"])
+@pytest.mark.parametrize("path", ["/console", "/console/api/me", "/console/static/console/main.js"])
 async def test_every_console_response_carries_the_security_headers(server: TestServer, path: str) -> None:
     async with ClientSession() as http, http.get(server.make_url(path)) as response:
         assert response.headers["Content-Security-Policy"] == CSP
@@ -166,7 +166,7 @@ async def test_sign_in_opens_the_console_and_sign_out_ends_the_session(
     response = await submit_login(browserless, server, "alice", PASSWORD)
     assert response.status == 303 and response.headers["Location"] == "/console"
     async with browserless.get(server.make_url("/console")) as page:
-        assert 'src="/console/static/console.js"' in await page.text()
+        assert 'src="/console/static/console/main.js"' in await page.text()
     async with browserless.get(server.make_url("/console/api/me")) as me_response:
         me = await me_response.json()
     assert me["name"] == "alice" and me["display_name"] == "Alice" and me["role"] == "agent"

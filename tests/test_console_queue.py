@@ -96,7 +96,11 @@ async def test_a_person_who_leaves_the_queue_shows_as_left_not_as_taken(
 
     response = await page.request.post(
         f"/console/api/tickets/{ticket.id}/claim",
-        headers={"X-CSRF-Token": await page.evaluate("state.csrf")},
+        headers={
+            "X-CSRF-Token": await page.evaluate(
+                "fetch('/console/api/me').then((r) => r.json()).then((me) => me.csrf)"
+            )
+        },
     )
     assert response.status == 409
     assert (await response.json())["error"] == "She left before anyone took the conversation."

@@ -1,10 +1,11 @@
 """The console's own texts in each staff member's language, through the assistant's gettext catalogs.
 
-The page's texts are its source: console.js wraps them in `_()` (or `N_()` for a label kept in a
-table) and console.html marks elements with `data-i18n` (their text, title, placeholder and
-aria-label). `pybabel extract` finds them with the JavaScript extractor and `extract_html` here
-(babel.cfg), and the server reads the same files to know which texts to send, so a new text is never
-left out of the dictionary. The page gets one JSON dictionary for its language and fills itself in.
+The page's texts are its source: its scripts (console/*.js) wrap them in `_()` (or `N_()` for a
+label kept in a table) and console.html marks elements with `data-i18n` (their text, title,
+placeholder and aria-label). `pybabel extract` finds them with the JavaScript extractor and
+`extract_html` here (babel.cfg), and the server reads the same files to know which texts to send, so
+a new text is never left out of the dictionary. The page gets one JSON dictionary for its language
+and fills itself in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from babel.messages.extract import extract
 from bot.language.i18n import Catalogs
 
 STATIC = Path(__file__).parent / "static"
-SCRIPTS = ("console.js",)
+SCRIPTS = "console/*.js"  # the page's modules
 PAGES = ("console.html",)
 ATTRIBUTES = ("title", "placeholder", "aria-label")
 VOID = frozenset(
@@ -79,8 +80,8 @@ def extract_html(
 def messages() -> tuple[str, ...]:
     """Every text of the console's page and script, in the order they appear."""
     found: list[str] = []
-    for name in SCRIPTS:
-        with (STATIC / name).open("rb") as script:
+    for path in sorted(STATIC.glob(SCRIPTS)):
+        with path.open("rb") as script:
             found.extend(
                 message for _, message, _, _ in extract("javascript", script) if isinstance(message, str)
             )
