@@ -21,7 +21,7 @@ help:
 	@echo "make test     lint, validate, and run every test"
 	@echo "make chat     talk to the assistant in this terminal"
 	@echo "make train    train what changed (one dialogue model, one NLU model per language)"
-	@echo "make lint     ruff and mypy"
+	@echo "make lint     ruff, mypy, and eslint for the browser code"
 	@echo "make i18n-update   extract texts into locales/ after changing content or code"
 	@echo "make nlu-report    held-out NLU accuracy per language into reports/"
 	@echo "make soak     faults under load through nginx and 2 replicas, ~10 min (SOAK=--quick: ~3 min)"
@@ -60,10 +60,18 @@ serve: setup train
 chat: setup train
 	$(RASA_ENV) $(PY) -m bot chat
 
-lint: $(STAMP)
+# The browser code's linter, pinned by package-lock.json, installed into node_modules (npm, from Node).
+ESLINT := node_modules/.bin/eslint
+$(ESLINT): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make lint needs Node.js with npm (apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: $(STAMP) $(ESLINT)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(ESLINT) .
 
 validate: $(STAMP)
 	@for lang in $(LANGS); do \

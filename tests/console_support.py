@@ -6,9 +6,7 @@ Imported as fixtures by tests/test_console_api.py (HTTP level) and tests/test_co
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -21,9 +19,13 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Risk, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, Staff, StaffStore
+from bot.language.i18n import Catalogs
 from bot.pipeline.messages import OutboundMessage
+from bot.rasa.nlg import Renderer
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
+from content.model import load_library
+from content.texts import load_texts
 
 from .support.redis_dbs import emptied, redis_url
 
@@ -59,9 +61,16 @@ class Outbox:
         return [reply.text for to, reply in self.sent if to == conversation_id]
 
 
-def render(key: str, language: str, country: str | None, params: dict[str, Any]) -> OutboundMessage:
-    """Stands in for the NLG: the key, the language and the parameters, readable in assertions."""
-    return OutboundMessage(text=f"[{language}] {key} {json.dumps(params, sort_keys=True)}", key=key)
+# The desk renders with the assistant's own texts and catalogs, as in production (bot/rasa/engine.py).
+RENDERER = Renderer(
+    texts=load_texts(), library=load_library(), catalogs=Catalogs(), show_unverified=False, helpline=None
+)
+render = RENDERER.message
+
+
+def reply(key: str, language: str = SUMMARY.language, **params: object) -> str:
+    """What the person reads for a response key, as the desk renders it for SUMMARY's country."""
+    return render(key, language, SUMMARY.country, params).text
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -19,7 +20,7 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Author, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Staff
-from tests.console_support import PASSWORD, SUMMARY, Outbox
+from tests.console_support import PASSWORD, SUMMARY, Outbox, reply
 from tests.support.events import until_subscribers
 from tests.test_webchat import CHROMIUM, CHROMIUM_ARGS
 
@@ -49,7 +50,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def new_page(browser: Browser, server: TestServer) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+async def new_page(browser: Browser, server: TestServer) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
     """Pages in fresh browser contexts (separate cookies: separate staff), at 1280x800; closed before the
     server stops. No page may break the Content-Security-Policy or throw."""
     contexts = []
@@ -59,9 +60,9 @@ async def new_page(browser: Browser, server: TestServer) -> AsyncIterator[Callab
         if "Content Security Policy" in message.text:
             problems.append(message.text)
 
-    async def open_page() -> Page:
+    async def open_page(**options: Any) -> Page:  # options: the context's, e.g. locale="ar-EG"
         context = await browser.new_context(
-            viewport={"width": 1280, "height": 800}, base_url=str(server.make_url(""))
+            viewport={"width": 1280, "height": 800}, base_url=str(server.make_url("")), **options
         )
         contexts.append(context)
         await context.add_init_script(COUNT_BEEPS)
@@ -79,15 +80,15 @@ async def new_page(browser: Browser, server: TestServer) -> AsyncIterator[Callab
 
 @pytest.fixture
 async def open_console(
-    new_page: Callable[[], Awaitable[Page]],
+    new_page: Callable[..., Awaitable[Page]],
     sessions: SessionStore,
     staff: dict[str, Staff],
     server: TestServer,
 ) -> OpenConsole:
     """The console, signed in as `name` (a session made directly: signing in is tested on its own)."""
 
-    async def open_as(name: str) -> Page:
-        page = await new_page()
+    async def open_as(name: str, **options: Any) -> Page:
+        page = await new_page(**options)
         session = await sessions.create(name)
         await page.context.add_cookies(
             [
@@ -102,7 +103,7 @@ async def open_console(
             ]
         )
         await page.goto("/console")
-        await expect(page.locator("#connection")).to_have_text("Live")
+        await expect(page.locator("#connection")).to_have_class("connection live")  # in any language
         return page
 
     return open_as
@@ -180,13 +181,16 @@ async def test_take_a_conversation_chat_live_and_close_it(
     await expect(page.locator("#log li.staff")).to_have_count(1)
     await page.press("#text", "Enter")
     await expect(page.locator("#log li.staff .text").last).to_have_text("line one\nline two")
-    sent = [text for text in outbox.texts("telegram:7") if "staff_message" in text]
-    assert len(sent) == 2 and "Hello, I'm Alice." in sent[0] and "line one\\nline two" in sent[1]
+    sent = [r.text for to, r in outbox.sent if to == "telegram:7" and r.key == "staff_message"]
+    assert sent == [
+        reply("staff_message", staff_name="Alice", text=t)
+        for t in ("Hello, I'm Alice.", "line one\nline two")
+    ]
 
     await page.select_option("#canned", index=1)  # each canned reply in the person's language
-    await expect(page.locator("#canned-text")).to_have_text("[es] canned_greeting {}")
+    await expect(page.locator("#canned-text")).to_have_text(reply("canned_greeting"))
     await page.click("#canned-insert")
-    await expect(page.locator("#text")).to_have_value("[es] canned_greeting {}")
+    await expect(page.locator("#text")).to_have_value(reply("canned_greeting"))
     await page.click("#mode-note")
     await page.fill("#text", "seems calmer now")
     await page.press("#text", "Enter")

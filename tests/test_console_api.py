@@ -31,7 +31,7 @@ from bot.handoff.sessions import Session, SessionStore
 from bot.handoff.staff import Staff, StaffStore
 from bot.ops.hardening import setup_hardening
 from bot.ops.settings import Settings
-from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app
+from tests.console_support import PASSWORD, SUMMARY, Outbox, console_app, reply
 from tests.support.events import subscribers, until_subscribers
 
 pytest_plugins = ["tests.console_support"]  # its fixtures: redis (db 9), desk, outbox, staff, server…
@@ -151,7 +151,7 @@ async def test_without_a_session_the_console_page_is_the_sign_in_form(server: Te
     assert "<script" not in html and "style=" not in html
 
 
-@pytest.mark.parametrize("path", ["/console", "/console/api/me", "/console/static/console.js"])
+@pytest.mark.parametrize("path", ["/console", "/console/api/me", "/console/static/console/main.js"])
 async def test_every_console_response_carries_the_security_headers(server: TestServer, path: str) -> None:
     async with ClientSession() as http, http.get(server.make_url(path)) as response:
         assert response.headers["Content-Security-Policy"] == CSP
@@ -166,7 +166,7 @@ async def test_sign_in_opens_the_console_and_sign_out_ends_the_session(
     response = await submit_login(browserless, server, "alice", PASSWORD)
     assert response.status == 303 and response.headers["Location"] == "/console"
     async with browserless.get(server.make_url("/console")) as page:
-        assert 'src="/console/static/console.js"' in await page.text()
+        assert 'src="/console/static/console/main.js"' in await page.text()
     async with browserless.get(server.make_url("/console/api/me")) as me_response:
         me = await me_response.json()
     assert me["name"] == "alice" and me["display_name"] == "Alice" and me["role"] == "agent"
@@ -400,7 +400,8 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         "follow_up",
         "goodbye",
     ]
-    assert canned[0]["text"] == "[es] canned_greeting {}"  # in the person's language, not the console's
+    assert canned[0]["text"] == reply("canned_greeting")  # in the person's language, not the console's
+    assert canned[0]["gloss"] == reply("canned_greeting", "en") != canned[0]["text"]
 
     assert (await alice.post(f"/console/api/tickets/{ticket}/messages", {"text": canned[0]["text"]}))[
         0
@@ -409,7 +410,9 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         0
     ] == 200
     assert outbox.keys("telegram:42") == ["handoff_joined", "staff_message"]
-    assert '"staff_name": "Alice"' in outbox.texts("telegram:42")[1]  # the display name, never the login
+    assert outbox.texts("telegram:42")[1] == reply(
+        "staff_message", staff_name="Alice", text=canned[0]["text"]
+    )
 
     for body, error in [
         ({"text": "   "}, "Write a message first."),
@@ -420,7 +423,7 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         assert await alice.post(f"/console/api/tickets/{ticket}/messages", body) == (400, {"error": error})
     log = await desk.log(ticket)
     assert [(e.author, e.text) for e in log[2:]] == [
-        (Author.STAFF, "[es] canned_greeting {}"),
+        (Author.STAFF, reply("canned_greeting")),
         (Author.NOTE, "seems safe for now"),
     ]
 
@@ -442,6 +445,71 @@ async def test_transfer_moves_the_conversation_and_its_access(sign_in: SignIn, d
         ("bob", "Bob", "agent"),
         ("sue", "Sue", "supervisor"),
     ]
+
+
+async def test_a_monitoring_supervisor_reaches_the_person_only_after_joining(
+    sign_in: SignIn, desk: Desk, outbox: Outbox
+) -> None:
+    ticket = await enqueue(desk, "telegram:43")
+    alice, bob, sue = await sign_in("alice"), await sign_in("bob"), await sign_in("sue")
+    await alice.post(f"/console/api/tickets/{ticket}/claim")
+    _, view = await sue.get(f"/console/api/tickets/{ticket}")
+    assert view["monitoring"] is True
+
+    refused = "You are monitoring this conversation (read-only): join it first to act in it."
+    for path, body in [
+        ("messages", {"text": "Hello, I am a supervisor"}),
+        ("transfer", {"to": "bob"}),
+        ("close", {"outcome": "resolved"}),
+        ("hand-back", None),
+        ("block", None),
+    ]:
+        assert await sue.post(f"/console/api/tickets/{ticket}/{path}", body) == (403, {"error": refused})
+    whisper = {"text": "Ask whether he can see her screen."}
+    assert (await sue.post(f"/console/api/tickets/{ticket}/whisper", whisper))[0] == 200
+    held = await desk.ticket(ticket)
+    assert held is not None and (held.state, held.staff) == (TicketState.WITH_STAFF, "alice")
+    assert outbox.keys("telegram:43") == ["handoff_joined"]  # nothing of hers reached the person
+
+    assert (await alice.post(f"/console/api/tickets/{ticket}/join"))[0] == 403  # agents cannot join
+    assert (await bob.get(f"/console/api/tickets/{ticket}"))[0] == 403
+    assert (await sue.post(f"/console/api/tickets/{ticket}/join", csrf=None))[0] == 403
+    assert (await sue.post(f"/console/api/tickets/{ticket}/join"))[0] == 200
+    _, view = await sue.get(f"/console/api/tickets/{ticket}")
+    assert view["monitoring"] is False and view["can_act"] is True
+    assert (await sue.post(f"/console/api/tickets/{ticket}/messages", {"text": "I am here too"}))[0] == 200
+    assert outbox.keys("telegram:43") == ["handoff_joined", "staff_message"]
+    assert "Sue" in outbox.texts("telegram:43")[1]
+    _, audit = await sue.get("/console/api/audit")
+    assert [(a["action"], a["staff"]) for a in audit][:1] == [("join", "sue")]
+
+
+async def test_the_console_language_is_the_staff_members_choice_else_the_browsers(
+    sign_in: SignIn, staff_store: StaffStore
+) -> None:
+    alice = await sign_in("alice")
+    async with alice.http.get(
+        alice.server.make_url("/console/api/texts"),
+        headers={**alice.headers(None), "Accept-Language": "sw-KE,en;q=0.5"},
+    ) as response:
+        page = await response.json()
+    assert (page["language"], page["dir"]) == ("sw", "ltr")
+    assert page["texts"]["My conversations"] == "Mazungumzo yangu"
+    assert {"code": "ar", "name": "العربية"} in page["languages"]
+
+    assert await alice.post("/console/api/me/language", {"language": "xx"}) == (
+        400,
+        {"error": "Choose one of: en, ar, es, fr, hi, pt, sw."},
+    )
+    assert (await alice.post("/console/api/me/language", {"language": "ar"}, csrf=None))[0] == 403
+    status, chosen = await alice.post("/console/api/me/language", {"language": "ar"})
+    assert status == 200 and (chosen["language"], chosen["dir"]) == ("ar", "rtl")
+    _, page = await alice.get("/console/api/texts")  # whatever the browser says now
+    assert page["language"] == "ar" and page["texts"]["Take next"] == "استلام التالي"
+    _, me = await alice.get("/console/api/me")
+    assert me["console_language"] == "ar"
+    stored = await staff_store.get("alice")
+    assert stored is not None and stored.console_language == "ar"
 
 
 async def test_close_with_an_outcome_and_hand_back_to_the_bot(

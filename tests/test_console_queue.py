@@ -21,7 +21,7 @@ from bot.handoff.model import Ticket
 from bot.handoff.staff import Staff
 from bot.handoff.waits import Place, Waits
 from bot.pipeline.conversations import PREFIX
-from tests.console_support import SUMMARY, Outbox
+from tests.console_support import SUMMARY, Outbox, reply
 from tests.test_console import browser, new_page, open_console
 from tests.test_console_shift import screenshot
 
@@ -96,7 +96,11 @@ async def test_a_person_who_leaves_the_queue_shows_as_left_not_as_taken(
 
     response = await page.request.post(
         f"/console/api/tickets/{ticket.id}/claim",
-        headers={"X-CSRF-Token": await page.evaluate("state.csrf")},
+        headers={
+            "X-CSRF-Token": await page.evaluate(
+                "fetch('/console/api/me').then((r) => r.json()).then((me) => me.csrf)"
+            )
+        },
     )
     assert response.status == 409
     assert (await response.json())["error"] == "She left before anyone took the conversation."
@@ -145,16 +149,15 @@ async def test_she_hears_when_someone_is_available_when_her_place_moves_and_when
     await until(lambda: throttle_over(redis, second), "the first notices' throttle is over")
     assert await waits.tell_waiting() == 2  # someone is available now: each hears her place and wait
     assert outbox.keys("telegram:61") == ["handoff_place_changed"]
-    assert outbox.texts("telegram:62") == ['[es] handoff_place_changed {"position": 2, "wait": "10 minutos"}']
+    assert outbox.texts("telegram:62") == [reply("handoff_place_changed", position=2, wait="10 minutos")]
+    assert "10 minutos" in outbox.texts("telegram:62")[0]  # in her language
     assert await waits.tell_waiting() == 0  # no change: nothing more
 
     await page.click(f"#queue li[data-ticket='{first.id}'] button.take")
     await expect(page.locator("#composer")).to_be_visible()
     await until(lambda: throttle_over(redis, second), "the throttle is over")
     assert await waits.tell_waiting() == 1  # she is next now
-    assert outbox.texts("telegram:62")[-1] == (
-        '[es] handoff_place_changed {"position": 1, "wait": "5 minutos"}'
-    )
+    assert outbox.texts("telegram:62")[-1] == reply("handoff_place_changed", position=1, wait="5 minutos")
     await until(lambda: throttle_over(redis, second), "the throttle is over")
     assert await waits.tell_waiting() == 0  # one message per change, however often it is checked
 

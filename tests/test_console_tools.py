@@ -20,7 +20,7 @@ from playwright.async_api import Page, expect
 from bot.handoff.desk import Desk
 from bot.handoff.model import Case, Risk
 from bot.handoff.staff import Staff
-from tests.console_support import SUMMARY, Outbox
+from tests.console_support import SUMMARY, Outbox, reply
 from tests.test_console import browser, new_page, open_console
 from tests.test_console_shift import screenshot
 
@@ -49,9 +49,10 @@ async def test_a_transfer_tells_the_person_who_is_with_her_and_lists_who_is_at_t
     await alice.click("#transfer")
     await expect(bob.locator(f"#mine li[data-ticket='{ticket.id}']")).to_be_visible()
     assert outbox.texts("telegram:81") == [
-        '[es] handoff_joined {"staff_name": "Alice"}',
-        '[es] handoff_transferred {"staff_name": "Bob"}',
+        reply("handoff_joined", staff_name="Alice"),
+        reply("handoff_transferred", staff_name="Bob"),
     ]
+    assert "Bob," in outbox.texts("telegram:81")[1]  # who is with her now, by display name
 
     other = await desk.enqueue("telegram:82", SUMMARY)  # bob now holds one: busy 1 in alice's list
     await take(alice, other.id)
@@ -71,11 +72,13 @@ async def test_arrow_keys_choose_a_canned_reply_without_inserting_it_and_show_an
     await expect(page.locator("#canned")).to_have_value("safe_now")
     await expect(page.locator("#text")).to_have_value("")  # nothing inserted by moving
     await expect(page.locator("#canned-language")).to_have_text("Spanish:")
-    await expect(page.locator("#canned-text")).to_have_text("[es] canned_safe_now {}")
-    await expect(page.locator("#canned-gloss")).to_have_text("In English: [en] canned_safe_now {}")
+    spanish, english = reply("canned_safe_now"), reply("canned_safe_now", "en")
+    assert spanish != english
+    await expect(page.locator("#canned-text")).to_have_text(spanish)
+    await expect(page.locator("#canned-gloss")).to_have_text(f"In English: {english}")
     await screenshot(page, "canned")
     await page.keyboard.press("Enter")
-    await expect(page.locator("#text")).to_have_value("[es] canned_safe_now {}")
+    await expect(page.locator("#text")).to_have_value(spanish)
     await expect(page.locator("#pending li")).to_have_count(0)  # inserted, not sent
 
 

@@ -26,6 +26,7 @@ from bot.rasa.engine import Engine
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
+from .console_support import render
 from .support.events import until_subscribers
 from .support.redis_dbs import emptied, redis_url
 
@@ -50,10 +51,6 @@ class Recorder:
 
     async def __call__(self, conversation_id: str, replies: Sequence[OutboundMessage]) -> None:
         self.sent += [(conversation_id, reply) for reply in replies]
-
-
-def render(key: str, language: str, country: str | None, params: dict[str, Any]) -> OutboundMessage:
-    return OutboundMessage(text=f"{key}:{language}:{sorted(params.items())}", key=key)
 
 
 @pytest.fixture
@@ -100,7 +97,8 @@ async def test_two_staff_racing_for_one_conversation_one_wins(desk: Desk, record
     assert winner.state is TicketState.WITH_STAFF and winner.staff in {"amina", "ben"}
     assert await desk.queue() == [] and [t.id for t in await desk.active()] == [ticket.id]
     assert [(c, m.key) for c, m in recorder.sent] == [("telegram:42", "handoff_joined")]
-    assert "sw" in recorder.sent[0][1].text  # told in their language
+    joined = recorder.sent[0][1]
+    assert joined.language == "sw" and joined.text.startswith(winner.staff.title())  # in her language
 
 
 async def test_only_the_holder_or_a_supervisor_acts_on_a_conversation(desk: Desk) -> None:
@@ -108,6 +106,9 @@ async def test_only_the_holder_or_a_supervisor_acts_on_a_conversation(desk: Desk
     await desk.claim(ticket.id, AMINA)
     with pytest.raises(NotAllowed):
         await desk.send(ticket.id, BEN, "hello")
+    with pytest.raises(NotAllowed):  # a supervisor only monitors it until she joins it
+        await desk.send(ticket.id, SUPERVISOR, "hello from a supervisor")
+    await desk.join(ticket.id, SUPERVISOR)
     await desk.send(ticket.id, SUPERVISOR, "hello from a supervisor")
     await desk.transfer(ticket.id, AMINA, BEN)
     with pytest.raises(NotAllowed):
@@ -118,7 +119,12 @@ async def test_only_the_holder_or_a_supervisor_acts_on_a_conversation(desk: Desk
     log = await desk.log(ticket.id)
     assert [e.author for e in log].count(Author.STAFF) == 1
     assert any(e.text == "transferred:ben" for e in log)
-    assert [a.action for a in await desk.audit_log()][:3] == ["close:resolved", "transfer:ben", "claim"]
+    assert [a.action for a in await desk.audit_log()][:4] == [
+        "close:resolved",
+        "transfer:ben",
+        "join",
+        "claim",
+    ]
     assert (await desk.stats()).handled_today == 1
 
 

@@ -28,9 +28,10 @@ from bot.pipeline.messages import OutboundMessage
 from bot.storage.connection import connect_redis
 
 from .conftest import free_port
+from .console_support import render
 from .support.redis_dbs import SERVER, emptied, redis_url
 from .test_delivery import PSEUDONYM, SEALER, message
-from .test_handoff import Recorder, render
+from .test_handoff import Recorder
 
 DB_URL = redis_url("retried_scripts")
 REDIS_HOST, _, REDIS_PORT = SERVER.removeprefix("redis://").rpartition(":")

@@ -41,6 +41,7 @@ from bot.handoff.console_auth import (
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import ENDED, SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
+from bot.language.i18n import Catalogs
 from bot.ops.request_body import read_form
 
 log = logging.getLogger(__name__)
@@ -214,9 +215,11 @@ def setup_console(
     heartbeat_seconds: float = 15.0,
     undo_seconds: float = 5.0,
     long_wait_seconds: float = 600.0,
+    catalogs: Catalogs | None = None,
 ) -> None:
     """Mount the console at /console on `app` (before it starts)."""
     app[CONSOLE] = Console(
+        catalogs=catalogs or Catalogs(),
         desk=desk,
         staff=staff,
         sessions=sessions,

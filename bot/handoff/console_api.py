@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.handoff import reports, safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
+from bot.handoff.console_texts import chosen_language, console_texts
 from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
 from bot.handoff.directory import resources_json
 from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketState
@@ -63,7 +64,7 @@ REPORT_COLUMNS = (
 
 def safe_contact_json(ticket: Ticket) -> dict[str, Any] | None:
     """How her safe-contact words were read, and whether now is inside that time."""
-    window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country)
+    window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
     if window is None:
         return None
     now = datetime.now(timezone.utc)
@@ -199,8 +200,29 @@ async def me(request: web.Request, caller: Caller) -> web.Response:
             "undo_seconds": console.undo_seconds,
             "away": await console.desk.presence.is_away(caller.staff.name),
             "long_wait_seconds": console.long_wait_seconds,
+            "console_language": caller.staff.console_language,
         }
     )
+
+
+@staff_only()
+async def texts(request: web.Request, caller: Caller) -> web.Response:
+    """The console's texts in this staff member's language: the one they chose, else their browser's."""
+    catalogs = request.app[CONSOLE].catalogs
+    accept = request.headers.get("Accept-Language", "")
+    language = chosen_language(catalogs, caller.staff.console_language, accept)
+    return web.json_response(console_texts(catalogs, language))
+
+
+@staff_only()
+async def set_console_language(request: web.Request, caller: Caller) -> web.Response:
+    """Keep this staff member's choice of language for the console (on every computer they use)."""
+    console = request.app[CONSOLE]
+    language = await text_field(request, "language")
+    if language not in console.catalogs.languages:
+        raise DeskError(f"Choose one of: {', '.join(console.catalogs.languages)}.")
+    await console.staff.set_console_language(caller.staff.name, language)
+    return web.json_response(console_texts(console.catalogs, language))
 
 
 @staff_only()
@@ -268,8 +290,11 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "previous": previous,
             "can_act": can_act,
             "can_record": full and desk.recordable(ticket),
-            # A supervisor in a colleague's conversation watches it read-only unless she joins it.
-            "monitoring": can_act and ticket.staff != caller.staff.name,
+            # A supervisor in a colleague's conversation watches it read-only unless she joins it
+            # (the desk refuses what would reach the person until then).
+            "monitoring": can_act
+            and ticket.staff != caller.staff.name
+            and caller.staff.name not in ticket.joined,
             "needs_override": None if unsafe is None else unsafe.describe(),
         }
     )
@@ -341,6 +366,12 @@ async def note(request: web.Request, caller: Caller) -> web.Response:
 async def whisper(request: web.Request, caller: Caller) -> web.Response:
     text = await text_field(request, "text")
     await request.app[CONSOLE].desk.whisper(request.match_info["ticket"], caller.staff, text)
+    return web.json_response({})
+
+
+@staff_only(supervisor=True)
+async def join(request: web.Request, caller: Caller) -> web.Response:
+    await request.app[CONSOLE].desk.join(request.match_info["ticket"], caller.staff)
     return web.json_response({})
 
 
@@ -532,6 +563,8 @@ async def unblock(request: web.Request, caller: Caller) -> web.Response:
 def routes() -> list[web.RouteDef]:
     return [
         web.get(f"{API}/me", me),
+        web.get(f"{API}/texts", texts),
+        web.post(f"{API}/me/language", set_console_language),
         web.get(f"{API}/board", board),
         web.get(f"{API}/staff", staff_list),
         web.post(f"{API}/presence", set_presence),
@@ -543,6 +576,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{TICKET}/messages", send),
         web.post(f"{TICKET}/notes", note),
         web.post(f"{TICKET}/whisper", whisper),
+        web.post(f"{TICKET}/join", join),
         web.post(f"{TICKET}/transfer", transfer),
         web.post(f"{TICKET}/close", close),
         web.post(f"{TICKET}/record", record),

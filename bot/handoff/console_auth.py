@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.handoff.desk import Conflict, Desk, DeskError, NotAllowed, NotFound
 from bot.handoff.sessions import Session, SessionStore, csrf_matches
 from bot.handoff.staff import Role, Staff, StaffStore
+from bot.language.i18n import Catalogs
 
 PATH = "/console"
 SESSION_COOKIE = "console_session"
@@ -42,6 +43,7 @@ class Console:
     heartbeat_seconds: float
     undo_seconds: float  # how long a staff message waits in the page before it leaves, to be undone
     long_wait_seconds: float  # a person waiting longer than this is brought to staff's attention
+    catalogs: Catalogs  # the console's own texts, in each staff member's language
     streams: set[Stream] = field(default_factory=set)  # open live streams, ended on shutdown
 
     def set_cookie(

@@ -38,6 +38,7 @@ OPENED = f"{PREFIX}:handoff:opened"  # every ticket -> created_at, for reports; 
 BLOCKED = f"{PREFIX}:blocked"  # pseudonym -> who blocked which ticket when
 AUDIT = f"{PREFIX}:audit"
 KEPT_AUDIT = 10_000
+JOINED = "joined:"  # a ticket field per supervisor who joined a colleague's conversation
 PRIORITY_SPAN = 1e12  # larger than any timestamp: priority first, then time
 
 # KEYS: queue, follow-ups, active, ticket; ARGV: ticket id, staff, now
@@ -311,6 +312,7 @@ class Desk:
             latest=latest,
             erased=erased,
             blocked=raw.get("blocked") == b"1",
+            joined=tuple(sorted(k.removeprefix(JOINED) for k in raw if k.startswith(JOINED))),
         )
 
     async def queue(self) -> list[Ticket]:
@@ -387,7 +389,7 @@ class Desk:
         text = text.strip()
         if not text:
             raise DeskError("Write a message first.")
-        ticket = await self._holding(ticket_id, staff)
+        ticket = await self._acting(ticket_id, staff)
         window = await self.unsafe_window(ticket)
         if window is not None:
             if not override:
@@ -409,7 +411,7 @@ class Desk:
         answered yet, whose safe time could be read)."""
         if ticket.origin is not TicketState.FOLLOW_UP or ticket.claimed_at is None:
             return None
-        window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country)
+        window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
         if window is None or window.allows(datetime.now(timezone.utc)):
             return None
         answered = any(
@@ -460,10 +462,22 @@ class Desk:
         await self._append(ticket_id, entry)
         await self._publish("whisper", ticket_id, ticket.staff)
 
+    async def join(self, ticket_id: str, supervisor: Staff) -> None:
+        """A supervisor monitoring a colleague's conversation steps in: from now on what she writes
+        reaches the person, next to the colleague. Audited."""
+        if supervisor.role is not Role.SUPERVISOR:
+            raise NotAllowed("Only a supervisor can join a colleague's conversation.")
+        ticket = await self._holding(ticket_id, supervisor)
+        if ticket.staff == supervisor.name:
+            raise Conflict("This conversation is already yours.")
+        await self.redis.hset(ticket_key(ticket_id), f"{JOINED}{supervisor.name}", time.time())
+        await self.audit(supervisor, "join", ticket_id)
+        await self._publish("joined", ticket_id, ticket.staff)
+
     async def transfer(self, ticket_id: str, staff: Staff, to: Staff) -> None:
         """Hand the conversation to a colleague: she is told who is with her now (once she has been
         contacted at all), and the colleague's console alerts them."""
-        ticket = await self._holding(ticket_id, staff)
+        ticket = await self._acting(ticket_id, staff)
         if to.name == ticket.staff:
             raise DeskError("This conversation is already with them.")
         await self.redis.hset(ticket_key(ticket_id), "staff", to.name)
@@ -480,7 +494,7 @@ class Desk:
         the same person (returned), with her summary and her safe time."""
         if outcome not in OUTCOMES:
             raise DeskError(f"Choose an outcome: {', '.join(OUTCOMES)}.")
-        ticket = await self._holding(ticket_id, staff)
+        ticket = await self._acting(ticket_id, staff)
         if note.strip():
             await self.note(ticket_id, staff, note)
         if case is not None:
@@ -529,7 +543,7 @@ class Desk:
 
     async def hand_back(self, ticket_id: str, staff: Staff) -> None:
         """The bot resumes: the person is told so, with the way back to the menu."""
-        ticket = await self._holding(ticket_id, staff)
+        ticket = await self._acting(ticket_id, staff)
         if ticket.contacted:
             await self.tell(ticket, "handoff_back_to_bot", {"staff_name": staff.display_name})
         await self._finish(ticket, outcome="handed_back", by=staff)
@@ -568,7 +582,7 @@ class Desk:
 
     async def block(self, ticket_id: str, staff: Staff) -> None:
         """Stop answering an abusive sender; a supervisor can reverse it."""
-        ticket = await self._holding(ticket_id, staff)
+        ticket = await self._acting(ticket_id, staff)
         conversation = await self._conversation(ticket_id)
         record = {"ticket": ticket_id, "by": staff.name, "at": time.time()}
         await self.redis.hset(BLOCKED, self._pseudonym(conversation), json.dumps(record))
@@ -744,6 +758,14 @@ class Desk:
             raise Conflict("This conversation is not open with staff.")
         if ticket.staff != staff.name and staff.role is not Role.SUPERVISOR:
             raise NotAllowed("This conversation is with a colleague.")
+        return ticket
+
+    async def _acting(self, ticket_id: str, staff: Staff) -> Ticket:
+        """The ticket, if this staff member may do what reaches the person: its holder, or a supervisor
+        who joined it; a supervisor who only monitors it may write to the colleague, not to her."""
+        ticket = await self._holding(ticket_id, staff)
+        if ticket.staff != staff.name and staff.name not in ticket.joined:
+            raise NotAllowed("You are monitoring this conversation (read-only): join it first to act in it.")
         return ticket
 
     async def _conversation(self, ticket_id: str) -> str:

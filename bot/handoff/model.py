@@ -137,6 +137,7 @@ class Ticket:
     latest: LogEntry | None = None  # … and the latest of it, for staff to triage on before taking
     erased: bool = False  # the person erased their data: only this fact remains
     blocked: bool = False
+    joined: tuple[str, ...] = ()  # supervisors who joined a colleague's conversation (else read-only)
 
 
 # Outcome tags staff close a conversation with.

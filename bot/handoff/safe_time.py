@@ -8,7 +8,8 @@ says when it is safe often also says when it is not. Anything negated ("not", "n
 read at all. The timezone is the one she named, else her country's; a country with several zones
 counts as safe only when it is safe in every one of them.
 
-Only English is read so far; in other languages staff go by her words alone.
+Her words are read in her language (bot/handoff/safe_time_words.py rewrites them into the English
+read here); where they cannot be read, staff go by her words alone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.core import get_global
+
+from bot.handoff import safe_time_words
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -52,7 +55,6 @@ NAMED_ZONES = {
     "cet": "Europe/Paris",
     "utc": "UTC",
 }
-NEGATION = re.compile(r"\b(not|never|except|don'?t|do not|no)\b")
 CLOCK = r"(\d{1,2})(?:[:.h](\d\d))?\s*(am|pm|a\.m\.|p\.m\.)?"
 RANGE = re.compile(rf"\b(?:between|from)?\s*{CLOCK}\s*(?:-|–|to|and|until|till)\s*{CLOCK}(?![\d:])")
 AFTER = re.compile(rf"\b(?:after|from)\s+{CLOCK}(?![\d:])")
@@ -112,15 +114,14 @@ class SafeWindow:
         return [at.astimezone(ZoneInfo(zone)) for zone in self.zones]
 
 
-def parse(text: str | None, country: str | None) -> SafeWindow | None:
-    """Her words read as days and hours in her timezone; None when they cannot be read with confidence."""
-    if not text:
-        return None
-    words = text.lower()
-    if NEGATION.search(words):
+def parse(text: str | None, country: str | None, language: str = "en") -> SafeWindow | None:
+    """Her words (in her language) read as days and hours in her timezone; None when they cannot be
+    read with confidence."""
+    words = safe_time_words.english(text, language) if text else None
+    if words is None:
         return None
     zones = _zones(words, country)
-    days = _days(words)
+    days = _days(words, short=language == "en")
     hours = _hours(words)
     if not zones or (days is None and not hours):
         return None
@@ -140,7 +141,8 @@ def _day(name: str) -> int:
     return (DAY_NAMES.index(name) if name in DAY_NAMES else SHORT_DAYS.index(name[:3])) % 7
 
 
-def _days(words: str) -> frozenset[int] | None:
+def _days(words: str, *, short: bool) -> frozenset[int] | None:
+    """The days named; abbreviations only in English ("mon" is French for "my")."""
     found: set[int] = set()
     for first, last in DAY_RANGE.findall(words):
         start, end = _day(first), _day(last)
@@ -151,7 +153,7 @@ def _days(words: str) -> frozenset[int] | None:
     if re.search(r"\bweek ?ends?\b", words):
         found |= WEEKEND
     for index, name in enumerate(DAY_NAMES):
-        if re.search(rf"\b({name}|{SHORT_DAYS[index]})s?\b", words):
+        if re.search(rf"\b({name}|{SHORT_DAYS[index]})s?\b" if short else rf"\b{name}s?\b", words):
             found.add(index)
     return frozenset(found) or None
 
@@ -161,7 +163,10 @@ def _hours(words: str) -> list[Interval]:
     for match in RANGE.finditer(words):
         start_hour, start_minute, start_half, end_hour, end_minute, end_half = match.groups()
         start = _time(start_hour, start_minute, start_half or end_half)
-        end = _time(end_hour, end_minute, end_half)
+        # "6pm to 9" ends in the evening too; "10pm to 2" in the night.
+        end = _time(
+            end_hour, end_minute, end_half or (start_half if int(end_hour) > int(start_hour) else None)
+        )
         if start is not None and end is not None and start != end:
             explicit.append((start, end))
     words = RANGE.sub(" ", words)

@@ -51,6 +51,7 @@ class Staff:
     display_name: str  # what survivors see
     role: Role
     languages: tuple[str, ...] = ()  # language codes they can counsel in, for "take next"
+    console_language: str | None = None  # the console's own language; None: the browser's
 
 
 class StaffError(ValueError):
@@ -184,8 +185,8 @@ class StaffStore:
     async def get(self, name: str) -> Staff | None:
         if not NAME.fullmatch(name):
             return None
-        role, display_name, languages = await self._redis.hmget(
-            self._key(name), "role", "display_name", "languages"
+        role, display_name, languages, console_language = await self._redis.hmget(
+            self._key(name), "role", "display_name", "languages", "console_language"
         )
         if role is None or display_name is None:
             return None
@@ -194,6 +195,7 @@ class StaffStore:
             display_name=display_name.decode(),
             role=Role(role.decode()),
             languages=tuple(code for code in (languages or b"").decode().split(",") if code),
+            console_language=console_language.decode() if console_language else None,
         )
 
     async def set_languages(self, name: str, languages: Sequence[str]) -> Staff:
@@ -204,6 +206,15 @@ class StaffStore:
             raise StaffError(f"no staff member named {name!r}")
         await self._redis.hset(self._key(name), "languages", ",".join(checked))
         return replace(staff, languages=checked)
+
+    async def set_console_language(self, name: str, language: str) -> Staff:
+        """Record the language this staff member reads the console in (the caller checks it has a
+        catalog)."""
+        staff = await self.get(name)
+        if staff is None:
+            raise StaffError(f"no staff member named {name!r}")
+        await self._redis.hset(self._key(name), "console_language", language)
+        return replace(staff, console_language=language)
 
     async def all(self) -> list[Staff]:
         names = sorted(member.decode() for member in await self._redis.smembers(NAMES))

@@ -32,11 +32,11 @@ from bot.language.i18n import Catalogs
 from bot.language.keywords import FORCED_INTENT, NOT_FORCED, OWN_LANGUAGE_ONLY, Keywords, with_digits
 from bot.language.normalize import tokens, words
 from bot.ops.settings import ROOT, Settings
-from bot.pipeline.messages import Choice, OutboundMessage
+from bot.pipeline.messages import OutboundMessage
 from bot.rasa import speedups
 from bot.rasa.action_endpoint import ActionCallFailed, ActionEndpoint, ActionServerUnavailable
 from bot.rasa.history import HISTORY_TURNS, compacted
-from bot.rasa.nlg import CatalogNLG, Renderer
+from bot.rasa.nlg import CatalogNLG, Renderer, outbound
 from bot.rasa.redis_timeouts import bound_socket_timeouts
 from bot.rasa.turn_context import TurnContext, set_turn
 from bot.storage.sealing import Sealer
@@ -359,12 +359,9 @@ class Engine:
         params: dict[str, Any] | None = None,
     ) -> OutboundMessage:
         """A reply the gateway sends without a turn (media, stickers, language, apologies)."""
-        turn = TurnContext(
-            language=self.language_or_default(language),
-            country=country or self.default_turn.country,
-            channel="gateway",
+        return self._renderer.message(
+            key, self.language_or_default(language), country or self.default_turn.country, params or {}
         )
-        return _outbound({**self._renderer.render(key, params or {}, turn), "utter_action": key})
 
     def label(self, group: str, name: str, language: str) -> str:
         return self._renderer.label(group, name, self.language_or_default(language))
@@ -497,17 +494,5 @@ def _turn(messages: list[dict[str, Any]]) -> Turn:
         if isinstance(custom, dict) and "handoff" in custom:
             handoff = dict(custom["handoff"])
         else:
-            replies.append(_outbound(message))
+            replies.append(outbound(message))
     return Turn(replies=replies, handoff=handoff)
-
-
-def _outbound(message: dict[str, Any]) -> OutboundMessage:
-    choices = tuple(Choice(title=b["title"], payload=b["payload"]) for b in message.get("buttons") or ())
-    return OutboundMessage(
-        text=message.get("text") or "",
-        choices=choices,
-        key=message.get("utter_action"),
-        asks=message.get("asks"),
-        language=message.get("language"),
-        sms=message.get("sms"),
-    )

@@ -19,6 +19,7 @@ from rasa.core.nlg.generator import NaturalLanguageGenerator
 
 from bot.language.i18n import Catalogs
 from bot.ops.settings import Helpline
+from bot.pipeline.messages import Choice, OutboundMessage
 from bot.rasa.payloads import button_payload
 from bot.rasa.turn_context import TurnContext, current_turn
 from content.model import Hours, Library, Resource
@@ -126,6 +127,13 @@ class Renderer:
             "language": turn.language,
             "sms": sms if sms != text else None,
         }
+
+    def message(
+        self, key: str, language: str, country: str | None, params: Mapping[str, Any]
+    ) -> OutboundMessage:
+        """A reply sent outside a turn (the gateway's and the helpline desk's)."""
+        turn = TurnContext(language=language, country=country, channel="gateway")
+        return outbound({**self.render(key, params, turn), "utter_action": key})
 
     def _translated(
         self, template: Template, wording: str, fields: Mapping[str, Any], turn: TurnContext
@@ -373,3 +381,16 @@ class CatalogNLG(NaturalLanguageGenerator):  # type: ignore[misc]  # Rasa ships 
         except UnknownResponse:
             log.error("nlg.unknown_response key=%s", utter_action)
             return None
+
+
+def outbound(message: dict[str, Any]) -> OutboundMessage:
+    """A rendered reply (Rasa's message form) as the channels send it."""
+    choices = tuple(Choice(title=b["title"], payload=b["payload"]) for b in message.get("buttons") or ())
+    return OutboundMessage(
+        text=message.get("text") or "",
+        choices=choices,
+        key=message.get("utter_action"),
+        asks=message.get("asks"),
+        language=message.get("language"),
+        sms=message.get("sms"),
+    )

@@ -67,7 +67,7 @@ async function failure(response) {
   try {
     const body = await response.json();
     if (body && typeof body.error === "string") return "Not sent: " + body.error + ".";
-  } catch (error) { /* not our JSON: a proxy's page */ }
+  } catch { /* not our JSON: a proxy's page */ }
   return "Not sent (error " + response.status + "). Please try again.";
 }
 
@@ -87,14 +87,14 @@ async function post(url, body) {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
     });
-  } catch (error) {
+  } catch {
     throw problem("Not sent: no connection. Please try again.", true);
   }
   if (!response.ok) throw problem(await failure(response), [502, 503, 504].includes(response.status));
   try {
     return await response.json();
   } catch (error) {
-    throw new Error("The reply could not be read. Please try again.");
+    throw new Error("The reply could not be read. Please try again.", { cause: error });
   }
 }
 
@@ -153,7 +153,7 @@ async function renderPreview(replies) {
   let preview;
   try {
     preview = await post("/webchat/preview", { replies });
-  } catch (error) {
+  } catch {
     return;
   }
   if (leaving) return;
@@ -192,7 +192,7 @@ async function pollUpdates() {
       if (polled !== chat || leaving) continue;  // restarted while waiting: these belong to the old chat
       for (const reply of replies) show("bot", reply.text, reply.buttons);
       if (replies.length) await renderPreview(replies);
-    } catch (error) {
+    } catch {
       failures += 1;
       if (failures >= 2 && !notice.textContent) tell(OFFLINE_UPDATES);
       await pause(Math.min(30, 3 * 2 ** (failures - 1)));
@@ -207,7 +207,7 @@ document.getElementById("restart").addEventListener("click", async () => {
   try {
     const response = await fetch("/chat/restart", { method: "POST" });  // a new cookie: a new conversation
     if (!response.ok) tell(await failure(response));
-  } catch (error) {
+  } catch {
     tell("No connection: the new conversation could not be started. Please try again.");
   }
 });
@@ -220,7 +220,7 @@ function neutralSite() {
   try {
     const url = new URL(document.body.dataset.quickExitUrl || "");
     if (url.protocol === "https:" || url.protocol === "http:") return url.href;
-  } catch (error) { /* not rendered by the server: the default */ }
+  } catch { /* not rendered by the server: the default */ }
   return NEUTRAL_DEFAULT;
 }
 
@@ -232,7 +232,7 @@ function forgetStored() {
         if (storage.key(i).startsWith(STORAGE_PREFIX)) ours.push(storage.key(i));
       }
       for (const key of ours) storage.removeItem(key);
-    } catch (error) { /* storage turned off: nothing kept there */ }
+    } catch { /* storage turned off: nothing kept there */ }
   }
 }
 
@@ -240,7 +240,7 @@ function forgetStored() {
 function beacon(url, body) {
   try {
     if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return;
-  } catch (error) { /* fall through to fetch */ }
+  } catch { /* fall through to fetch */ }
   fetch(url, { method: "POST", body, keepalive: true }).catch(() => {});
 }
 
