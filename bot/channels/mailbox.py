@@ -5,11 +5,11 @@ reaches the caller whichever replica ran the turn; anything nobody's request is 
 person wrote) waits on another list for the caller's long poll. Both channels share this, so they take
 the same gateway path (`accept`) and the same delivery, and differ only in who the sender is. Neither
 wait holds a Redis connection: they wait on the process's one subscription (bot/storage/wakeups.py).
+Replies are sealed at rest like every other reply, and a caller's list is named by her pseudonym.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -17,8 +17,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.channels.base import Accept, Budget
-from bot.pipeline.conversations import PREFIX, replies_from_json, replies_to_json
+from bot.pipeline.conversations import replies_from_json, replies_to_json
 from bot.pipeline.messages import InboundMessage, OutboundMessage
+from bot.storage.keys import Keys, mailbox_key, push
 from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 
@@ -54,21 +55,24 @@ def previewable_format(recipient: str, replies: Sequence[OutboundMessage]) -> li
 class Mailbox:
     """One channel's reply lists in Redis, keyed by message id (replies) and by recipient (pushes)."""
 
-    def __init__(self, redis: Redis, channel: str, wakeups: Wakeups, answers: Sealer | None = None) -> None:
+    def __init__(
+        self, redis: Redis, channel: str, wakeups: Wakeups, *, sealer: Sealer, keys: Keys, keep_answers: bool
+    ) -> None:
         self._redis = redis
         self._channel = channel
         self.wakeups = wakeups
-        self._answers = answers  # when set, each answer is also kept (sealed) a minute for a retry
+        self._sealer = sealer
+        self._keys = keys
+        self._keep_answers = keep_answers  # each answer is also kept a minute for a retry
 
     def reply_key(self, message_id: str) -> str:
-        return f"{PREFIX}:{self._channel}:reply:{message_id}"
+        return mailbox_key(self._channel, "reply", message_id)
 
     def push_key(self, recipient: str) -> str:
-        """Hashed: a sender id can be a phone number, and the key names are not sealed."""
-        return f"{PREFIX}:{self._channel}:push:{hashlib.sha256(recipient.encode()).hexdigest()}"
+        return self._keys.person(push(self._channel), f"{self._channel}:{recipient}")
 
     def answered_key(self, message_id: str) -> str:
-        return f"{PREFIX}:{self._channel}:answered:{message_id}"
+        return mailbox_key(self._channel, "answered", message_id)
 
     async def exchange(self, accept: Accept, message: InboundMessage) -> list[OutboundMessage] | None:
         """Hand the message to the gateway and wait for its turn's replies; None if none came in time.
@@ -77,17 +81,17 @@ class Mailbox:
         lost on the way back) is not run again: it gets the answer of its first sending, once there."""
         fresh = await accept(message)
         key = self.reply_key(message.provider_id)
-        if fresh or self._answers is None:
+        if fresh or not self._keep_answers:
             popped = await self.wakeups.pop(key, REPLY_TIMEOUT_SECONDS)
-            return None if popped is None else replies_from_json(popped)
+            return None if popped is None else self._opened([popped])
         deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS
         while (left := deadline - time.monotonic()) > 0:
             popped = await self.wakeups.pop(key, min(left, RETRY_POLL_SECONDS))
             if popped is not None:
-                return replies_from_json(popped)
+                return self._opened([popped])
             kept = await self._redis.lrange(self.answered_key(message.provider_id), 0, -1)
             if kept:
-                return [reply for batch in kept for reply in replies_from_json(self._answers.open(batch))]
+                return self._opened(kept)
         return None
 
     async def updates(self, recipient: str) -> list[OutboundMessage]:
@@ -97,7 +101,10 @@ class Mailbox:
         batches = [popped] if popped is not None else []
         while (more := await self._redis.lpop(key)) is not None:
             batches.append(more)
-        return [reply for batch in batches for reply in replies_from_json(batch)]
+        return self._opened(batches)
+
+    def _opened(self, batches: list[bytes]) -> list[OutboundMessage]:
+        return [reply for batch in batches for reply in replies_from_json(self._sealer.open(batch))]
 
     async def put(self, recipient: str, request: str, reply_to: str) -> None:
         """A turn's replies go to the request waiting for them; anything else waits for the poll."""
@@ -106,11 +113,12 @@ class Mailbox:
             if reply_to
             else (self.push_key(recipient), PUSH_SECONDS)
         )
+        sealed = self._sealer.seal(request)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, request)
+            pipe.rpush(key, sealed)
             pipe.expire(key, ttl)
-            if reply_to and self._answers is not None:  # in the same round trip
-                pipe.rpush(self.answered_key(reply_to), self._answers.seal(request))
+            if reply_to and self._keep_answers:  # in the same round trip
+                pipe.rpush(self.answered_key(reply_to), sealed)
                 pipe.expire(self.answered_key(reply_to), ANSWERED_SECONDS)
             self.wakeups.notify(pipe, key)
             await pipe.execute()
@@ -127,9 +135,18 @@ class MailboxChannel:
     overall_rate = 0.0
     budget: Budget | None = None  # no cost per message: a turn goes out whole
 
-    def __init__(self, redis: Redis, name: str, wakeups: Wakeups, answers: Sealer | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        name: str,
+        wakeups: Wakeups,
+        *,
+        sealer: Sealer,
+        keys: Keys,
+        keep_answers: bool = False,
+    ) -> None:
         self.name = name
-        self.mailbox = Mailbox(redis, name, wakeups, answers)
+        self.mailbox = Mailbox(redis, name, wakeups, sealer=sealer, keys=keys, keep_answers=keep_answers)
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[str]:
         return [replies_to_json(replies)]

@@ -3,7 +3,6 @@ are configured."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from redis.asyncio import Redis
@@ -14,7 +13,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.ops.settings import Settings
-from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.keys import Keys
 from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 from bot.webchat import WebChatChannel
@@ -30,7 +29,10 @@ def configured_channels(
     (SECRET_KEY with Redis). `more` titles the "More" choice in a language (the web chat's SMS preview
     offers it as the outbox does)."""
     wakeups = Wakeups(redis)  # one subscription for every long poll of the process
-    channels: list[Channel] = [RestChannel(redis, wakeups, token=settings.rest_token)]
+    keys, sealer = Keys.from_secret(secret), Sealer.from_settings(settings)
+    channels: list[Channel] = [
+        RestChannel(redis, wakeups, sealer=sealer, keys=keys, token=settings.rest_token)
+    ]
     if settings.web_chat:
         channels.append(
             WebChatChannel(
@@ -41,7 +43,8 @@ def configured_channels(
                 quick_exit_url=settings.quick_exit_url,
                 fold=settings.sms_fold,
                 more=more,
-                sealer=Sealer.from_settings(settings),
+                sealer=sealer,
+                keys=keys,
             )
         )
     if settings.telegram is not None:
@@ -52,10 +55,11 @@ def configured_channels(
                 api_url=settings.telegram.api_url,
                 polling=settings.telegram.polling,
                 redis=redis,
+                keys=keys,
             )
         )
     if settings.whatsapp is not None:
-        channels.append(WhatsAppChannel(settings.whatsapp, redis))
+        channels.append(WhatsAppChannel(settings.whatsapp, redis, keys))
     if settings.twilio is not None:
         assert settings.public_url is not None, "validated with the settings"
         channels.append(
@@ -63,7 +67,7 @@ def configured_channels(
                 settings.twilio,
                 settings.public_url,
                 redis,
-                pseudonym=Pseudonymizer(hashlib.sha256(secret.encode()).digest()),
+                pseudonym=keys.pseudonym,
                 retention_seconds=settings.retention_days * 24 * 3600,
                 fold=settings.sms_fold,
             )

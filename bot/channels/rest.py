@@ -20,6 +20,8 @@ from bot.channels.base import Accept
 from bot.channels.mailbox import MailboxChannel, rasa_format
 from bot.ops.request_body import read_json
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.storage.keys import Keys
+from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 
 MAX_SENDER_LENGTH = 128
@@ -109,8 +111,10 @@ async def pending(channel: MailboxChannel, recipient: str, shape: Shape = rasa_f
 
 
 class RestChannel(MailboxChannel):
-    def __init__(self, redis: Redis, wakeups: Wakeups, token: str | None = None) -> None:
-        super().__init__(redis, "rest", wakeups)
+    def __init__(
+        self, redis: Redis, wakeups: Wakeups, *, sealer: Sealer, keys: Keys, token: str | None = None
+    ) -> None:
+        super().__init__(redis, "rest", wakeups, sealer=sealer, keys=keys)
         self._token = token
 
     def _refused(self, request: web.Request) -> web.Response | None:

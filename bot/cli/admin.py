@@ -12,9 +12,8 @@ import time
 from bot.channels.telegram import TelegramChannel
 from bot.handoff.staff import Role, Staff, StaffError, StaffStore
 from bot.ops.settings import Settings
-from bot.pipeline.conversations import METRICS
-from bot.pipeline.outbox import FAILURES
 from bot.storage.connection import connect_redis
+from bot.storage.keys import FAILURES, METRICS, Keys
 
 
 async def _set_telegram_webhook(settings: Settings, url: str) -> None:
@@ -29,6 +28,7 @@ async def _set_telegram_webhook(settings: Settings, url: str) -> None:
         api_url=settings.telegram.api_url,
         polling=False,
         redis=redis,
+        keys=Keys.from_settings(settings),
     )
     await channel.bot.initialize()
     try:

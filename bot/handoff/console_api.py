@@ -31,7 +31,7 @@ from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketStat
 from bot.handoff.presence import Presence
 from bot.handoff.staff import Staff
 from bot.ops.request_body import read_json
-from bot.pipeline.conversations import PREFIX
+from bot.storage.keys import PREFIX
 
 API = "/console/api"
 TICKET = f"{API}/tickets/{{ticket:[0-9a-f]{{1,64}}}}"

@@ -25,8 +25,8 @@ from bot.handoff.model import OUTCOMES, Author, Case, LogEntry, Risk, Summary, T
 from bot.handoff.presence import StaffPresence
 from bot.handoff.staff import Role, Staff
 from bot.ops.metrics import Metrics
-from bot.pipeline.conversations import PREFIX
 from bot.pipeline.messages import OutboundMessage
+from bot.storage.keys import HANDOFF_OPEN, HANDOFF_TICKETS, PREFIX, Keys
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
@@ -167,7 +167,7 @@ class Desk:
 
     def open_key(self, conversation_id: str) -> str:
         """Which ticket a conversation has open (queued or with staff), keyed by pseudonym."""
-        return f"{PREFIX}:handoff:open:{self._pseudonym(conversation_id)}"
+        return Keys.named(HANDOFF_OPEN, self._pseudonym(conversation_id))
 
     async def open_ticket(self, conversation_id: str) -> Ticket | None:
         ticket_id = await self.redis.get(self.open_key(conversation_id))
@@ -673,7 +673,7 @@ class Desk:
     @staticmethod
     def _person_tickets_key(pseudonym: str) -> str:
         """Every ticket of one person (by pseudonym): her case record, erased with her data."""
-        return f"{PREFIX}:handoff:tickets:{pseudonym}"
+        return Keys.named(HANDOFF_TICKETS, pseudonym)
 
     async def _tickets_of(self, conversation_id: str) -> list[str]:
         return [t.decode() for t in await self.redis.smembers(self._tickets_key(conversation_id))]

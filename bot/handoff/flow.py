@@ -22,11 +22,11 @@ from bot.handoff.desk import Desk
 from bot.handoff.hours import Schedule, describe_opening
 from bot.handoff.model import Author, Summary, Ticket, TicketState
 from bot.handoff.waits import Place, Waits
-from bot.pipeline.conversations import PREFIX
 from bot.pipeline.limits import Limits
 from bot.pipeline.messages import InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine
 from bot.rasa.payloads import parse_payload
+from bot.storage.keys import HANDOFF_STAGE, Keys
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
@@ -65,7 +65,7 @@ class HandoffFlow:
         return self._desk.redis
 
     def stage_key(self, conversation_id: str) -> str:
-        return f"{PREFIX}:handoff:person:{self._pseudonym(conversation_id)}"
+        return Keys.named(HANDOFF_STAGE, self._pseudonym(conversation_id))
 
     async def request(
         self, message: InboundMessage, summary: Summary, transcript: Sequence[tuple[Author, str]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import PREFIX
+from bot.storage.keys import PREFIX
 
 SEEN = f"{PREFIX}:staff:seen"  # staff name -> when a console of theirs was last alive
 AWAY = f"{PREFIX}:staff:away"  # staff who marked themselves away

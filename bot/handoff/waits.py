@@ -26,7 +26,7 @@ from babel.dates import format_timedelta
 
 from bot.handoff.desk import Desk, ticket_key
 from bot.handoff.model import Ticket, TicketState
-from bot.pipeline.conversations import PREFIX
+from bot.storage.keys import PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import secrets
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -20,12 +18,12 @@ from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import StaffStore
 from bot.ops.hardening import setup_hardening
 from bot.ops.health import setup_ops
-from bot.ops.settings import Settings, SettingsError
+from bot.ops.settings import Settings
 from bot.pipeline.conversations import ConversationStore
 from bot.pipeline.gateway import Gateway
 from bot.rasa.engine import Engine
 from bot.storage.connection import connect_redis
-from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.keys import Keys, secret_key
 from bot.storage.sealing import Sealer
 
 log = logging.getLogger(__name__)
@@ -39,11 +37,10 @@ def build_gateway(
     settings: Settings, engine: Engine, redis: Redis, channels: dict[str, Channel] | None = None
 ) -> Gateway:
     """The gateway and its stores: for the app, the terminal chat and the conversation corpus."""
-    pseudonym = Pseudonymizer(hashlib.sha256(_secret_key(settings).encode()).digest())
     store = ConversationStore(
         redis,
         sealer=Sealer.from_settings(settings),
-        pseudonym=pseudonym,
+        keys=Keys.from_settings(settings),
         retention_seconds=settings.retention_days * 24 * 3600,
     )
     schedule = Schedule.load(settings.handoff_hours) if settings.handoff_hours else Schedule.always_open()
@@ -51,7 +48,6 @@ def build_gateway(
         engine=engine,
         store=store,
         channels=channels or {},
-        pseudonym=pseudonym,
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
@@ -61,7 +57,7 @@ def build_gateway(
 def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
     redis = redis if redis is not None else connect_redis(settings)
     channels: dict[str, Channel] = {
-        c.name: c for c in configured_channels(settings, redis, _secret_key(settings), more=engine.more_title)
+        c.name: c for c in configured_channels(settings, redis, secret_key(settings), more=engine.more_title)
     }
     gateway = build_gateway(settings, engine, redis, channels)
 
@@ -91,6 +87,7 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await _first_staff_login(settings, staff)
+        await gateway.upgrade_storage()  # before any channel takes a message
         for channel in channels.values():
             await channel.start()
         background = [
@@ -109,19 +106,6 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
 
     app.cleanup_ctx.append(lifecycle)
     return app
-
-
-def _secret_key(settings: Settings) -> str:
-    """Pseudonyms key handoff records in Redis: every replica, and the next start, must agree on them.
-    In memory nothing outlives the process, so a key of its own is enough."""
-    if settings.secret_key:
-        return settings.secret_key
-    if settings.redis_url:
-        raise SettingsError(
-            "SECRET_KEY is required with REDIS_URL (make one: "
-            "python -c 'import secrets; print(secrets.token_hex(32))')"
-        )
-    return secrets.token_hex(32)
 
 
 async def _first_staff_login(settings: Settings, staff: StaffStore) -> None:

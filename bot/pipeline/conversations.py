@@ -14,16 +14,16 @@ so a turn costs a handful of round trips, not one per key it touches.
 The embedded default runs the same code on fakeredis (in memory, with Lua).
 
 What carries a person's words (inbox messages, outbox items) is stored sealed (bot/storage/sealing.py), and
-no key name holds more than the channel and a conversation id: the dedupe key holds a digest of the
-provider's message id, because some ids embed the sender (a WhatsApp wamid is base64 of her number).
-The pending index names conversations by pseudonym; the conversation id it needs is sealed beside it.
+a conversation's keys are named by its pseudonym (bot/storage/keys.py), never its address: the dedupe key
+holds a digest of the provider's message id, because some ids embed the sender (a WhatsApp wamid is
+base64 of her number). The pending index names conversations by pseudonym too; the conversation id it
+needs is sealed beside it.
 Everything expires: the inbox and outbox with the retention period after their last message, and a
 pending entry whose work was not done within it is dropped by the sweeper (its inbox is gone by then).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import time
@@ -35,14 +35,22 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.pipeline.messages import Choice, InboundMessage, OutboundMessage
-from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.keys import (
+    INBOX,
+    LEASE,
+    LEGACY_PENDING,
+    METRICS,
+    OUTBOX,
+    PENDING,
+    PENDING_IDS,
+    SEEN_BY,
+    SENT,
+    TURN,
+    Keys,
+    attempts_key,
+    seen_key,
+)
 from bot.storage.sealing import Sealer
-
-PREFIX = "safespaces"
-PENDING = f"{PREFIX}:pending:since"  # pseudonym -> when work was last added: conversations with work left
-PENDING_IDS = f"{PREFIX}:pending:ids"  # pseudonym -> the sealed conversation id, for the sweeper
-LEGACY_PENDING = f"{PREFIX}:pending"  # a set of plain conversation ids, before version 2 of the index
-METRICS = f"{PREFIX}:metrics"  # counters shared by every replica (`python -m bot deliveries`)
 
 # Every step of a drain is one script that also answers "what next?": an outbox item to send first
 # (with how many of its requests went out already), else the inbox's head (marked as in a turn; a mark
@@ -197,15 +205,6 @@ class Acceptance:
     step: Step = None  # with the lease: the drain's first step
 
 
-def _key(kind: str, conversation_id: str) -> str:
-    return f"{PREFIX}:{kind}:{conversation_id}"
-
-
-def _seen_key(message: InboundMessage) -> str:
-    digest = hashlib.sha256(message.provider_id.encode()).hexdigest()
-    return f"{PREFIX}:seen:{message.channel}:{digest}"
-
-
 def replies_to_json(replies: Sequence[OutboundMessage]) -> str:
     return json.dumps([asdict(r) for r in replies], ensure_ascii=False)
 
@@ -230,14 +229,15 @@ class ConversationStore:
         redis: Redis,
         *,
         sealer: Sealer,
-        pseudonym: Pseudonymizer,
+        keys: Keys,
         dedupe_seconds: int = 7 * 24 * 3600,
         lease_ms: int = 60_000,
         retention_seconds: int = 30 * 24 * 3600,
     ) -> None:
         self.redis = redis
         self.sealer = sealer
-        self._pseudonym = pseudonym
+        self.keys = keys
+        self._pseudonym = keys.pseudonym
         self._dedupe_seconds = dedupe_seconds
         self._lease_ms = lease_ms
         self.retention_seconds = retention_seconds
@@ -257,10 +257,10 @@ class ConversationStore:
         keys = [
             *self._drain_keys(conversation),
             METRICS,
-            _seen_key(message),
+            seen_key(message.channel, message.provider_id),
             PENDING,
-            _key("seen-by", conversation),
-            _key("lease", conversation),
+            self.keys.person(SEEN_BY, conversation),
+            self.keys.person(LEASE, conversation),
             PENDING_IDS,
         ]
         sealed = self.sealer.seal(message.to_json())
@@ -293,16 +293,20 @@ class ConversationStore:
         """The lease's token if it was free. The holder's token comes back with the answer, so a call
         sent again after its connection broke still knows the lease it took as its own."""
         token = secrets.token_hex(16)
-        key = _key("lease", conversation_id)
+        key = self.keys.person(LEASE, conversation_id)
         holder = await self.redis.set(key, token, nx=True, px=self._lease_ms, get=True)
         return token if holder is None or holder == token.encode() else None
 
     async def renew(self, conversation_id: str, token: str) -> bool:
-        return bool(await self._renew([_key("lease", conversation_id)], [token, self._lease_ms]))
+        return bool(await self._renew([self.keys.person(LEASE, conversation_id)], [token, self._lease_ms]))
 
     async def finish(self, conversation_id: str, token: str) -> bool:
         """Let go of the lease; True if the conversation still has work (someone must drain it)."""
-        keys = [_key(kind, conversation_id) for kind in ("lease", "inbox", "outbox")] + [PENDING, PENDING_IDS]
+        keys = [
+            *(self.keys.person(kind, conversation_id) for kind in (LEASE, INBOX, OUTBOX)),
+            PENDING,
+            PENDING_IDS,
+        ]
         return bool(await self._finish(keys, [token, self._pseudonym(conversation_id)]))
 
     async def begin(self, conversation_id: str) -> Step:
@@ -335,7 +339,7 @@ class ConversationStore:
         return self._step(await self._delivered(keys, [self.retention_seconds, delivery.sealed, *counts]))
 
     def _drain_keys(self, conversation_id: str) -> list[str]:
-        return [_key(kind, conversation_id) for kind in ("outbox", "sent", "inbox", "turn")]
+        return [self.keys.person(kind, conversation_id) for kind in (OUTBOX, SENT, INBOX, TURN)]
 
     def _step(self, raw: list[bytes]) -> Step:
         kind = raw[0]
@@ -353,8 +357,9 @@ class ConversationStore:
             {"channel": channel, "sender": sender, "inbound": "", "replies": replies_to_json(replies)},
         ))  # fmt: skip
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(_key("outbox", conversation_id), item)
-            pipe.expire(_key("outbox", conversation_id), self.retention_seconds)
+            outbox = self.keys.person(OUTBOX, conversation_id)
+            pipe.rpush(outbox, item)
+            pipe.expire(outbox, self.retention_seconds)
             self._add_pending(pipe, conversation_id)
             await pipe.execute()
 
@@ -369,16 +374,17 @@ class ConversationStore:
     async def erase(self, conversation_id: str) -> None:
         """Forget the conversation's dedupe keys and bookkeeping; the message being answered and its
         reply still pass through the inbox and outbox, which empty themselves as the turn completes."""
-        seen = await self.redis.smembers(_key("seen-by", conversation_id))
+        seen_by = self.keys.person(SEEN_BY, conversation_id)
+        seen = await self.redis.smembers(seen_by)
         async with self.redis.pipeline(transaction=True) as pipe:
             if seen:
                 pipe.delete(*seen)
-            pipe.delete(_key("seen-by", conversation_id))
+            pipe.delete(seen_by)
             await pipe.execute()
 
     async def count_attempt(self, message: InboundMessage) -> int:
         """How many times this message's turn has failed (keyed like the dedupe key: no sender in it)."""
-        key = _seen_key(message).replace(":seen:", ":attempts:", 1)
+        key = attempts_key(message.channel, message.provider_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, 3600)
@@ -387,7 +393,7 @@ class ConversationStore:
 
     async def record_sent(self, conversation_id: str, count: int) -> None:
         """How many of the outbox head's requests went out: a crash resumes after them."""
-        await self.redis.set(_key("sent", conversation_id), count, ex=self.retention_seconds)
+        await self.redis.set(self.keys.person(SENT, conversation_id), count, ex=self.retention_seconds)
 
     async def pending(self) -> list[str]:
         """The conversations that may have work left; entries older than the retention period go."""

@@ -6,13 +6,9 @@ import time
 
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import METRICS, PREFIX
+from bot.storage.keys import METRICS, status_key
 
 STATUS_TTL_SECONDS = 7 * 24 * 3600
-
-
-def status_key(channel: str, provider_message_id: str) -> str:
-    return f"{PREFIX}:status:{channel}:{provider_message_id}"
 
 
 class DeliveryStatuses:

@@ -24,7 +24,7 @@ from bot.handoff.waits import Waits
 from bot.language.detection import Detector, decide
 from bot.ops.metrics import Metrics
 from bot.ops.settings import RateLimits
-from bot.pipeline.conversations import METRICS, Acceptance, ConversationStore, Delivery, Started, Step
+from bot.pipeline.conversations import Acceptance, ConversationStore, Delivery, Started, Step
 from bot.pipeline.limits import Limits
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
@@ -42,8 +42,9 @@ from bot.pipeline.stages.relay import HandoffRelay
 from bot.pipeline.stages.reply_cap import ReplyCap
 from bot.pipeline.stages.safety import Safety
 from bot.pipeline.turn import Stage, TurnState, chain
+from bot.pipeline.upgrade import Upgraded, move_old_keys
 from bot.rasa.engine import Engine
-from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.keys import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,12 @@ class Gateway:
         engine: Engine,
         store: ConversationStore,
         channels: Mapping[str, Channel],
-        pseudonym: Pseudonymizer,
         schedule: Schedule | None = None,
         minutes_per_person: int = 5,
         metrics: Metrics | None = None,
         limits: RateLimits | None = None,
     ) -> None:
+        pseudonym = store.keys.pseudonym
         self.engine = engine
         self.store = store
         self.channels = channels
@@ -75,11 +76,12 @@ class Gateway:
         self.outbox = Outbox(
             store=store,
             channels=channels,
-            pseudonym=pseudonym,
             metrics=self.metrics,
             more=engine.more_title,
         )
-        self.preferences = PreferenceStore(store.redis, store.retention_seconds)
+        self.preferences = PreferenceStore(
+            store.redis, store.retention_seconds, sealer=store.sealer, keys=store.keys
+        )
         self.limits = Limits(
             store.redis,
             pseudonym=pseudonym,
@@ -107,8 +109,8 @@ class Gateway:
             limits=self.limits,
         )
         self._detector = Detector(engine.vocabularies)
-        self._pseudonym = pseudonym
         self._tasks: set[asyncio.Task[None]] = set()
+        self._upgraded = False
         self._chain = chain(self.stages(), _unanswered)
 
     async def accept(self, message: InboundMessage) -> bool:
@@ -272,15 +274,26 @@ class Gateway:
         await self.outbox.forget(conversation_id)
         await self.store.erase(conversation_id)
 
+    async def upgrade_storage(self) -> Upgraded | None:
+        """What an older version left under its key names, moved (bot/pipeline/upgrade.py); None if
+        Redis did not answer: the sweeper tries again."""
+        try:
+            upgraded = await move_old_keys(self.store)
+        except (RedisError, OSError):
+            log.warning("gateway.upgrade_postponed")
+            return None
+        self._upgraded = True
+        if upgraded.moved or upgraded.dropped or upgraded.pending:
+            log.info("gateway.storage_upgraded %s", upgraded)
+        return upgraded
+
     async def sweep_forever(self) -> None:
         """Pick up conversations whose replica died mid-turn (their lease has expired)."""
-        upgraded = False
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             try:
-                if not upgraded:  # what an older version left in its plain pending set
-                    await self.store.upgrade_pending()
-                    upgraded = True
+                if not self._upgraded:  # Redis did not answer at start-up
+                    await self.upgrade_storage()
                 for conversation_id in await self.store.pending():
                     self.schedule(conversation_id)
             except Exception:

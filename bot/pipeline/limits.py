@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 
 from bot.ops.metrics import Metrics
 from bot.ops.settings import RateLimits
-from bot.pipeline.conversations import PREFIX
 from bot.pipeline.messages import InboundMessage
+from bot.storage.keys import LIMIT_SEEN, Keys
 from bot.storage.pseudonyms import Pseudonymizer
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class Limits:
         metrics: Metrics,
     ) -> None:
         self._redis = redis
-        self._pseudonym = pseudonym
+        self._keys = Keys(pseudonym)
         self._limits = limits
         self._retention_seconds = retention_seconds
         self._metrics = metrics
@@ -132,7 +132,7 @@ class Limits:
 
     def mark_key(self, conversation_id: str) -> str:
         """That the conversation was seen lately (no new one): the person's, so erased with her data."""
-        return f"{PREFIX}:limit:seen:{self._pseudonym(conversation_id)}"
+        return self._keys.person(LIMIT_SEEN, conversation_id)
 
     async def forget(self, conversation_id: str) -> None:
         await self._redis.delete(self.mark_key(conversation_id))
@@ -142,7 +142,7 @@ class Limits:
 
     def _window(self, limit: Limit, who: str) -> str:
         """A pseudonym of its own per limit, so no window shares a name with the person's other keys."""
-        return f"{PREFIX}:limit:{limit.value}:{self._pseudonym(f'{limit.value}:{who}')}"
+        return self._keys.unlinked(f"limit:{limit.value}", who)
 
     @staticmethod
     def _address(message: InboundMessage) -> str | None:

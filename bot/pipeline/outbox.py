@@ -26,29 +26,17 @@ from redis.asyncio import Redis
 from bot.channels.base import Budget, Channel, PermanentSendError, TransientSendError
 from bot.channels.text import page
 from bot.ops.metrics import Metrics
-from bot.pipeline.conversations import (
-    METRICS,
-    PREFIX,
-    ConversationStore,
-    Delivery,
-    replies_from_json,
-    replies_to_json,
-)
+from bot.pipeline.conversations import ConversationStore, Delivery, replies_from_json, replies_to_json
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
-from bot.storage.pseudonyms import Pseudonymizer
+from bot.storage.keys import FAILURES, HELD, METRICS, rate_key
 
 log = logging.getLogger(__name__)
 
-FAILURES = f"{PREFIX}:delivery:failures"
 KEPT_FAILURES = 1000
 ERASED = "erase_done"  # the reply confirming an erasure
 MORE = "/more"  # the payload of the "more" choice
 HELD_SECONDS = 24 * 3600  # "more" a day later is a new conversation, not the rest of the last answer
-
-
-def held_key(conversation_id: str) -> str:
-    return f"{PREFIX}:held:{conversation_id}"
 
 
 class RateLimiter:
@@ -67,7 +55,7 @@ class RateLimiter:
                 for key, rate in active:
                     window = max(1.0, 1.0 / rate)
                     slot = int(now // window)
-                    counter = f"{PREFIX}:rate:{key}:{slot}"
+                    counter = rate_key(key, slot)
                     pipe.incr(counter)
                     pipe.expire(counter, int(window) + 1)
                     windows.append((window, slot, max(1, round(rate * window))))
@@ -88,7 +76,6 @@ class Outbox:
         *,
         store: ConversationStore,
         channels: Mapping[str, Channel],
-        pseudonym: Pseudonymizer,
         max_attempts: int = 12,  # 0.5 s doubling to 30 s: about three minutes of provider trouble
         base_delay: float = 0.5,
         max_delay: float = 30.0,
@@ -99,7 +86,7 @@ class Outbox:
         self._store = store
         self._more = more
         self._channels = channels
-        self._pseudonym = pseudonym
+        self._pseudonym = store.keys.pseudonym
         self._limiter = RateLimiter(store.redis)
         self._max_attempts = max_attempts
         self._base_delay = base_delay
@@ -136,14 +123,14 @@ class Outbox:
         now, rest = page(replies, budget, Choice(title=self._more(language), payload=MORE))
         if rest:
             sealed = self._store.sealer.seal(replies_to_json(rest))
-            await self._store.redis.set(held_key(conversation_id), sealed, ex=HELD_SECONDS)
+            await self._store.redis.set(self._held_key(conversation_id), sealed, ex=HELD_SECONDS)
         else:
-            await self._store.redis.delete(held_key(conversation_id))
+            await self._store.redis.delete(self._held_key(conversation_id))
         return now
 
     async def held(self, conversation_id: str) -> list[OutboundMessage]:
         """The rest of the last reply turn, not sent yet for want of budget."""
-        sealed = await self._store.redis.get(held_key(conversation_id))
+        sealed = await self._store.redis.get(self._held_key(conversation_id))
         return replies_from_json(self._store.sealer.open(sealed)) if sealed else []
 
     async def _send(
@@ -180,11 +167,14 @@ class Outbox:
     async def forget(self, conversation_id: str) -> None:
         """Drop what was held for this person and their failure records (erasure): those carry only a
         pseudonym, but it is theirs."""
-        await self._store.redis.delete(held_key(conversation_id))
+        await self._store.redis.delete(self._held_key(conversation_id))
         pseudonym = self._pseudonym(conversation_id)
         for raw in await self._store.redis.lrange(FAILURES, 0, -1):
             if json.loads(raw).get("conversation") == pseudonym:
                 await self._store.redis.lrem(FAILURES, 0, raw)
+
+    def _held_key(self, conversation_id: str) -> str:
+        return self._store.keys.person(HELD, conversation_id)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

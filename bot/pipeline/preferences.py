@@ -1,5 +1,8 @@
 """What a person chose or we learnt about them, and the questions the last turn asked: per
 conversation, in Redis, expiring with the retention period.
+
+One hash per person, named by her pseudonym; each field's value is sealed (her language and country,
+when she said she was in danger are hers), so a field is still written alone, in one round trip.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import PREFIX
+from bot.storage.keys import PREFS, Keys
+from bot.storage.sealing import Sealer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,20 +36,21 @@ class Preferences:
 
 
 class PreferenceStore:
-    def __init__(self, redis: Redis, retention_seconds: int) -> None:
+    def __init__(self, redis: Redis, retention_seconds: int, *, sealer: Sealer, keys: Keys) -> None:
         self._redis = redis
         self._ttl = retention_seconds
+        self._sealer = sealer
+        self._keys = keys
 
-    @staticmethod
-    def key(conversation_id: str) -> str:
-        return f"{PREFIX}:prefs:{conversation_id}"
+    def key(self, conversation_id: str) -> str:
+        return self._keys.person(PREFS, conversation_id)
 
     async def get(self, conversation_id: str) -> Preferences:
         return self.parse(await self._redis.hgetall(self.key(conversation_id)))
 
     def parse(self, stored: dict[bytes, bytes]) -> Preferences:
         """Preferences from their hash (read by `get`, or in a turn's first round trip)."""
-        raw = {k.decode(): v.decode() for k, v in stored.items()}
+        raw = {k.decode(): self._sealer.open(v) for k, v in stored.items()}
         asked = tuple(Asked(question=q, key=k) for q, k in json.loads(raw.get("asked") or "[]"))
         return Preferences(
             language=raw.get("language"),
@@ -58,7 +63,7 @@ class PreferenceStore:
 
     async def update(self, conversation_id: str, **fields: str | None) -> None:
         key = self.key(conversation_id)
-        values = {name: value for name, value in fields.items() if value is not None}
+        values = {name: self._sealer.seal(value) for name, value in fields.items() if value is not None}
         cleared = [name for name, value in fields.items() if value is None]
         async with self._redis.pipeline(transaction=True) as pipe:
             if values:

@@ -1,7 +1,9 @@
 """The one seam to Rasa: load the agents once, parse in the conversation's language, run a turn.
 
 Nothing outside this module imports Rasa's core (the NLG adapter aside), so the engine could be
-replaced without touching channels, handoff or content.
+replaced without touching channels, handoff or content. Rasa knows a conversation only by its pseudonym
+(bot/storage/keys.py): its tracker and lock keys, its lock's contents, its log lines and the action
+server's requests name no phone number.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from bot.rasa.history import HISTORY_TURNS, compacted
 from bot.rasa.nlg import CatalogNLG, Renderer, outbound
 from bot.rasa.redis_timeouts import bound_socket_timeouts
 from bot.rasa.turn_context import TurnContext, set_turn
+from bot.storage.keys import PREFIX, Keys
+from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 from content.model import load_library
 from content.texts import load_texts
@@ -212,10 +216,10 @@ def _stores(settings: Settings, history_turns: int) -> tuple[TrackerStore, LockS
         sealer=Sealer.from_settings(settings),
         history_turns=history_turns,
         record_exp=settings.retention_days * 24 * 3600,
-        key_prefix="safespaces",
+        key_prefix=PREFIX,
         **parts,
     )
-    lock_store = RedisLockStore(key_prefix="safespaces", **parts)
+    lock_store = RedisLockStore(key_prefix=PREFIX, **parts)
     for store in (tracker_store, lock_store):
         bound_socket_timeouts(store, settings.redis_socket_timeout_seconds)
     return tracker_store, lock_store
@@ -232,7 +236,10 @@ class Engine:
         default_turn: TurnContext,
         renderer: Renderer,
         tracker_store: TrackerStore,
+        sender: Pseudonymizer,
     ) -> None:
+        """`sender`: the name Rasa knows a conversation by (its pseudonym)."""
+        self._sender = sender
         self._renderer = renderer
         self._tracker_store = tracker_store  # Rasa wraps it; erasing needs the store itself
         self._dialogue = dialogue
@@ -284,6 +291,7 @@ class Engine:
             default_turn=default_turn,
             renderer=renderer,
             tracker_store=tracker_store,
+            sender=Keys.from_settings(settings).pseudonym,
         )
 
     @property
@@ -319,11 +327,11 @@ class Engine:
 
     async def erase(self, conversation_id: str) -> None:
         """Forget the conversation's tracker: slots, events, everything Rasa kept."""
-        store = self._tracker_store
+        store, sender = self._tracker_store, self._sender(conversation_id)
         if isinstance(store, InMemoryTrackerStore):
-            store.store.pop(conversation_id, None)
+            store.store.pop(sender, None)
         else:
-            store.red.delete(store.key_prefix + conversation_id)
+            store.red.delete(store.key_prefix + sender)
 
     def language_or_default(self, language: str | None) -> str:
         return language if language in self._nlu else self.default_turn.language
@@ -408,7 +416,7 @@ class Engine:
         message = UserMessage(
             text=text,
             output_channel=collector,
-            sender_id=conversation_id,
+            sender_id=self._sender(conversation_id),
             parse_data=parse.data,
             input_channel=channel,
             message_id=message_id,
@@ -421,13 +429,13 @@ class Engine:
 
     async def slots(self, conversation_id: str) -> dict[str, Any]:
         """The dialogue's memory of the conversation (where in which playbook, which risks)."""
-        tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
+        tracker = await self._dialogue.tracker_store.retrieve(self._sender(conversation_id))
         return dict(tracker.current_slot_values()) if tracker is not None else {}
 
     async def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
         """The conversation's latest turns (bot/rasa/history.py) as (person|bot, text), without button
         presses; shared only with consent."""
-        tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
+        tracker = await self._dialogue.tracker_store.retrieve(self._sender(conversation_id))
         lines: list[tuple[str, str]] = []
         for event in tracker.events if tracker is not None else ():
             if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
@@ -437,7 +445,7 @@ class Engine:
         return lines
 
     async def _recorded_replies(self, conversation_id: str, message_id: str) -> Turn | None:
-        tracker = await self._dialogue.tracker_store.retrieve(conversation_id)
+        tracker = await self._dialogue.tracker_store.retrieve(self._sender(conversation_id))
         if tracker is None:
             return None
         events = list(tracker.events)

@@ -11,6 +11,10 @@ newest key, any listed key opens, so old data keeps opening and is re-sealed und
 next time it is written; it expires with the retention period anyway. Drop the old key once the
 retention period has passed since the restart (`Sealer.reseal` re-seals a token on demand).
 
+Every record sealed carries its format's version inside the token (authenticated with it), so a
+future change of what is sealed can tell old records from new and upgrade them; a record sealed before
+versions were added (version 0) opens as it always did.
+
 Without ENCRYPTION_KEYS (`make run` on a laptop) a key is made once in .local/encryption.key and a
 warning says so: data is still encrypted at rest, but with a key that lives beside it.
 """
@@ -30,6 +34,9 @@ from bot.ops.settings import ROOT, Settings
 log = logging.getLogger(__name__)
 
 LOCAL_KEY = ROOT / ".local" / "encryption.key"
+VERSION = 1  # of the sealed records' format
+# Before the text: a NUL (no unversioned record, all UTF-8 text, starts with one) and the version byte.
+_MARK = b"\x00"
 
 
 class SealError(ValueError):
@@ -53,11 +60,18 @@ class Sealer:
         return cls.from_keys(settings.encryption_keys or [load_or_create_local_key()])
 
     def seal(self, text: str) -> bytes:
-        return self._fernet.encrypt(text.encode())
+        return self._fernet.encrypt(_MARK + bytes([VERSION]) + text.encode())
 
     def open(self, token: bytes | str) -> str:
+        return self.open_versioned(token)[1]
+
+    def open_versioned(self, token: bytes | str) -> tuple[int, str]:
+        """The record's format version (0: sealed before versions) and its text."""
         with _refused_as_seal_error():
-            return self._fernet.decrypt(token).decode()
+            data = self._fernet.decrypt(token)
+        if data[:1] == _MARK and len(data) > 1:
+            return data[1], data[2:].decode()
+        return 0, data.decode()
 
     def reseal(self, token: bytes | str) -> bytes:
         """The same content sealed under the newest key, so older keys can be retired."""

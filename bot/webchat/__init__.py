@@ -34,6 +34,7 @@ from bot.handoff.console_auth import cookie
 from bot.ops.request_body import read_json
 from bot.pipeline.messages import Choice, OutboundMessage
 from bot.pipeline.outbox import MORE
+from bot.storage.keys import Keys
 from bot.storage.sealing import Sealer
 from bot.storage.wakeups import Wakeups
 
@@ -107,12 +108,14 @@ class WebChatChannel(MailboxChannel):
         cookie_secure: bool,
         quick_exit_url: str,
         sealer: Sealer,
+        keys: Keys,
         fold: bool = True,
         more: Callable[[str | None], str] = lambda language: "More",
     ) -> None:
         """`fold` (SMS_FOLD) and `more` (the "More" choice's title in a language) shape the SMS
         preview as the outbox shapes an SMS turn."""
-        super().__init__(redis, "web", wakeups, answers=sealer)  # a page may send a message again
+        # a page may send a message again: its answer is kept a minute
+        super().__init__(redis, "web", wakeups, sealer=sealer, keys=keys, keep_answers=True)
         self._key = hashlib.sha256(SENDER_CONTEXT + secret.encode()).digest()
         self._cookie_secure = cookie_secure
         self._page = render_page(quick_exit_url)

@@ -25,6 +25,7 @@ from bot.channels.telegram.render import TelegramMessage, render
 from bot.ops.request_body import loads
 from bot.pipeline.messages import OutboundMessage
 from bot.pipeline.outages import outlasting_outages
+from bot.storage.keys import Keys
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class TelegramChannel:
     budget: Budget | None = None  # no cost per message: a turn goes out whole
 
     def __init__(
-        self, *, token: str, secret_token: str | None, api_url: str, polling: bool, redis: Redis
+        self, *, token: str, secret_token: str | None, api_url: str, polling: bool, redis: Redis, keys: Keys
     ) -> None:
         # PTB logs each call's parameters (chat id, text) at DEBUG and httpx each URL, which holds the
         # bot token, at INFO: neither may reach the logs, whatever the root level.
@@ -66,7 +67,7 @@ class TelegramChannel:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._accept: Accept | None = None
-        self._chat_log = ChatLog(redis)
+        self._chat_log = ChatLog(redis, keys)
 
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         self._accept = accept

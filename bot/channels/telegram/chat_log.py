@@ -12,25 +12,26 @@ import time
 
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import PREFIX
+from bot.channels.telegram.parse import CHANNEL
+from bot.storage.keys import TELEGRAM_IDS, Keys
 
 KEEP_SECONDS = 48 * 3600
-
-
-def ids_key(chat_id: str) -> str:
-    return f"{PREFIX}:telegram:ids:{chat_id}"
 
 
 class ChatLog:
     """Stateless over Redis: any replica, or the "erase my data" feature, may make one to `forget`."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
+        self._keys = keys
+
+    def key(self, chat_id: str) -> str:
+        return self._keys.person(TELEGRAM_IDS, f"{CHANNEL}:{chat_id}")
 
     async def record(self, chat_id: str, message_id: int, sent_at: float) -> None:
         """Note a message sent at `sent_at` (Unix time, the message's own date: Telegram's limit counts
         from then, not from when we saw it)."""
-        key = ids_key(chat_id)
+        key = self.key(chat_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {str(message_id): sent_at})
             pipe.zremrangebyscore(key, "-inf", time.time() - KEEP_SECONDS)
@@ -43,7 +44,7 @@ class ChatLog:
         Reading and removing together means an id recorded while a wipe runs (the person writes
         again) stays for the next one instead of being forgotten unseen.
         """
-        key = ids_key(chat_id)
+        key = self.key(chat_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zrevrangebyscore(key, "+inf", f"({time.time() - KEEP_SECONDS}")
             pipe.delete(key)
@@ -52,4 +53,4 @@ class ChatLog:
 
     async def forget(self, chat_id: str) -> None:
         """Drop everything kept for this chat (the person asked us to erase their data)."""
-        await self._redis.delete(ids_key(chat_id))
+        await self._redis.delete(self.key(chat_id))

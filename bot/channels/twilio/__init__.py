@@ -35,10 +35,10 @@ from bot.channels.twilio.parse import CHANNEL, Keyword, parse_form
 from bot.channels.twilio.render import TwilioMessage, render, sms_budget
 from bot.ops.request_body import read_form
 from bot.ops.settings import TwilioSettings
-from bot.pipeline.conversations import PREFIX
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import InboundMessage, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
+from bot.storage.keys import Keys
 from bot.storage.pseudonyms import Pseudonymizer
 
 WEBHOOK_PATH = "/webhooks/twilio/webhook"
@@ -88,7 +88,7 @@ class TwilioChannel:
         self._settings = settings
         self._public_url = public_url.rstrip("/")
         self._redis = redis
-        self._pseudonym = pseudonym
+        self._keys = Keys(pseudonym)
         self._retention_seconds = retention_seconds
         self._validator = RequestValidator(settings.auth_token)
         self._statuses = DeliveryStatuses(redis)
@@ -137,11 +137,11 @@ class TwilioChannel:
         return dict(form.items())
 
     def choices_key(self, sender: str) -> str:
-        return f"{PREFIX}:twilio:choices:{self._pseudonym(f'choices:{CHANNEL}:{sender}')}"
+        return self._keys.unlinked("twilio:choices", f"{CHANNEL}:{sender}")
 
     def opt_out_key(self, sender: str) -> str:
         """A pseudonym of its own: the opt-out outlives an erasure, and links to nothing else kept."""
-        return f"{PREFIX}:twilio:opted_out:{self._pseudonym(f'opted_out:{CHANNEL}:{sender}')}"
+        return self._keys.unlinked("twilio:opted_out", f"{CHANNEL}:{sender}")
 
     async def _parse(self, form: Mapping[str, str]) -> InboundMessage:
         """Parse with the sender's last numbered choices; keep their opt-out state (an opt-out lasts

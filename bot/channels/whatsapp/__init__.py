@@ -26,10 +26,10 @@ from bot.channels.whatsapp.parse import CHANNEL, parse_webhook
 from bot.channels.whatsapp.render import TemplateMessage, WhatsAppMessage, render, to_json
 from bot.ops.request_body import loads
 from bot.ops.settings import WhatsAppSettings
-from bot.pipeline.conversations import PREFIX
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import InboundMessage, OutboundMessage
 from bot.pipeline.outages import outlasting_outages
+from bot.storage.keys import WHATSAPP_WINDOW, Keys
 
 WEBHOOK_PATH = "/webhooks/whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -59,10 +59,6 @@ return redis.call('EXPIRE', KEYS[1], ARGV[2])
 """
 
 
-def window_key(wa_id: str) -> str:
-    return f"{PREFIX}:whatsapp:window:{wa_id}"
-
-
 class OutsideWindow(PermanentSendError):
     """WhatsApp refused a free-form message: 24 hours have passed since the person wrote."""
 
@@ -76,12 +72,16 @@ class WhatsAppChannel:
     overall_rate = 80.0
     budget: Budget | None = None  # no cost per message: a turn goes out whole
 
-    def __init__(self, settings: WhatsAppSettings, redis: Redis) -> None:
+    def __init__(self, settings: WhatsAppSettings, redis: Redis, keys: Keys) -> None:
         self._settings = settings
         self._redis = redis
+        self._keys = keys
         self._statuses = DeliveryStatuses(redis)
         self._messages_url = f"{settings.api_url.rstrip('/')}/{settings.phone_number_id}/messages"
         self._client: httpx.AsyncClient | None = None
+
+    def window_key(self, wa_id: str) -> str:
+        return self._keys.person(WHATSAPP_WINDOW, f"{CHANNEL}:{wa_id}")
 
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         async def verify(request: web.Request) -> web.Response:
@@ -119,14 +119,16 @@ class WhatsAppChannel:
 
     async def _record_inbound(self, message: InboundMessage) -> None:
         await self._redis.eval(
-            _RECORD_INBOUND, 1, window_key(message.sender), message.received_at, WINDOW_KEY_SECONDS
+            _RECORD_INBOUND, 1, self.window_key(message.sender), message.received_at, WINDOW_KEY_SECONDS
         )
 
     def render(self, replies: Sequence[OutboundMessage]) -> list[WhatsAppMessage]:
         return render(replies)
 
     async def send(self, recipient: str, request: WhatsAppMessage, reply_to: str) -> str | None:
-        raw_inbound, raw_template = await self._redis.hmget(window_key(recipient), ["inbound", "template"])
+        raw_inbound, raw_template = await self._redis.hmget(
+            self.window_key(recipient), ["inbound", "template"]
+        )
         inbound, template = float(raw_inbound or 0), float(raw_template or 0)
         if raw_inbound is None or time.time() - inbound < WINDOW_SECONDS:
             try:
@@ -145,7 +147,7 @@ class WhatsAppChannel:
 
     async def forget(self, recipient: str) -> None:
         """Without the 24-hour window record the next send is tried as-is, and WhatsApp decides."""
-        await self._redis.delete(window_key(recipient))
+        await self._redis.delete(self.window_key(recipient))
 
     async def _reengage(self, recipient: str, *, template_sent_since: bool) -> str:
         """Send the template in place of a reply, unless it went out since the person last wrote."""
@@ -163,8 +165,8 @@ class WhatsAppChannel:
 
     async def _record_template(self, recipient: str, sent_at: float) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(window_key(recipient), "template", sent_at)
-            pipe.expire(window_key(recipient), WINDOW_KEY_SECONDS)
+            pipe.hset(self.window_key(recipient), "template", sent_at)
+            pipe.expire(self.window_key(recipient), WINDOW_KEY_SECONDS)
             await pipe.execute()
 
     async def _post(self, recipient: str, message: WhatsAppMessage) -> str:
