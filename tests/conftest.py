@@ -16,6 +16,7 @@ from bot.ops.settings import Settings
 from bot.pipeline.messages import OutboundMessage
 from bot.rasa.action_server import running_action_server
 from bot.rasa.engine import Engine
+from bot.storage.keys import TRACKER, Keys
 
 from .support.markers import MARKERS, NEEDS
 from .support.redis_dbs import MARK, emptied, emptied_sync, redis_url
@@ -23,6 +24,7 @@ from .support.redis_dbs import MARK, emptied, emptied_sync, redis_url
 ROOT = Path(__file__).resolve().parent.parent
 TEST_REDIS_URL = redis_url("trackers")  # Rasa's trackers in the Redis-backed tests
 GATEWAY_REDIS_URL = redis_url("gateway")  # the gateway's inboxes, leases, outboxes
+SECRET_KEY = "test-secret-key"  # what names keys in Redis (with REDIS_URL, a deployment must set it)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +67,12 @@ def redis_engine(settings: Settings) -> Iterator[Engine]:
     first: a module that writes trackers before another empties the database is no stranger's data."""
     with emptied_sync(TEST_REDIS_URL) as client:
         client.set(MARK, "1")
-        yield Engine.load(replace(settings, redis_url=TEST_REDIS_URL))
+        yield Engine.load(replace(settings, redis_url=TEST_REDIS_URL, secret_key=SECRET_KEY))
+
+
+def tracker_key(conversation_id: str) -> str:
+    """Where an engine with SECRET_KEY keeps a conversation's tracker: under its pseudonym."""
+    return Keys.from_secret(SECRET_KEY).person(TRACKER, conversation_id)
 
 
 @pytest.fixture

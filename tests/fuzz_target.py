@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import METRICS, PENDING, PENDING_IDS, PREFIX
+from bot.storage.keys import METRICS, PENDING, PENDING_IDS, PREFIX
 
 # Keys that are not state: counters of send pacing and of login throttling and lockout, and the leases
 # workers take for a moment (the sweeper may start a drain, which finds nothing to do, at any time).

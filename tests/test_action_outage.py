@@ -13,10 +13,10 @@ import fakeredis
 import pytest
 
 from bot.ops.settings import Settings
-from bot.pipeline.conversations import METRICS
 from bot.rasa.action_endpoint import ActionServerUnavailable
 from bot.rasa.action_server import running_action_server
 from bot.rasa.engine import Engine
+from bot.storage.keys import METRICS
 
 from .conftest import free_port
 from .test_delivery import RecordingChannel, gateway, message

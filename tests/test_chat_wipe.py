@@ -20,14 +20,15 @@ from redis.asyncio import Redis
 
 from bot.channels.rest import RestChannel
 from bot.channels.telegram import DELETE_LIMIT, TelegramChannel
-from bot.channels.telegram.chat_log import KEEP_SECONDS, ChatLog, ids_key
+from bot.channels.telegram.chat_log import KEEP_SECONDS, ChatLog
 from bot.channels.telegram.render import TelegramMessage
 from bot.channels.twilio import TwilioChannel
-from bot.channels.whatsapp import WhatsAppChannel, window_key
+from bot.channels.whatsapp import WhatsAppChannel
 from bot.ops.app import create_app
 from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
 from bot.pipeline.messages import InboundMessage
 from bot.rasa.engine import Engine
+from bot.storage.keys import TELEGRAM_IDS
 from bot.storage.wakeups import Wakeups
 
 from .fakes import serving
@@ -37,7 +38,7 @@ from .support.webhooks import TELEGRAM_SECRET as SECRET
 from .support.webhooks import TELEGRAM_TOKEN as TOKEN
 from .support.webhooks import TELEGRAM_WEBHOOK as WEBHOOK
 from .support.webhooks import telegram_update as payload
-from .test_delivery import PSEUDONYM
+from .test_delivery import KEYS, PSEUDONYM, SEALER
 
 REDIS_URL = redis_url("chat_wipe")
 PRIVATE_TEXT = "he reads my messages at night"
@@ -65,7 +66,9 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def channel(fake: FakeTelegram, redis: Redis) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False, redis=redis)
+    channel = TelegramChannel(
+        token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False, redis=redis, keys=KEYS
+    )
     await channel.start()
     yield channel
     await channel.stop()
@@ -94,8 +97,13 @@ def recent(name: str, chat: int, message_id: int, **changes: Any) -> dict[str, A
     return payload(name, chat, message_id=message_id, date=int(time.time()), **changes)
 
 
+def ids_key(chat: int) -> str:
+    """Where the chat's message ids are kept: named by her pseudonym, not the chat id."""
+    return KEYS.person(TELEGRAM_IDS, f"telegram:{chat}")
+
+
 async def logged(redis: Redis, chat: int) -> set[int]:
-    return {int(member) for member in await redis.zrange(ids_key(str(chat)), 0, -1)}
+    return {int(member) for member in await redis.zrange(ids_key(chat), 0, -1)}
 
 
 def deleted(fake: FakeTelegram) -> list[tuple[str, list[int]]]:
@@ -117,9 +125,9 @@ async def test_ids_from_both_sides_are_recorded_and_no_text(
     assert first is not None and second is not None
 
     assert await logged(redis, chat) == {11, 12, int(first), int(second)}
-    assert 0 < await redis.ttl(ids_key(str(chat))) <= KEEP_SECONDS
+    assert 0 < await redis.ttl(ids_key(chat)) <= KEEP_SECONDS
     everything = [(key, await redis.zrange(key, 0, -1, withscores=True)) for key in await redis.keys("*")]
-    assert [key for key, _ in everything] == [ids_key(str(chat)).encode()]
+    assert [key for key, _ in everything] == [ids_key(chat).encode()]
     for member, _ in everything[0][1]:
         assert member.isdigit()
     for text in (PRIVATE_TEXT, *replies):
@@ -145,7 +153,7 @@ async def test_wipe_deletes_exactly_her_ids_from_her_chat(
     channel: TelegramChannel, fake: FakeTelegram, redis: Redis, chat: int
 ) -> None:
     other = next(_chats)
-    log = ChatLog(redis)
+    log = ChatLog(redis, KEYS)
     now = time.time()
     for offset, message_id in enumerate([5, 6, 1000, 7, 1001]):
         await log.record(str(chat), message_id, now - 60 + offset)
@@ -153,14 +161,14 @@ async def test_wipe_deletes_exactly_her_ids_from_her_chat(
 
     assert await channel.wipe(str(chat)) is True
     assert deleted(fake) == [(str(chat), [1001, 7, 1000, 6, 5])]  # newest first
-    assert not await redis.exists(ids_key(str(chat)))
+    assert not await redis.exists(ids_key(chat))
     assert await logged(redis, other) == {99}
 
 
 async def test_more_than_a_hundred_ids_go_in_several_calls(
     channel: TelegramChannel, fake: FakeTelegram, chat: int, redis: Redis
 ) -> None:
-    log = ChatLog(redis)
+    log = ChatLog(redis, KEYS)
     now = time.time()
     for message_id in range(1, 251):
         await log.record(str(chat), message_id, now - 1000 + message_id)
@@ -174,34 +182,34 @@ async def test_more_than_a_hundred_ids_go_in_several_calls(
 async def test_ids_older_than_48_hours_are_neither_kept_nor_sent(
     channel: TelegramChannel, fake: FakeTelegram, chat: int, redis: Redis
 ) -> None:
-    key, now = ids_key(str(chat)), time.time()
+    key, now = ids_key(chat), time.time()
     await redis.zadd(key, {"1": now - KEEP_SECONDS - 3600, "2": now - KEEP_SECONDS - 1})
     await redis.zadd(key, {"3": now - KEEP_SECONDS + 600})
     assert await channel.wipe(str(chat)) is True
     assert deleted(fake) == [(str(chat), [3])]
 
     await redis.zadd(key, {"4": now - KEEP_SECONDS - 1})
-    await ChatLog(redis).record(str(chat), 5, now)  # every write trims
+    await ChatLog(redis, KEYS).record(str(chat), 5, now)  # every write trims
     assert await logged(redis, chat) == {5}
 
 
 async def test_a_refusal_is_logged_by_class_only_and_never_raised(
     channel: TelegramChannel, fake: FakeTelegram, chat: int, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await ChatLog(redis).record(str(chat), 4242, time.time())
+    await ChatLog(redis, KEYS).record(str(chat), 4242, time.time())
     fake.delete_failures.append(cant_delete())
     with caplog.at_level(logging.INFO, logger="bot.channels.telegram"):
         assert await channel.wipe(str(chat)) is False
     assert "BadRequest" in caplog.text
     assert str(chat) not in caplog.text and "4242" not in caplog.text
-    assert not await redis.exists(ids_key(str(chat)))
+    assert not await redis.exists(ids_key(chat))
     assert len(deleted(fake)) == 1  # refused for good: not tried again
 
 
 async def test_one_deleted_chunk_is_enough_to_count_as_wiped(
     channel: TelegramChannel, fake: FakeTelegram, chat: int, redis: Redis
 ) -> None:
-    log = ChatLog(redis)
+    log = ChatLog(redis, KEYS)
     for message_id in range(1, 151):
         await log.record(str(chat), message_id, time.time())
     fake.delete_failures.append(cant_delete())
@@ -212,7 +220,7 @@ async def test_one_deleted_chunk_is_enough_to_count_as_wiped(
 async def test_server_errors_are_retried_briefly(
     channel: TelegramChannel, fake: FakeTelegram, chat: int, redis: Redis
 ) -> None:
-    await ChatLog(redis).record(str(chat), 8, time.time())
+    await ChatLog(redis, KEYS).record(str(chat), 8, time.time())
     fake.delete_failures += [server_error(), server_error()]
     assert await channel.wipe(str(chat)) is True
     assert deleted(fake) == [(str(chat), [8])] * 3
@@ -221,7 +229,7 @@ async def test_server_errors_are_retried_briefly(
 async def test_a_telegram_that_stays_down_is_given_up_quietly(
     channel: TelegramChannel, fake: FakeTelegram, chat: int, redis: Redis
 ) -> None:
-    await ChatLog(redis).record(str(chat), 8, time.time())
+    await ChatLog(redis, KEYS).record(str(chat), 8, time.time())
     fake.delete_failures += [server_error()] * 5
     started = time.monotonic()
     assert await channel.wipe(str(chat)) is False
@@ -238,9 +246,9 @@ async def test_nothing_on_record_means_nothing_was_deleted(
 
 
 async def test_forget_erases_the_chats_ids(channel: TelegramChannel, redis: Redis, chat: int) -> None:
-    await ChatLog(redis).record(str(chat), 1, time.time())
+    await ChatLog(redis, KEYS).record(str(chat), 1, time.time())
     await channel.forget(str(chat))
-    assert not await redis.exists(ids_key(str(chat)))
+    assert not await redis.exists(ids_key(chat))
 
 
 def whatsapp(redis: Redis) -> WhatsAppChannel:
@@ -253,7 +261,7 @@ def whatsapp(redis: Redis) -> WhatsAppChannel:
         template_name=None,
         template_language="en",
     )
-    return WhatsAppChannel(settings, redis)
+    return WhatsAppChannel(settings, redis, KEYS)
 
 
 def twilio(redis: Redis) -> TwilioChannel:
@@ -264,12 +272,16 @@ def twilio(redis: Redis) -> TwilioChannel:
 
 
 async def test_channels_that_cannot_delete_say_so(redis: Redis) -> None:
-    for channel in (whatsapp(redis), twilio(redis), RestChannel(redis, Wakeups(redis))):
+    for channel in (
+        whatsapp(redis),
+        twilio(redis),
+        RestChannel(redis, Wakeups(redis), sealer=SEALER, keys=KEYS),
+    ):
         assert await channel.wipe(PHONE) is False
 
 
 async def test_whatsapp_and_twilio_forget_what_they_keep_but_a_stop(redis: Redis) -> None:
-    await redis.hset(window_key(PHONE), "inbound", time.time())
+    await redis.hset(whatsapp(redis).window_key(PHONE), "inbound", time.time())
     sms = twilio(redis)
     await redis.set(sms.choices_key(PHONE), '["Yes", "No"]')
     await redis.set(sms.opt_out_key(PHONE), "1")

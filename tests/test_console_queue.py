@@ -20,7 +20,7 @@ from bot.handoff.desk import Desk, ticket_key
 from bot.handoff.model import Ticket
 from bot.handoff.staff import Staff
 from bot.handoff.waits import Place, Waits
-from bot.pipeline.conversations import PREFIX
+from bot.storage.keys import PREFIX
 from tests.console_support import SUMMARY, Outbox, reply
 from tests.test_console import browser, new_page, open_console
 from tests.test_console_shift import screenshot

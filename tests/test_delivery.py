@@ -21,8 +21,9 @@ from bot.pipeline.conversations import (
 )
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
-from bot.pipeline.outbox import FAILURES, Outbox
+from bot.pipeline.outbox import Outbox
 from bot.rasa.engine import Engine
+from bot.storage.keys import FAILURES, Keys
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
@@ -70,15 +71,15 @@ def message(text: str, sender: str | None = None) -> InboundMessage:
 
 
 PSEUDONYM = Pseudonymizer(hashlib.sha256(b"test").digest())
+KEYS = Keys(PSEUDONYM)
 SEALER = Sealer.from_keys([Fernet.generate_key().decode()])
 
 
 def gateway(engine: Engine, redis: Redis, channel: RecordingChannel) -> Gateway:
     return Gateway(
         engine=engine,
-        store=ConversationStore(redis, sealer=SEALER, pseudonym=PSEUDONYM),
+        store=ConversationStore(redis, sealer=SEALER, keys=KEYS),
         channels={channel.name: channel},
-        pseudonym=PSEUDONYM,
     )
 
 
@@ -87,10 +88,8 @@ async def deliver_to_a_provider_that_is_down(
 ) -> tuple[RecordingChannel, ConversationStore, InboundMessage]:
     """One committed reply, delivered to a channel that fails every time."""
     channel = RecordingChannel(failing=True)
-    store = ConversationStore(redis, sealer=SEALER, pseudonym=PSEUDONYM)
-    outbox = Outbox(
-        store=store, channels={"test": channel}, pseudonym=PSEUDONYM, max_attempts=attempts, base_delay=0.01
-    )
+    store = ConversationStore(redis, sealer=SEALER, keys=KEYS)
+    outbox = Outbox(store=store, channels={"test": channel}, max_attempts=attempts, base_delay=0.01)
     inbound = message("hi")
     await store.accept(inbound, take_lease=True)  # and its turn begins
     step = await store.complete(inbound.conversation_id, inbound, [OutboundMessage(text="a reply")])
@@ -139,7 +138,7 @@ async def test_a_message_left_by_a_dead_replica_is_answered_once(
     await gw.drain(conversation)  # what the sweeper of any replica does once the lease expired
 
     assert [text for _, text in channel.sent] == [reply.text for reply in ran.replies]
-    tracker = await engine._dialogue.tracker_store.retrieve(conversation)
+    tracker = await engine._dialogue.tracker_store.retrieve(engine._sender(conversation))
     user_turns = [e for e in tracker.events if getattr(e, "message_id", None) == inbound.provider_id]
     assert len(user_turns) == 1  # the turn was not run a second time
 
@@ -162,8 +161,8 @@ async def test_the_sweeper_picks_up_stored_messages_nobody_is_draining(
 
 async def test_undelivered_replies_are_resent_from_where_they_stopped(gateway_redis: Redis) -> None:
     channel = RecordingChannel()
-    store = ConversationStore(gateway_redis, sealer=SEALER, pseudonym=PSEUDONYM)
-    outbox = Outbox(store=store, channels={"test": channel}, pseudonym=PSEUDONYM)
+    store = ConversationStore(gateway_redis, sealer=SEALER, keys=KEYS)
+    outbox = Outbox(store=store, channels={"test": channel})
     inbound = message("hi")
     await store.accept(inbound, take_lease=True)  # and its turn begins
     replies = [OutboundMessage(text=t) for t in ("one", "two", "three")]

@@ -15,14 +15,14 @@ from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import OutboundMessage
 from bot.rasa.engine import Engine
 
-from .test_delivery import PSEUDONYM, SEALER, RecordingChannel
+from .test_delivery import KEYS, SEALER, RecordingChannel
 
 LEASE_MS = 300
 
 
 def replica(engine: Engine, redis: fakeredis.aioredis.FakeRedis, channel: RecordingChannel) -> Gateway:
-    store = ConversationStore(redis, sealer=SEALER, pseudonym=PSEUDONYM, lease_ms=LEASE_MS)
-    return Gateway(engine=engine, store=store, channels={channel.name: channel}, pseudonym=PSEUDONYM)
+    store = ConversationStore(redis, sealer=SEALER, keys=KEYS, lease_ms=LEASE_MS)
+    return Gateway(engine=engine, store=store, channels={channel.name: channel})
 
 
 async def test_a_drain_keeps_its_lease_while_the_provider_fails(engine: Engine) -> None:

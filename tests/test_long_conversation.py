@@ -21,7 +21,7 @@ from bot.rasa.engine import Engine
 from bot.rasa.history import HISTORY_TURNS
 from bot.storage.sealing import Sealer
 
-from .conftest import Conversation
+from .conftest import SECRET_KEY, Conversation, tracker_key
 from .support.redis_dbs import emptied_sync, redis_url
 from .test_stories import STORIES
 
@@ -38,7 +38,7 @@ def long_redis() -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="module")
 def long_settings(settings: Settings) -> Settings:
-    return replace(settings, redis_url=LONG_REDIS_URL)
+    return replace(settings, redis_url=LONG_REDIS_URL, secret_key=SECRET_KEY)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def forgetful_engine(long_settings: Settings) -> Engine:
 
 def stored(client: redis.Redis, settings: Settings, conversation_id: str) -> tuple[int, list[dict[str, Any]]]:
     """The sealed tracker's size in Redis and its events, opened."""
-    token = client.get(f"safespaces:tracker:{conversation_id}")
+    token = client.get(tracker_key(conversation_id))
     assert token is not None
     return len(token), json.loads(Sealer.from_settings(settings).open(token))["events"]
 
@@ -75,7 +75,7 @@ async def test_a_long_conversation_stays_bounded_and_resumes_its_playbook(
     _, events = stored(long_redis, long_settings, conversation_id)
     assert [e["event"] for e in events].count("user") == HISTORY_TURNS
     assert max(sizes[-100:]) < 1.25 * max(sizes[HISTORY_TURNS : 3 * HISTORY_TURNS])
-    assert 29 * 24 * 3600 < long_redis.ttl(f"safespaces:tracker:{conversation_id}") <= 30 * 24 * 3600
+    assert 29 * 24 * 3600 < long_redis.ttl(tracker_key(conversation_id)) <= 30 * 24 * 3600
     transcript = await long_engine.transcript(conversation_id)
     assert [text for author, text in transcript if author == "person"] == [
         text for text in said[-HISTORY_TURNS:] if not text.startswith("/")

@@ -40,7 +40,7 @@ from bot.rasa.engine import Engine
 
 from .conftest import ROOT, free_port
 from .support.redis_dbs import emptied, redis_url
-from .test_delivery import PSEUDONYM, SEALER, RecordingChannel, message
+from .test_delivery import KEYS, SEALER, RecordingChannel, message
 
 OPS_REDIS_URL = redis_url("ops")
 WEBHOOK = "/webhooks/rest/webhook"
@@ -238,12 +238,11 @@ async def test_the_queue_length_comes_from_redis_and_a_claim_records_the_wait(
 
 async def test_retries_and_a_given_up_send_are_counted_per_channel(ops_redis: Redis) -> None:
     metrics = Metrics()
-    store = ConversationStore(ops_redis, sealer=SEALER, pseudonym=PSEUDONYM)
+    store = ConversationStore(ops_redis, sealer=SEALER, keys=KEYS)
     channel = RecordingChannel(failing=True)
     outbox = Outbox(
         store=store,
         channels={channel.name: channel},  # type: ignore[dict-item]  # test_delivery's channel has no wipe/forget
-        pseudonym=PSEUDONYM,
         max_attempts=3,
         base_delay=0.01,
         metrics=metrics,

@@ -13,13 +13,14 @@ import time
 import fakeredis
 from redis.asyncio import Redis
 
-from bot.pipeline.conversations import LEGACY_PENDING, PENDING, PENDING_IDS, ConversationStore, Delivery
+from bot.pipeline.conversations import ConversationStore, Delivery
+from bot.storage.keys import INBOX, LEGACY_PENDING, PENDING, PENDING_IDS
 
-from .test_delivery import PSEUDONYM, SEALER, message
+from .test_delivery import KEYS, PSEUDONYM, SEALER, message
 
 
 async def test_finishing_a_drain_while_a_message_arrives_never_strands_it() -> None:
-    store = ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, pseudonym=PSEUDONYM)
+    store = ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, keys=KEYS)
     stranded, left_over = [], []
     for _ in range(50):
         inbound = message("hi")
@@ -37,7 +38,7 @@ async def test_finishing_a_drain_while_a_message_arrives_never_strands_it() -> N
 
 
 async def test_a_conversation_without_work_is_forgotten() -> None:
-    store = ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, pseudonym=PSEUDONYM)
+    store = ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, keys=KEYS)
     inbound = message("hi")
     token = (await store.accept(inbound, take_lease=True)).lease
     assert token is not None
@@ -57,17 +58,17 @@ NUMBER = "+254712345678"
 async def test_an_inbox_with_a_backlog_expires(gateway_redis: Redis) -> None:
     """Messages wait behind a turn in progress (or behind a dead replica's): the inbox that holds
     them expires with the retention period like every other key about the person."""
-    store = ConversationStore(gateway_redis, sealer=SEALER, pseudonym=PSEUDONYM, retention_seconds=RETENTION)
+    store = ConversationStore(gateway_redis, sealer=SEALER, keys=KEYS, retention_seconds=RETENTION)
     first, second = message("first", sender=NUMBER), message("second", sender=NUMBER)
     assert (await store.accept(first, take_lease=True)).lease is not None  # its turn is running
     assert (await store.accept(second)).stored  # waits behind it
-    inbox = f"safespaces:inbox:{first.conversation_id}"
+    inbox = KEYS.person(INBOX, first.conversation_id)
     assert await gateway_redis.llen(inbox) == 2
     assert 0 < await gateway_redis.ttl(inbox) <= RETENTION
 
 
 async def test_the_pending_index_names_conversations_by_pseudonym_and_expires(gateway_redis: Redis) -> None:
-    store = ConversationStore(gateway_redis, sealer=SEALER, pseudonym=PSEUDONYM, retention_seconds=RETENTION)
+    store = ConversationStore(gateway_redis, sealer=SEALER, keys=KEYS, retention_seconds=RETENTION)
     inbound = message("hi", sender=NUMBER)
     await store.accept(inbound)
     assert await store.pending() == [inbound.conversation_id]
@@ -80,7 +81,7 @@ async def test_the_pending_index_names_conversations_by_pseudonym_and_expires(ga
 
 
 async def test_pending_entries_older_than_the_retention_period_are_dropped(gateway_redis: Redis) -> None:
-    store = ConversationStore(gateway_redis, sealer=SEALER, pseudonym=PSEUDONYM, retention_seconds=RETENTION)
+    store = ConversationStore(gateway_redis, sealer=SEALER, keys=KEYS, retention_seconds=RETENTION)
     stale, fresh = message("stale"), message("fresh")
     await store.accept(stale)
     await store.accept(fresh)
@@ -93,7 +94,7 @@ async def test_pending_entries_older_than_the_retention_period_are_dropped(gatew
 
 
 async def test_the_plain_pending_set_of_an_older_version_is_moved_once(gateway_redis: Redis) -> None:
-    store = ConversationStore(gateway_redis, sealer=SEALER, pseudonym=PSEUDONYM)
+    store = ConversationStore(gateway_redis, sealer=SEALER, keys=KEYS)
     await gateway_redis.sadd(LEGACY_PENDING, f"twilio:{NUMBER}")
     assert await store.upgrade_pending() == 1
     assert await store.pending() == [f"twilio:{NUMBER}"]

@@ -26,11 +26,12 @@ from bot.ops.settings import Settings
 from bot.pipeline.conversations import ConversationStore, Delivery, Started
 from bot.pipeline.messages import OutboundMessage
 from bot.storage.connection import connect_redis
+from bot.storage.keys import INBOX, LEASE, OUTBOX
 
 from .conftest import free_port
 from .console_support import render
 from .support.redis_dbs import SERVER, emptied, redis_url
-from .test_delivery import PSEUDONYM, SEALER, message
+from .test_delivery import KEYS, PSEUDONYM, SEALER, message
 from .test_handoff import Recorder
 
 DB_URL = redis_url("retried_scripts")
@@ -94,7 +95,7 @@ async def client(proxy: AnswerLosingProxy) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def store(client: Redis) -> ConversationStore:
-    store = ConversationStore(client, sealer=SEALER, pseudonym=PSEUDONYM)
+    store = ConversationStore(client, sealer=SEALER, keys=KEYS)
     warm_up = message("loads every script into Redis")
     accepted = await store.accept(warm_up, take_lease=True)
     assert isinstance(accepted.step, Started)
@@ -106,7 +107,7 @@ async def store(client: Redis) -> ConversationStore:
 
 async def lengths(redis: Redis, conversation: str) -> tuple[int, int]:
     """How many messages wait in the conversation's inbox, and how many items in its outbox."""
-    inbox, outbox = (f"safespaces:{kind}:{conversation}" for kind in ("inbox", "outbox"))
+    inbox, outbox = (KEYS.person(kind, conversation) for kind in (INBOX, OUTBOX))
     return await redis.llen(inbox), await redis.llen(outbox)
 
 
@@ -171,7 +172,7 @@ async def test_taking_a_lease_sent_twice_still_takes_it(
 
     assert proxy.lost == 1
     assert token is not None  # not "someone else holds it" for a minute
-    assert await store.redis.get("safespaces:lease:test:someone") == token.encode()
+    assert await store.redis.get(KEYS.person(LEASE, "test:someone")) == token.encode()
 
 
 async def test_a_claim_sent_twice_is_still_won(client: Redis, proxy: AnswerLosingProxy) -> None:

@@ -21,10 +21,9 @@ from bot.handoff.model import TicketState
 from bot.handoff.staff import Role, Staff
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings, TelegramSettings
-from bot.pipeline.conversations import METRICS
 from bot.pipeline.gateway import Gateway
-from bot.pipeline.outbox import FAILURES
 from bot.rasa.engine import NLU_DATA, Engine
+from bot.storage.keys import FAILURES, METRICS
 from content.model import load_library
 from content.texts import load_texts
 

@@ -23,12 +23,12 @@ from bot.pipeline.conversations import ConversationStore, Delivery, Started
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.rasa.engine import Engine, StorageUnavailable
-from bot.storage.sealing import Sealer, SealError, load_or_create_local_key
+from bot.storage.sealing import VERSION, Sealer, SealError, load_or_create_local_key
 
-from .conftest import TEST_REDIS_URL
+from .conftest import SECRET_KEY, TEST_REDIS_URL, tracker_key
 from .support.redis_dbs import emptied_sync, redis_url
 from .test_action_outage import WipingChannel
-from .test_delivery import PSEUDONYM, SEALER, message
+from .test_delivery import KEYS, SEALER, message
 
 SEALING_REDIS_URL = redis_url("sealing")  # the gateway's storage in these tests
 WEBHOOK = "/webhooks/rest/webhook"
@@ -103,8 +103,23 @@ def test_the_local_key_is_made_once_for_its_owner_only_and_reused(
 def test_configured_keys_are_used_newest_first() -> None:
     new, old = new_key(), new_key()
     sealer = Sealer.from_settings(Settings(encryption_keys=(new, old)))
-    assert Fernet(new.encode()).decrypt(sealer.seal("Zanzibarcode")) == b"Zanzibarcode"
+    assert Fernet(new.encode()).decrypt(sealer.seal("Zanzibarcode")).endswith(b"Zanzibarcode")
     assert sealer.open(Fernet(old.encode()).encrypt(b"older")) == "older"
+    with pytest.raises(SealError):
+        Sealer.from_keys([old]).open(sealer.seal("Zanzibarcode"))
+
+
+def test_a_sealed_record_carries_its_version_and_one_sealed_before_versions_still_opens() -> None:
+    key = new_key()
+    sealer = Sealer.from_keys([key])
+    assert sealer.open_versioned(sealer.seal('{"language": "sw"}')) == (VERSION, '{"language": "sw"}')
+    assert VERSION == 1
+    unversioned = Fernet(key.encode()).encrypt('{"language": "sw", "text": "ñ"}'.encode())  # as sealed before
+    assert sealer.open_versioned(unversioned) == (0, '{"language": "sw", "text": "ñ"}')
+    assert sealer.open(unversioned) == '{"language": "sw", "text": "ñ"}'
+    assert sealer.open_versioned(Fernet(key.encode()).encrypt(b"")) == (0, "")
+    # The version is inside the token: it is authenticated with the text, not a prefix one could edit.
+    assert sealer.seal("x")[:6] == Fernet(key.encode()).encrypt(b"x")[:6] == b"gAAAAA"
 
 
 # ---- nothing readable at rest ---------------------------------------------------------------------
@@ -180,7 +195,7 @@ async def gateway_redis_11(sealing_redis: redis.Redis) -> AsyncIterator[Redis]:
 async def test_inbox_and_outbox_hold_only_sealed_content(
     sealing_redis: redis.Redis, gateway_redis_11: Redis
 ) -> None:
-    store = ConversationStore(gateway_redis_11, sealer=Sealer.from_keys([new_key()]), pseudonym=PSEUDONYM)
+    store = ConversationStore(gateway_redis_11, sealer=Sealer.from_keys([new_key()]), keys=KEYS)
     # WhatsApp message ids are base64 of bytes that include the sender's number (254712345678).
     first = inbound(SAID[1], "wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0FBQkNERUYwMTIzNDU2Nzg5QUIA")
     second = inbound(SAID[2], "wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0FBQkNERUYwMTIzNDU2Nzg5QUMA")
@@ -228,7 +243,7 @@ async def test_a_whole_conversation_leaves_nothing_readable_in_redis(
     assert leaks(stored, SAID + SECRET_WORDS + replies) == []
 
     # The check can fail: the tracker, opened, holds her words and the engine's replies in Rasa's JSON.
-    tracker = redis_client.get(f"safespaces:tracker:rest:{conversation_id}")
+    tracker = redis_client.get(tracker_key(f"rest:{conversation_id}"))
     assert tracker is not None
     opened = Sealer.from_settings(settings).open(tracker).encode()
     assert leaks(opened, SAID + SECRET_WORDS) == SAID + SECRET_WORDS
@@ -244,9 +259,12 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
     tracker. The turn fails instead, and the gateway retries it (bot/rasa/engine.py)."""
     conversation = "test:rotated-on-one-replica"  # as the gateway names a test channel's conversation
     await redis_engine.handle(conversation, "someone hacked my instagram and changed my password")
-    [key] = [key for key in redis_client.scan_iter() if conversation.encode() in key and b"lock" not in key]
+    key = tracker_key(conversation)
     stored = redis_client.get(key)
-    other_replica = Engine.load(replace(settings, redis_url=TEST_REDIS_URL, encryption_keys=(new_key(),)))
+    assert stored is not None
+    other_replica = Engine.load(
+        replace(settings, redis_url=TEST_REDIS_URL, secret_key=SECRET_KEY, encryption_keys=(new_key(),))
+    )
 
     with pytest.raises(StorageUnavailable):
         await other_replica.handle(conversation, "/step_done")
@@ -259,9 +277,8 @@ async def test_a_replica_without_the_key_fails_the_turn_instead_of_starting_over
     channel = WipingChannel()
     gateway = Gateway(
         engine=other_replica,
-        store=ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, pseudonym=PSEUDONYM),
+        store=ConversationStore(fakeredis.aioredis.FakeRedis(), sealer=SEALER, keys=KEYS),
         channels={channel.name: channel},
-        pseudonym=PSEUDONYM,
     )
     leaving = message("/exit", sender=conversation.removeprefix("test:"))
     await gateway.accept(leaving)

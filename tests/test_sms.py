@@ -28,8 +28,9 @@ from bot.cli.menu_order import corpus_counts
 from bot.ops.app import GATEWAY
 from bot.ops.settings import Settings
 from bot.pipeline.messages import Choice, OutboundMessage
-from bot.pipeline.outbox import MORE, held_key
+from bot.pipeline.outbox import MORE
 from bot.rasa.engine import Engine
+from bot.storage.keys import HELD
 from content.menu import by_use, load_counts, situations_by_use
 from content.model import ContentError
 
@@ -124,6 +125,11 @@ async def test_in_discreet_mode_sms_say_the_discreet_wordings(
         assert "SafeSpaces" not in shown and not re.search(r"emergenc", shown, re.I), shown
 
 
+def held(client: TestClient, phone: str) -> str:
+    """The key of what is held for "more", named by her pseudonym under the app's secret."""
+    return str(client.app[GATEWAY].store.keys.person(HELD, f"twilio:{phone}"))
+
+
 async def test_the_menu_shows_five_situations_and_more_and_more_sends_the_rest(
     client: TestClient, fake: FakeTwilio, gateway_redis: Redis, phone: str
 ) -> None:
@@ -132,11 +138,11 @@ async def test_the_menu_shows_five_situations_and_more_and_more_sends_the_rest(
     lines = menu.splitlines()
     assert lines[-6:] == ["1 Blackmail", "2 Intimate images", "3 Threats or abuse", "4 Hacked account",
                           "5 Tracked or spied on", "6 More"]  # fmt: skip
-    assert await gateway_redis.exists(held_key(f"twilio:{phone}"))
+    assert await gateway_redis.exists(held(client, phone))
     [rest] = await sms_turn(client, fake, phone, "6", "US")
     assert rest.splitlines() == ["1 Keep evidence", "2 My info posted", "3 Fake profile of me",
                                  "4 Talk to a person", "5 Language"]  # fmt: skip
-    assert not await gateway_redis.exists(held_key(f"twilio:{phone}"))
+    assert not await gateway_redis.exists(held(client, phone))
     [step] = await sms_turn(client, fake, phone, "2", "US")  # numbers mean the new list
     assert "My info" in step or "/" in step
 
@@ -164,11 +170,11 @@ async def test_what_is_held_for_more_is_erased_with_her_data(
 ) -> None:
     await sms_turn(client, fake, phone, "Hello", "US")
     await sms_turn(client, fake, phone, "1", "US")
-    assert await gateway_redis.exists(held_key(f"twilio:{phone}"))
+    assert await gateway_redis.exists(held(client, phone))
     await sms_turn(client, fake, phone, "delete my data", "US")
     await sms_turn(client, fake, phone, "1", "US")  # "Yes, delete it all"
-    assert not await gateway_redis.exists(held_key(f"twilio:{phone}"))
-    assert await gateway_redis.ttl(held_key(f"twilio:{phone}")) == -2
+    assert not await gateway_redis.exists(held(client, phone))
+    assert await gateway_redis.ttl(held(client, phone)) == -2
 
 
 async def test_the_corpus_costs_within_the_budget_in_every_language(

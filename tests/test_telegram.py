@@ -17,8 +17,8 @@ from bot.channels.telegram.render import TEXT_LIMIT, render
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings, TelegramSettings
 from bot.pipeline.messages import Choice, OutboundMessage
-from bot.pipeline.outbox import FAILURES
 from bot.rasa.engine import Engine
+from bot.storage.keys import FAILURES
 from content.model import PLATFORMS
 
 from .conftest import GATEWAY_REDIS_URL

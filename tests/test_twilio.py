@@ -24,7 +24,7 @@ from bot.ops.app import GATEWAY
 from bot.ops.settings import TwilioSettings
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
-from bot.pipeline.outbox import FAILURES
+from bot.storage.keys import FAILURES
 
 from .conftest import free_port
 from .fakes.twilio import FakeTwilio, invalid_number, server_error, too_many_requests, unsubscribed

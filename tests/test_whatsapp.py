@@ -13,7 +13,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.channels.whatsapp import window_key
 from bot.channels.whatsapp.parse import parse_webhook
 from bot.channels.whatsapp.render import (
     BODY_LIMIT,
@@ -35,8 +34,8 @@ from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings, WhatsAppSettings
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
-from bot.pipeline.outbox import FAILURES
 from bot.rasa.engine import Engine
+from bot.storage.keys import FAILURES
 
 from .fakes import serving
 from .fakes.whatsapp import FakeGraph, outside_window, rate_limited, server_error, undeliverable
@@ -264,9 +263,10 @@ async def test_the_window_survives_a_late_redelivery(
     await fake.wait_for(1)
     await post(client, text_message(person, "/stalking", age=DAY + 60))
     await fake.wait_for(2)
-    inbound = float(await gateway_redis.hget(window_key(person), "inbound"))
+    window = client.app[GATEWAY].channels["whatsapp"].window_key(person)
+    inbound = float(await gateway_redis.hget(window, "inbound"))
     assert time.time() - inbound < 60
-    assert 0 < await gateway_redis.ttl(window_key(person)) <= DAY + 3600
+    assert 0 < await gateway_redis.ttl(window) <= DAY + 3600
 
 
 async def test_without_a_record_of_the_window_whatsapp_decides(

@@ -42,8 +42,7 @@ from bench.faults.walk import SCRIPT, Outcome, Walk, apology_text
 from bench.processes import free_port, http_get, http_ok, until
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.ops.settings import ROOT
-from bot.pipeline.conversations import METRICS, PENDING
-from bot.pipeline.outbox import FAILURES
+from bot.storage.keys import FAILURES, METRICS, PENDING
 from tests.fakes import serving
 from tests.fakes.telegram import FakeTelegram, server_error, too_many_requests
 

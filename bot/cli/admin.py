@@ -1,4 +1,5 @@
-"""Administration that needs no models: staff accounts, delivery counters, the Telegram webhook."""
+"""Administration that needs no models: staff accounts, delivery counters, the Telegram webhook, the
+storage upgrade."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import time
 from bot.channels.telegram import TelegramChannel
 from bot.handoff.staff import Role, Staff, StaffError, StaffStore
 from bot.ops.settings import Settings
+from bot.pipeline.conversations import ConversationStore
+from bot.pipeline.upgrade import move_old_keys
 from bot.storage.connection import connect_redis
 from bot.storage.keys import FAILURES, METRICS, Keys
+from bot.storage.sealing import Sealer
 
 
 async def _set_telegram_webhook(settings: Settings, url: str) -> None:
@@ -93,6 +97,21 @@ async def _staff(settings: Settings, args: argparse.Namespace) -> None:
         await redis.close()
 
 
+async def _storage_upgrade(settings: Settings) -> None:
+    if not settings.redis_url:
+        sys.exit("REDIS_URL is not set: the embedded in-memory store starts empty, with nothing to upgrade")
+    redis = connect_redis(settings)
+    store = ConversationStore(redis, sealer=Sealer.from_settings(settings), keys=Keys.from_settings(settings))
+    try:
+        upgraded = await move_old_keys(store)
+    finally:
+        await redis.close()
+    print(
+        f"{upgraded.moved} keys moved to their pseudonymous names, {upgraded.dropped} old Rasa locks "
+        f"dropped, {upgraded.pending} conversations moved to the pending index"
+    )
+
+
 def _codes(languages: str) -> list[str]:
     return [code for code in languages.split(",") if code.strip()]
 
@@ -111,3 +130,7 @@ def deliveries(settings: Settings) -> None:
 
 def staff(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_staff(settings, args))
+
+
+def storage_upgrade(settings: Settings) -> None:
+    asyncio.run(_storage_upgrade(settings))

@@ -15,8 +15,10 @@ python -m bot menu-order          count the corpus's situations into content/men
 python -m bot staff add NAME --role agent|supervisor [--display-name D] [--languages sw,en]
                                   a helpline staff account (Redis); the password on stdin
 python -m bot staff languages NAME sw,en | list | remove NAME   the languages they counsel in; accounts
+python -m bot storage upgrade     move keys an older version named by address to their pseudonymous
+                                  names (done at every start too; run it once the last old replica stopped)
 
-Each command imports only what it needs: staff and deliveries start without Rasa or TensorFlow.
+Each command imports only what it needs: staff, deliveries and storage start without Rasa or TensorFlow.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     staff_actions.add_parser("list", help="name, role and display name of every staff member")
     staff_remove = staff_actions.add_parser("remove", help="remove a staff member and end their sessions")
     staff_remove.add_argument("name")
+    storage_cmd = commands.add_parser("storage", help="what is kept in Redis")
+    storage_cmd.add_argument("action", choices=["upgrade"], help="move keys of older versions' naming")
     args = parser.parse_args(argv)
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -97,13 +101,15 @@ def main(argv: list[str] | None = None) -> None:
             from bot.cli.content_report import report
 
             sys.exit(report(settings.show_unverified))
-        case "telegram" | "deliveries" | "staff":
+        case "telegram" | "deliveries" | "staff" | "storage":
             from bot.cli import admin
 
             if args.command == "telegram":
                 admin.set_telegram_webhook(settings, args.url)
             elif args.command == "deliveries":
                 admin.deliveries(settings)
+            elif args.command == "storage":
+                admin.storage_upgrade(settings)
             else:
                 admin.staff(settings, args)
         case "sms-report":

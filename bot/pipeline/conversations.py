@@ -405,10 +405,11 @@ class ConversationStore:
         """Move the plain conversation ids an older version kept in the pending set into the
         pseudonymous index (once, at start-up); how many were moved."""
         legacy = await self.redis.smembers(LEGACY_PENDING)
-        if legacy:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                for conversation_id in legacy:
-                    self._add_pending(pipe, conversation_id.decode())
-                pipe.srem(LEGACY_PENDING, *legacy)
-                await pipe.execute()
-        return len(legacy)
+        if not legacy:
+            return 0
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for conversation_id in legacy:
+                self._add_pending(pipe, conversation_id.decode())
+            pipe.srem(LEGACY_PENDING, *legacy)
+            *_, removed = await pipe.execute()  # another replica may have moved them first: counted once
+        return int(removed)

@@ -66,6 +66,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_test_redis": "redis",
         "test_turn_stages": "redis models",
         "test_twilio": "redis models",
+        "test_upgrade": "redis",
         "test_webchat": "redis models browser",
         "test_whatsapp": "redis models",
     }.items()
