@@ -38,7 +38,7 @@ from .support.webhooks import TELEGRAM_SECRET as SECRET
 from .support.webhooks import TELEGRAM_TOKEN as TOKEN
 from .support.webhooks import TELEGRAM_WEBHOOK as WEBHOOK
 from .support.webhooks import telegram_update as payload
-from .test_delivery import KEYS, PSEUDONYM, SEALER
+from .test_delivery import KEYS, PSEUDONYM, SEALER, SECRET_KEY
 
 REDIS_URL = redis_url("chat_wipe")
 PRIVATE_TEXT = "he reads my messages at night"
@@ -138,7 +138,8 @@ async def test_a_turn_through_the_gateway_records_her_message_and_the_replies(
     aiohttp_client: Any, settings: Settings, engine: Engine, redis: Redis, fake: FakeTelegram, chat: int
 ) -> None:
     telegram = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url=fake.url, polling=False)
-    client = await aiohttp_client(create_app(replace(settings, telegram=telegram), engine, redis))
+    configured = replace(settings, telegram=telegram, secret_key=SECRET_KEY)  # the keys `ids_key` names
+    client = await aiohttp_client(create_app(configured, engine, redis))
     await post(client, recent("text_message", chat, 3, text="/doxxing"))
     await fake.wait_for(1)
     for _ in range(100):  # a reply's id is recorded once sendMessage has answered

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -24,7 +23,6 @@ from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.pipeline.outbox import Outbox
 from bot.rasa.engine import Engine
 from bot.storage.keys import FAILURES, Keys
-from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 
 
@@ -70,8 +68,9 @@ def message(text: str, sender: str | None = None) -> InboundMessage:
     )
 
 
-PSEUDONYM = Pseudonymizer(hashlib.sha256(b"test").digest())
-KEYS = Keys(PSEUDONYM)
+SECRET_KEY = "test"
+KEYS = Keys.from_secret(SECRET_KEY)  # the app's keys with this SECRET_KEY
+PSEUDONYM = KEYS.pseudonym
 SEALER = Sealer.from_keys([Fernet.generate_key().decode()])
 
 

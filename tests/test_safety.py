@@ -6,8 +6,11 @@ Each test asserts on what the fake Bot API received and on what Redis holds afte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +19,7 @@ import yaml
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
+from bot.channels.rest import PATH as REST_PATH
 from bot.handoff.desk import ACTIVE, AUDIT, BLOCKED, EVENTS, FOLLOW_UPS, OPENED, QUEUE
 from bot.handoff.model import TicketState
 from bot.handoff.staff import Role, Staff
@@ -27,8 +31,9 @@ from bot.storage.keys import FAILURES, METRICS
 from content.model import load_library
 from content.texts import load_texts
 
-from .conftest import TEST_REDIS_URL
+from .conftest import TEST_REDIS_URL, tracker_key
 from .fakes.telegram import FakeTelegram
+from .support.channels import CHANNELS, Driver, driving
 from .support.redis_dbs import emptied
 from .support.settle import settled
 from .test_handoff import _dump
@@ -206,3 +211,87 @@ def test_no_text_ever_asks_for_an_image() -> None:
     texts += [text for wording in wordings for text in (wording.text, wording.more)]
     assert len(texts) > 100
     assert not [t for t in texts if asking.search(t)]
+
+
+# ---- no key names her address ---------------------------------------------------------------------
+
+
+class RestPerson:
+    """A REST caller named by her phone number (a helpline's front end may do that)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.person = f"+1555{secrets.randbelow(10**7):07d}"
+        self.gateway: Gateway = client.app[GATEWAY]
+
+    async def post(self, person: str, text: str) -> None:
+        response = await self.client.post(REST_PATH, json={"sender": person, "message": text})
+        assert response.status == 200
+
+
+@contextlib.asynccontextmanager
+async def someone_on(
+    name: str, aiohttp_client: Any, settings: Settings, engine: Engine, redis: Redis
+) -> AsyncIterator[tuple[Driver | RestPerson, str]]:
+    """The app with channel `name` configured, and the address of someone who never wrote before."""
+    if name == "rest":
+        rest = RestPerson(await aiohttp_client(create_app(settings, engine, redis)))
+        yield rest, rest.person
+        return
+    async with driving(name, aiohttp_client, settings, engine, redis) as driver:
+        yield driver, driver.person()
+
+
+async def key_names(*databases: Redis) -> list[str]:
+    return [key.decode() for redis in databases async for key in redis.scan_iter()]
+
+
+@pytest.mark.parametrize("name", [*CHANNELS, "rest"])
+async def test_no_key_names_her_address_through_a_whole_conversation_and_erase_leaves_no_key_of_hers(
+    name: str,
+    aiohttp_client: Any,
+    settings: Settings,
+    redis_engine: Engine,
+    gateway_redis: Redis,
+    tracker_redis: Redis,
+) -> None:
+    """Every key a conversation leaves (a handoff and a staff message included), in the gateway's
+    Redis and Rasa's, is named by her pseudonym, never her phone number, chat id or sender id; erasing
+    leaves no key of hers at all."""
+    async with someone_on(name, aiohttp_client, settings, redis_engine, gateway_redis) as (channel, person):
+        gateway, conversation = channel.gateway, f"{name}:{person}"
+
+        async def say(text: str) -> None:
+            await channel.post(person, text)
+            await settled(gateway)
+
+        for text in ("hello", "/doxxing", "talk to a person", "yes"):
+            await say(text)
+        [ticket] = await gateway.desk.queue()
+        await gateway.desk.claim(ticket.id, AMINA)
+        await gateway.desk.send(ticket.id, AMINA, "I am here with you")
+        await say("thank you")
+        await settled(gateway)
+
+        names = await key_names(gateway_redis, tracker_redis)
+        addresses = {person, person.removeprefix("+")}
+        assert [key for key in names if any(address in key for address in addresses)] == []
+        pseudonym = gateway.store.keys.pseudonym(conversation)
+        hers = {key.removeprefix("safespaces:").removesuffix(f":{pseudonym}") for key in names}
+        assert {"prefs", "handoff:open", "handoff:tickets"} <= hers  # the scan sees her keys
+        assert tracker_key(conversation) in names  # Rasa's tracker too, by the engine's pseudonym
+        if name == "rest":  # the staff message waits, sealed, for her next poll
+            assert "rest:push" in hers
+
+        await say("delete my data")
+        await say("yes")
+        left = await key_names(gateway_redis, tracker_redis)
+        assert [key for key in left if any(address in key for address in addresses)] == []
+        # Sending paces itself per person in windows of at most two seconds: counters, gone by then.
+        pacing = [key for key in left if key.startswith("safespaces:rate:")]
+        for key in pacing:
+            assert 0 < await gateway_redis.pttl(key) <= 2000, key
+        assert [key for key in left if pseudonym in key and key not in pacing] == []
+        assert tracker_key(conversation) not in left
+        erased = await gateway.desk.ticket(ticket.id)
+        assert erased is not None and erased.erased

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -56,8 +57,9 @@ def build_gateway(
 
 def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -> web.Application:
     redis = redis if redis is not None else connect_redis(settings)
+    settings = replace(settings, secret_key=secret_key(settings))  # in memory, one made for the process
     channels: dict[str, Channel] = {
-        c.name: c for c in configured_channels(settings, redis, secret_key(settings), more=engine.more_title)
+        c.name: c for c in configured_channels(settings, redis, settings.secret_key, more=engine.more_title)
     }
     gateway = build_gateway(settings, engine, redis, channels)
 

@@ -89,7 +89,7 @@ class Settings:
     show_unverified: bool = False
     helpline: Helpline | None = None
     retention_days: int = 30
-    secret_key: str = ""  # keys pseudonyms in logs, records and handoff keys; required with Redis
+    secret_key: str = ""  # keys the pseudonyms in logs, records and key names; required with Redis
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
     twilio: TwilioSettings | None = None
