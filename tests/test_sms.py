@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import statistics
 from collections import defaultdict
 from dataclasses import replace
@@ -323,3 +324,20 @@ def test_every_response_and_step_fits_the_turn_budget_alone(engine: Engine) -> N
         assert [r.name for r in rows if r.segments > TURN_BUDGET[r.encoding]] == []
         urgent = {"emergency", "self_harm", "answer_cannot_call"}
         assert [r.name for r in rows if r.held and r.name in urgent] == [], language
+
+
+async def test_her_language_kept_under_her_number_by_an_older_version_answers_her_after_the_upgrade(
+    make_client: Client, fake: FakeTwilio, gateway_redis: Redis, phone: str
+) -> None:
+    """An older version named her preferences by her number: the app moves them to her pseudonym as it
+    starts, before any message is taken, and her next message is answered in the language she chose."""
+    old = f"safespaces:prefs:twilio:{phone}"
+    await gateway_redis.hset(old, mapping={"language": "sw", "language_chosen": "1"})
+    await gateway_redis.expire(old, 3600)
+    client = await make_client(SMS_FROM)  # starting the app upgrades
+    assert not await gateway_redis.exists(old)
+    assert [key async for key in gateway_redis.scan_iter() if phone[1:].encode() in key] == []
+    [body] = await sms_turn(client, fake, phone, "Hello", "KE")
+    [swahili] = await sms_turn(client, fake, f"+1555{secrets.randbelow(10**7):07d}", "Habari yako", "KE")
+    [english] = await sms_turn(client, fake, f"+1555{secrets.randbelow(10**7):07d}", "Hello", "KE")
+    assert body == swahili != english
