@@ -337,7 +337,8 @@ async def test_her_language_kept_under_her_number_by_an_older_version_answers_he
     client = await make_client(SMS_FROM)  # starting the app upgrades
     assert not await gateway_redis.exists(old)
     assert [key async for key in gateway_redis.scan_iter() if phone[1:].encode() in key] == []
-    [body] = await sms_turn(client, fake, phone, "Hello", "KE")
+    [body] = await sms_turn(client, fake, phone, "Hello", "US")  # English words, from the US
     [swahili] = await sms_turn(client, fake, f"+1555{secrets.randbelow(10**7):07d}", "Habari yako", "KE")
-    [english] = await sms_turn(client, fake, f"+1555{secrets.randbelow(10**7):07d}", "Hello", "KE")
-    assert body == swahili != english
+    [english] = await sms_turn(client, fake, f"+1555{secrets.randbelow(10**7):07d}", "Hello", "US")
+    welcome = [reply.partition("\n")[0] for reply in (body, swahili, english)]
+    assert welcome[0] == welcome[1] != welcome[2]  # she is welcomed in Swahili, not in English
