@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from bot.channels.telegram.chat_log import ChatLog
 from bot.pipeline.conversations import ConversationStore, Delivery
+from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import InboundKind, InboundMessage
 from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.upgrade import move_old_keys, old_name
@@ -36,6 +37,7 @@ from bot.storage.keys import (
     WHATSAPP_WINDOW,
     Keys,
     push,
+    status_key,
 )
 from bot.storage.sealing import Sealer
 
@@ -53,6 +55,8 @@ TELEGRAM_CHAT = "8100042"
 REST_SENDER = "+15551230003"  # a REST caller may name herself by her number
 ADDRESSES = ("15551230001", WHATSAPP_NUMBER, TELEGRAM_CHAT, "15551230003")
 DAY_MS = 24 * 3600 * 1000
+# A WhatsApp message id is base64 of the recipient's number: "wamid.HBgLMTU1NTEyMzAwMDI..." holds 15551230002.
+WAMID = "wamid.HBgLMTU1NTEyMzAwMDIVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 
 
 @pytest.fixture
@@ -102,6 +106,7 @@ async def write_old_keys(redis: Redis) -> dict[str, int]:
         f"safespaces:whatsapp:window:{WHATSAPP_NUMBER}": 25 * 3600 * 1000,
         f"safespaces:telegram:ids:{TELEGRAM_CHAT}": 2 * DAY_MS,
         f"safespaces:prefs:rest:{REST_SENDER}": 30 * DAY_MS,
+        f"safespaces:status:whatsapp:{WAMID}": 7 * DAY_MS,
         f"safespaces:rest:push:{hashlib.sha256(REST_SENDER.encode()).hexdigest()}": DAY_MS,
     }
     async with redis.pipeline(transaction=True) as pipe:
@@ -119,6 +124,7 @@ async def write_old_keys(redis: Redis) -> dict[str, int]:
         pipe.hset(f"safespaces:whatsapp:window:{WHATSAPP_NUMBER}", "inbound", "1765000000")
         pipe.zadd(f"safespaces:telegram:ids:{TELEGRAM_CHAT}", {"11": time.time() - 60, "12": time.time()})
         pipe.hset(f"safespaces:prefs:rest:{REST_SENDER}", "language", "fr")
+        pipe.hset(f"safespaces:status:whatsapp:{WAMID}", mapping={"status": "read", "at": "1765000000"})
         pipe.rpush(
             f"safespaces:rest:push:{hashlib.sha256(REST_SENDER.encode()).hexdigest()}",
             replies_json("from staff"),
@@ -133,6 +139,8 @@ async def write_old_keys(redis: Redis) -> dict[str, int]:
 
 
 def new_name(old: str) -> str:
+    if old.startswith("safespaces:status:"):
+        return status_key("whatsapp", WAMID)
     kind, conversation_id = old_name(old) or (push("rest"), f"rest:{REST_SENDER}")  # the push: by digest
     return KEYS.person(kind, conversation_id)
 
@@ -177,6 +185,8 @@ async def test_old_key_names_move_once_to_pseudonymous_names_sealed_with_their_t
     assert await ChatLog(redis, KEYS).take(TELEGRAM_CHAT) == [12, 11]
     window = KEYS.person(WHATSAPP_WINDOW, f"whatsapp:{WHATSAPP_NUMBER}")
     assert await redis.hget(window, "inbound") == b"1765000000"
+    assert (await DeliveryStatuses(redis).get("whatsapp", WAMID))["status"] == "read"
+    assert [name for name in names if "wamid" in name] == []
     assert await moved_store.pending() == [SMS]
 
     # What is sealed now was sealed on the way: preferences, a REST caller's unfetched messages.

@@ -9,6 +9,9 @@ key is gone, so the upgrade can run again, and on two replicas at once: each key
 written under the new name since (another replica already running the new version) is kept: a list
 keeps the old items before it, a set, sorted set or hash gains the old members it lacks.
 
+A delivery status was named by the provider's message id, which may embed the recipient (a WhatsApp
+wamid is base64 of her number): it moves to the digest of that id.
+
 A left-over Rasa lock of the old naming is dropped: it only ever lasted a turn, and its value names the
 conversation. A caller's unfetched messages were named by an unkeyed digest of the sender: they move
 when another key of the old naming names the same conversation (a caller written to within the day has
@@ -18,6 +21,7 @@ preferences and a tracker), else they are left to expire within the day.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +43,7 @@ from bot.storage.keys import (
     TURN,
     WHATSAPP_WINDOW,
     push,
+    status_key,
 )
 
 # `safespaces:<kind>:<conversation id>`, the conversation id being `<channel>:<sender>`
@@ -46,6 +51,8 @@ OLD_PER_CONVERSATION = frozenset({INBOX, OUTBOX, SENT, TURN, LEASE, SEEN_BY, PRE
 # `safespaces:<kind>:<sender>`, the channel implied by the kind
 OLD_PER_SENDER = {TELEGRAM_IDS: "telegram", WHATSAPP_WINDOW: "whatsapp"}
 MAILBOX_CHANNELS = ("rest", "web")  # `safespaces:<channel>:push:<sha256 of the sender>`
+STATUS = f"{PREFIX}:status:"  # `safespaces:status:<channel>:<provider's message id>`
+DIGEST = re.compile("[0-9a-f]{64}")
 SEALED_NOW = frozenset({PREFS, *(push(channel) for channel in MAILBOX_CHANNELS)})
 
 # KEYS: the old name, the new. ARGV[1]: '1' when ARGV[2..] is the old key's content as it is kept now
@@ -120,15 +127,26 @@ def old_name(key: str) -> tuple[str, str] | None:
     return None
 
 
+def old_status(key: str) -> str | None:
+    """The new name of a delivery status an older version named by the provider's message id."""
+    channel, _, message_id = key.removeprefix(STATUS).partition(":")
+    if key.startswith(STATUS) and message_id and not DIGEST.fullmatch(message_id):
+        return status_key(channel, message_id)
+    return None
+
+
 async def move_old_keys(store: ConversationStore) -> Upgraded:
     """Move every key of the old naming (see the module's docstring); safe to run any number of times."""
     redis = store.redis
     found: list[_Old] = []
+    statuses: list[tuple[bytes, str]] = []  # (old name, new name)
     digests: dict[tuple[str, str], bytes] = {}  # (channel, sha256 of a sender) -> its old push key
     async for key in redis.scan_iter(match=f"{PREFIX}:*", count=1000):
         name = key.decode()
         if (named := old_name(name)) is not None:
             found.append(_Old(key, *named))
+        elif (status := old_status(name)) is not None:
+            statuses.append((key, status))
         for channel in MAILBOX_CHANNELS:
             digest = name.removeprefix(f"{PREFIX}:{push(channel)}:")
             if digest != name and len(digest) == 64:
@@ -147,6 +165,8 @@ async def move_old_keys(store: ConversationStore) -> Upgraded:
         content = await _sealed_content(redis, store.sealer.seal, old)
         new = store.keys.person(old.kind, old.conversation_id)
         moved += await move([old.key, new], ["1" if content is not None else "0", *(content or ())])
+    for key, new in statuses:
+        moved += await move([key, new], ["0"])
     return Upgraded(moved=moved, dropped=dropped, pending=await store.upgrade_pending())
 
 

@@ -59,8 +59,9 @@ def rate_key(limited: str, slot: int) -> str:
 
 
 def status_key(channel: str, provider_message_id: str) -> str:
-    """What the provider last said about a message we sent (named by the provider's id for it)."""
-    return f"{PREFIX}:status:{channel}:{provider_message_id}"
+    """What the provider last said about a message we sent: named by a digest of the provider's id
+    for it, which may embed the recipient (a WhatsApp wamid)."""
+    return f"{PREFIX}:status:{channel}:{hashlib.sha256(provider_message_id.encode()).hexdigest()}"
 
 
 def mailbox_key(channel: str, kind: str, message_id: str) -> str:
