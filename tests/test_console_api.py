@@ -194,6 +194,22 @@ async def test_a_wrong_password_is_refused_with_the_form_again(
         assert me.status == 401
 
 
+async def test_the_sign_in_page_speaks_the_browsers_language(
+    server: TestServer, staff: dict[str, Staff], browserless: ClientSession
+) -> None:
+    """Nobody is known before signing in: the page, and what it says back, follow Accept-Language."""
+    arabic = {"Accept-Language": "ar-EG,ar;q=0.9,en;q=0.5"}
+    async with browserless.get(server.make_url("/console"), headers=arabic) as page:
+        text = await page.text()
+    assert '<html lang="ar" dir="rtl">' in text and "تسجيل الدخول" in text and "Password" not in text
+    french = {"Accept-Language": "fr-CA,fr;q=0.9"}
+    async with browserless.get(server.make_url("/console"), headers=french) as page:
+        token = form_token(await page.text())
+    form = {"csrf": token, "name": "alice", "password": "pas le bon"}
+    async with browserless.post(server.make_url("/console/login"), data=form, headers=french) as wrong:
+        assert wrong.status == 401 and "Nom ou mot de passe incorrect." in await wrong.text()
+
+
 async def test_sign_in_needs_the_forms_token_and_its_cookie(
     server: TestServer, staff: dict[str, Staff], browserless: ClientSession
 ) -> None:

@@ -17,13 +17,15 @@ import contextlib
 import html
 import json
 import logging
-import math
 import secrets
 import string
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
+from babel import Locale
+from babel.dates import format_timedelta
 from redis.exceptions import RedisError
 
 from bot.handoff import console_api
@@ -38,6 +40,7 @@ from bot.handoff.console_auth import (
     cookie,
     staff_only,
 )
+from bot.handoff.console_texts import chosen_language
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import ENDED, SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
@@ -73,23 +76,52 @@ async def _secure_headers(request: web.Request, response: web.StreamResponse) ->
         response.headers["Cache-Control"] = "no-store"
 
 
-def _login_page(console: Console, message: str = "", status: int = 200) -> web.Response:
-    """The sign-in form with a fresh double-submit token (in the form and in a pre-session cookie)."""
+def N_(text: str) -> str:  # the name pybabel extract looks for: translated when shown
+    return text
+
+
+# The sign-in page's texts, in the language her browser asks for (nobody is known before signing in).
+LOGIN_TEXTS = {
+    "title": N_("Sign in — SafeSpaces console"),
+    "heading": N_("SafeSpaces console"),
+    "hint": N_("For helpline staff. Sign out when you leave this computer."),
+    "name_label": N_("Name"),
+    "password_label": N_("Password"),
+    "sign_in": N_("Sign in"),
+}
+MISSING = N_("Enter your name and password.")
+EXPIRED = N_("This sign-in form has expired. Please sign in again.")
+WRONG = N_("Wrong name or password.")
+TOO_MANY = N_("Too many failed attempts: try again in {wait}.")
+
+
+def _language_of(request: web.Request) -> str:
+    return chosen_language(request.app[CONSOLE].catalogs, None, request.headers.get("Accept-Language", ""))
+
+
+def _login_page(request: web.Request, message: str = "", status: int = 200, **params: str) -> web.Response:
+    """The sign-in form in the browser's language, with a fresh double-submit token (in the form and
+    in a pre-session cookie)."""
+    console = request.app[CONSOLE]
+    language = _language_of(request)
+    texts = {key: html.escape(console.catalogs.gettext(language, text)) for key, text in LOGIN_TEXTS.items()}
+    said = console.catalogs.gettext(language, message).format(**params) if message else ""
     token = secrets.token_urlsafe(32)
-    body = LOGIN_PAGE.substitute(csrf=token, message=html.escape(message))
+    body = LOGIN_PAGE.substitute(
+        csrf=token,
+        message=html.escape(said),
+        lang=language,
+        dir=Locale.parse(language).text_direction,
+        **texts,
+    )
     response = web.Response(text=body, content_type="text/html", status=status)
     console.set_cookie(response, LOGIN_COOKIE, token, max_age=LOGIN_FORM_SECONDS)
     return response
 
 
-def _too_many(retry_after: int) -> str:
-    count, unit = (retry_after, "second") if retry_after < 60 else (math.ceil(retry_after / 60), "minute")
-    return f"Too many failed attempts: try again in {count} {unit}{'' if count == 1 else 's'}."
-
-
 async def page(request: web.Request) -> web.StreamResponse:
     if await caller_of(request) is None:
-        return _login_page(request.app[CONSOLE])
+        return _login_page(request)
     return web.FileResponse(STATIC / "console.html")
 
 
@@ -102,22 +134,23 @@ async def login(request: web.Request) -> web.Response:
     try:
         form = await read_form(request)
     except ValueError:
-        return _login_page(console, "Enter your name and password.", status=400)
+        return _login_page(request, MISSING, status=400)
     token, sent = cookie(request, LOGIN_COOKIE) or "", form.get("csrf", "")
     # As bytes: the cookie may hold any byte (aiohttp decodes it with surrogateescape).
     if not token or not secrets.compare_digest(token.encode(errors="surrogateescape"), sent.encode()):
-        return _login_page(console, "This sign-in form has expired. Please sign in again.", status=403)
+        return _login_page(request, EXPIRED, status=403)
     name, password = form.get("name"), form.get("password")
     if not name or not password:
-        return _login_page(console, "Enter your name and password.", status=400)
+        return _login_page(request, MISSING, status=400)
     if len(name) > MAX_LOGIN_FIELD or len(password) > MAX_LOGIN_FIELD:
-        return _login_page(console, "Wrong name or password.", status=401)
+        return _login_page(request, WRONG, status=401)
     try:
         staff = await console.staff.authenticate(name, password, request.remote or "unknown")
     except LoginRefused as refusal:
         if refusal.reason == "invalid":
-            return _login_page(console, "Wrong name or password.", status=401)
-        refused = _login_page(console, _too_many(refusal.retry_after), status=429)
+            return _login_page(request, WRONG, status=401)
+        wait = format_timedelta(timedelta(seconds=refusal.retry_after), locale=_language_of(request))
+        refused = _login_page(request, TOO_MANY, status=429, wait=wait)
         refused.headers["Retry-After"] = str(refusal.retry_after)
         return refused
     previous = cookie(request, SESSION_COOKIE)
