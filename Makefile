@@ -26,14 +26,14 @@ help:
 	@echo "make nlu-report    held-out NLU accuracy per language into reports/"
 	@echo "make soak     faults under load through nginx and 2 replicas, ~10 min (SOAK=--quick: ~3 min)"
 
-# The one install step: the lock is the whole environment (no resolving); its header names the two overrides
+# The one install step: the lock is the whole environment (no resolving); its header names the overrides
 # of Rasa's metadata, and scripts/check-deps fails on any other conflict or on a package the lock does not list.
-$(STAMP): pyproject.toml requirements-py311.lock scripts/find-python311 scripts/check-deps
+$(STAMP): pyproject.toml requirements-py311.lock requirements-dev-py311.lock scripts/find-python311 scripts/check-deps
 	@py=$$(scripts/find-python311) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then \
 	  echo "creating $(VENV) with $$py (any older .venv, e.g. Python 3.10, is replaced)"; \
 	  rm -rf $(VENV) && "$$py" -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements-py311.lock -e .
+	$(PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements-dev-py311.lock -e .
 	@scripts/check-deps $(PY)
 	@touch $@
 
