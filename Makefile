@@ -1,5 +1,5 @@
 # Two commands do all the setup on a fresh machine: `make run` and `make test`.
-# Both bootstrap .venv from Python 3.10, install, compile catalogs and train only what changed.
+# Both bootstrap .venv from Python 3.11, install, compile catalogs and train only what changed.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .SECONDEXPANSION:
@@ -26,12 +26,15 @@ help:
 	@echo "make nlu-report    held-out NLU accuracy per language into reports/"
 	@echo "make soak     faults under load through nginx and 2 replicas, ~10 min (SOAK=--quick: ~3 min)"
 
-$(STAMP): pyproject.toml constraints.txt scripts/find-python310
-	@py=$$(scripts/find-python310) || exit 1; \
-	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+# The one install step: the lock is the whole environment (no resolving); its header names the overrides
+# of Rasa's metadata, and scripts/check-deps fails on any other conflict or on a package the lock does not list.
+$(STAMP): pyproject.toml requirements-py311.lock requirements-dev-py311.lock scripts/find-python311 scripts/check-deps
+	@py=$$(scripts/find-python311) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then \
+	  echo "creating $(VENV) with $$py (any older .venv, e.g. Python 3.10, is replaced)"; \
 	  rm -rf $(VENV) && "$$py" -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements-dev-py311.lock -e .
+	@scripts/check-deps $(PY)
 	@touch $@
 
 setup: $(STAMP) $(COMPILED)

@@ -7,7 +7,7 @@ module reads a slot by string.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from content.model import Playbook, load_library
 
 
-class Awaiting(str, Enum):
+class Awaiting(StrEnum):
     """The yes/no question the assistant asked last, so "yes" and "no" mean the right thing."""
 
     SAFETY = "safety"

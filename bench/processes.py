@@ -48,7 +48,7 @@ async def http_get(url: str) -> str | None:
             session.get(url) as response,
         ):
             return await response.text() if response.status == 200 else None
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return None
 
 

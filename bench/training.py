@@ -26,7 +26,8 @@ from bot.ops.settings import ROOT
 INPUTS = (
     ".venv",
     "pyproject.toml",
-    "constraints.txt",
+    "requirements-py311.lock",
+    "requirements-dev-py311.lock",
     "scripts",
     "domain.yml",
     "config.yml",

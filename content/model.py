@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ class ContentError(ValueError):
     """A content file breaks the schema in docs/content.md."""
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     VERIFIED = "verified"
     UNVERIFIED = "unverified"
 

@@ -14,7 +14,7 @@ import ipaddress
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -723,7 +723,7 @@ async def test_any_staff_reads_a_left_message_without_taking_it_and_taking_it_is
 async def test_outside_her_safe_time_a_message_needs_an_explicit_override(
     sign_in: SignIn, desk: Desk, outbox: Outbox
 ) -> None:
-    other_day = calendar.day_name[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    other_day = calendar.day_name[(datetime.now(UTC).weekday() + 3) % 7]
     left = await desk.leave_message("telegram:9", Summary(country="GB", safe_contact=f"{other_day}s"), "hi")
     alice = await sign_in("alice")
     await alice.post(f"/console/api/tickets/{left.id}/claim")
@@ -782,7 +782,7 @@ async def test_the_csv_report_has_one_row_per_ticket_and_nothing_that_names_her(
     await desk.erase("web:3")
     waiting = await desk.enqueue("sms:4", Summary(channel="twilio", language="fr"))
     alice, sue = await sign_in("alice"), await sign_in("sue")
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     path = f"/console/api/reports.csv?from={today}&to={today}"
 
     assert (await alice.get(path))[0] == 403
@@ -814,7 +814,7 @@ async def test_the_csv_report_has_one_row_per_ticket_and_nothing_that_names_her(
     assert (rows[waiting.id]["closed"], rows[waiting.id]["wait_seconds"]) == ("", "")
     for trace in ("254700123456", "Wanjiru", "whatsapp:", "telegram:2"):
         assert trace not in text
-    yesterday = (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     async with sue.http.get(
         sue.server.make_url(f"/console/api/reports.csv?from={yesterday}&to={yesterday}"),
         headers=sue.headers(None),

@@ -14,7 +14,7 @@ import csv
 import io
 import os
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,7 @@ async def screenshot(page: Page, name: str) -> None:
 
 def outside_today() -> str:
     """A weekday that is not today (nor tomorrow) in London or Nairobi: outside a safe time set on it."""
-    return calendar.day_name[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    return calendar.day_name[(datetime.now(UTC).weekday() + 3) % 7]
 
 
 async def take(page: Page, ticket_id: str) -> None:

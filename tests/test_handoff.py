@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +189,7 @@ async def test_a_returning_person_s_earlier_tickets_come_with_outcomes_notes_and
 async def test_follow_up_needed_leaves_a_silent_follow_up_that_waits_for_her_safe_time(
     desk: Desk, recorder: Recorder
 ) -> None:
-    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    other_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]
     summary = Summary(situation="ncii", country="KE", safe_contact=f"only on {other_day} evenings")
     ticket = await desk.enqueue("whatsapp:9", summary)
     await desk.claim(ticket.id, AMINA)
@@ -363,9 +363,9 @@ async def test_out_of_hours_the_person_may_leave_a_message_with_a_safe_time(
     aiohttp_client: Any, settings: Settings, engine: Engine, handoff_redis: Redis, tmp_path: Path
 ) -> None:
     hours = tmp_path / "hours.yml"
-    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]  # open three days from now only
+    other_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]  # open three days from now only
     hours.write_text(f'timezone: UTC\nweekly:\n  {other_day}: ["09:00-17:00"]\n')
-    assert not Schedule.load(hours).is_open(datetime.now(timezone.utc))
+    assert not Schedule.load(hours).is_open(datetime.now(UTC))
     client = await aiohttp_client(create_app(replace(settings, handoff_hours=hours), engine, handoff_redis))
     gateway: Gateway = client.app[GATEWAY]
     sender = "person-night"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +169,7 @@ async def test_out_of_hours_a_message_left_is_a_follow_up_task_in_the_console(
     tmp_path: Path,
 ) -> None:
     hours = tmp_path / "hours.yml"
-    other_day = DAYS[(datetime.now(timezone.utc).weekday() + 3) % 7]
+    other_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]
     hours.write_text(f'timezone: Africa/Nairobi\nweekly:\n  {other_day}: ["09:00-17:00"]\n')
     server = await start(replace(settings, handoff_hours=hours), engine, gateway_redis, fake)
     try:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -8,7 +8,7 @@ import pytest
 
 from bot.handoff.hours import DAYS, Schedule, ScheduleError, describe_opening
 
-UTC = timezone.utc
+UTC = UTC
 NAIROBI = ZoneInfo("Africa/Nairobi")
 LONDON = ZoneInfo("Europe/London")
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")

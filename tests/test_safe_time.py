@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.handoff.safe_time import parse
 
 # A Tuesday: 2026-03-10 (no daylight saving in London yet, none ever in Nairobi).
-TUESDAY = datetime(2026, 3, 10, tzinfo=timezone.utc)
+TUESDAY = datetime(2026, 3, 10, tzinfo=UTC)
 
 
 def at(day_offset: int, hour: int, minute: int = 0) -> datetime:

@@ -300,7 +300,7 @@ class Soak:
                 ) as response:
                     status = response.status
                     await response.read()
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 status = 0
             if status == 200:
                 counts.acked += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from bot.channels.telegram.render import render
 from bot.language.i18n import Catalogs
@@ -23,7 +23,7 @@ from content.texts import load_texts
 SCRIPT = ("someone hacked my instagram", *["/step_done"] * 9)
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ANSWERED = "answered"
     APOLOGY = "apology"
     LOST = "lost"  # never came, but the next update's answer did: the turn ran, its reply was not sent

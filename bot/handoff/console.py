@@ -215,7 +215,7 @@ async def events(request: web.Request, caller: Caller) -> web.StreamResponse:
                 marked = time.monotonic()
             try:
                 event = await asyncio.wait_for(stream.get(), console.heartbeat_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if await console.sessions.get(caller.session.id) is None:
                     break
                 await response.write(b": heartbeat\n\n")

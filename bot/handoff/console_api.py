@@ -17,7 +17,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -67,7 +67,7 @@ def safe_contact_json(ticket: Ticket) -> dict[str, Any] | None:
     window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
     if window is None:
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return {"reading": window.describe(), "safe_now": window.allows(now), "her_time": window.local_now(now)}
 
 
@@ -434,7 +434,7 @@ def _day(request: web.Request, name: str) -> date:
 
 
 def _iso(at: float | None) -> str:
-    return "" if at is None else datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="seconds")
+    return "" if at is None else datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
 def report_row(ticket: Ticket) -> list[str]:
@@ -470,8 +470,8 @@ def _period(request: web.Request) -> tuple[date, date, float, float]:
     first, last = _day(request, "from"), _day(request, "to")
     if last < first or (last - first).days > REPORT_DAYS:
         raise DeskError(f"Choose a period from one day to {REPORT_DAYS} days, 'from' first.")
-    start = datetime.combine(first, datetime.min.time(), timezone.utc).timestamp()
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), timezone.utc).timestamp()
+    start = datetime.combine(first, datetime.min.time(), UTC).timestamp()
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC).timestamp()
     return first, last, start, end
 
 

@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -138,7 +138,7 @@ def _log_key(ticket_id: str) -> str:
 
 
 def _stats_key(at: float) -> str:
-    return f"{PREFIX}:handoff:stats:{datetime.fromtimestamp(at, timezone.utc).date().isoformat()}"
+    return f"{PREFIX}:handoff:stats:{datetime.fromtimestamp(at, UTC).date().isoformat()}"
 
 
 class Desk:
@@ -395,7 +395,7 @@ class Desk:
             if not override:
                 raise OutsideSafeTime(
                     f"It is outside the time she said is safe ({window.describe()}; now "
-                    f"{window.local_now(datetime.now(timezone.utc))}). Override to send anyway."
+                    f"{window.local_now(datetime.now(UTC))}). Override to send anyway."
                 )
             await self.audit(staff, "override_safe_time", ticket_id)
         if not ticket.contacted:
@@ -412,7 +412,7 @@ class Desk:
         if ticket.origin is not TicketState.FOLLOW_UP or ticket.claimed_at is None:
             return None
         window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
-        if window is None or window.allows(datetime.now(timezone.utc)):
+        if window is None or window.allows(datetime.now(UTC)):
             return None
         answered = any(
             entry.author is Author.PERSON and entry.at > ticket.claimed_at

@@ -12,8 +12,8 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -34,7 +34,7 @@ STAGE_SECONDS = 24 * 3600  # a half-written message is forgotten after a day
 ANY_TIME_HERE = "any time, in this chat"  # what staff read when the person tapped that button
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     CLOSED_OFFER = "closed_offer"  # out of hours: may leave a message
     WRITING = "writing"  # writing the message for the helpline
     CONTACT = "contact"  # saying when and how it is safe to reply
@@ -78,7 +78,7 @@ class HandoffFlow:
             return [await self._queue_reply("handoff_queue_update", existing)]
         if not await self._limits.handoff(message):
             return [self._render("handoff_limited", summary)]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if self._schedule.is_open(now):
             ticket = await self._desk.enqueue(conversation_id, summary, transcript)
             return [await self._queue_reply("handoff_queued", ticket)]

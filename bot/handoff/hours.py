@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +26,7 @@ from babel.dates import format_datetime, get_timezone_location, tokenize_pattern
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # position = date.weekday()
 HORIZON = timedelta(days=366)  # how far ahead an opening or a closing is looked for
-UTC = timezone.utc
+UTC = UTC
 KEYS = ("timezone", "weekly", "holidays")
 INTERVAL = re.compile(r"(\d\d):(\d\d)\s*-\s*(\d\d):(\d\d)")
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Risk(str, Enum):
+class Risk(StrEnum):
     """What makes a handoff urgent, most urgent first."""
 
     DANGER = "danger"
@@ -26,7 +26,7 @@ PRIORITY = {Risk.DANGER: 0, Risk.SELF_HARM: 0, Risk.MINOR: 1, Risk.NCII: 2, Risk
 UNFLAGGED = 3
 
 
-class TicketState(str, Enum):
+class TicketState(StrEnum):
     QUEUED = "queued"  # waiting for a person
     WITH_STAFF = "with_staff"  # a person is chatting
     FOLLOW_UP = "follow_up"  # a message left out of hours (or instead of waiting)
@@ -67,7 +67,7 @@ class Summary:
         return cls(**data)
 
 
-class Author(str, Enum):
+class Author(StrEnum):
     PERSON = "person"
     BOT = "bot"  # the assistant's side of a shared transcript
     STAFF = "staff"

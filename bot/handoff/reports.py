@@ -9,14 +9,14 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.handoff.model import Ticket, TicketState
 
 
 def _day(at: float) -> date:
-    return datetime.fromtimestamp(at, timezone.utc).date()
+    return datetime.fromtimestamp(at, UTC).date()
 
 
 def _percentile(values: Sequence[float], share: float) -> float | None:
@@ -42,7 +42,7 @@ def summary(tickets: Sequence[Ticket], first: date, last: date) -> dict[str, Any
     for ticket in tickets:
         day = _day(ticket.created_at)
         opened[day] += 1
-        hours[datetime.fromtimestamp(ticket.created_at, timezone.utc).hour] += 1
+        hours[datetime.fromtimestamp(ticket.created_at, UTC).hour] += 1
         if ticket.claimed_at is not None and ticket.origin is TicketState.QUEUED:
             waits.append(ticket.claimed_at - ticket.created_at)
         if ticket.left is not None and ticket.claimed_at is None and ticket.origin is TicketState.QUEUED:

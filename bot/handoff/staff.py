@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -40,7 +40,7 @@ MAX_DISPLAY_NAME = 40
 DEMO_NAME = "demo"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
 

@@ -39,7 +39,7 @@ def body_within(seconds: float) -> Any:
         if request.body_exists:
             try:
                 await asyncio.wait_for(request.read(), timeout=seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 response = web.json_response({"error": "the request body came too slowly"}, status=408)
                 response.force_close()
                 return response

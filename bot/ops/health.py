@@ -82,7 +82,7 @@ async def _check(check: Callable[[], Awaitable[None]], timeout: float) -> str:
     """Either ok, or why not, in words that hold no address or secret."""
     try:
         await asyncio.wait_for(check(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return f"no answer within {timeout:g} s"
     except NotReady as problem:
         return str(problem)
@@ -95,7 +95,7 @@ async def scrape(request: web.Request) -> web.Response:
     probes = request.app[PROBES]
     try:
         waiting = float(await asyncio.wait_for(probes.redis.zcard(QUEUE), probes.timeout))
-    except (asyncio.TimeoutError, RedisError, OSError):
+    except (TimeoutError, RedisError, OSError):
         waiting = math.nan  # unknown, which is not the same as nobody waiting
     probes.metrics.handoff_queue.set(waiting)
     return web.Response(body=probes.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})

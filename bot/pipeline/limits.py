@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from enum import Enum
+from enum import StrEnum
 
 from redis.asyncio import Redis
 
@@ -68,7 +68,7 @@ return refused
 )
 
 
-class Limit(str, Enum):
+class Limit(StrEnum):
     """What was refused: the metric's label."""
 
     NEW_CONVERSATION_ADDRESS = "new_conversation_address"

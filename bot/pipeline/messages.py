@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class InboundKind(str, Enum):
+class InboundKind(StrEnum):
     """What arrived. Only TEXT and CHOICE reach the NLU; the rest get a kind reply."""
 
     TEXT = "text"

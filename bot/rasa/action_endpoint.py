@@ -10,7 +10,6 @@ and the gateway keeps the message and runs the turn again later (bot/pipeline/ga
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -33,5 +32,5 @@ class ActionEndpoint(EndpointConfig):  # type: ignore[misc]  # Rasa ships no typ
             if error.status == 400:
                 raise  # the action rejected itself: Rasa's own ActionExecutionRejection handles it
             raise ActionCallFailed(f"action server answered HTTP {error.status}") from error
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise ActionCallFailed(f"action server unreachable: {type(error).__name__}") from error

@@ -178,7 +178,7 @@ class TwilioChannel:
             sent = await asyncio.wait_for(create, SEND_TIMEOUT_SECONDS)
         except TwilioRestException as error:
             raise send_error(error) from None  # its message may quote the number: leave it out
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise TransientSendError(f"twilio unreachable: {type(error).__name__}") from error
         await outlasting_outages(partial(self._remember_choices, recipient, request.choices))
         return str(sent.sid)
