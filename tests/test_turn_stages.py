@@ -196,6 +196,16 @@ async def test_someone_coming_in_said_the_way_people_say_it_is_a_quick_exit(
     assert texts(replies) == placeless_engine.render("quick_exit", language, country).text
 
 
+async def test_he_is_here_read_as_danger_is_no_quick_exit(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """Someone arriving in a few words is a quick exit, unless the words are read as danger."""
+    await say(client, conversation_id, "my ex keeps texting me from new numbers", country="GB")
+    replies = await say(client, conversation_id, "he is here")
+    assert texts(replies) != placeless_engine.render("quick_exit", "en", "GB").text
+    assert replies[0]["text"] == placeless_engine.render("emergency", "en", "GB").text
+
+
 async def test_intimate_images_and_a_demand_for_money_is_sextortion(
     client: TestClient, placeless_engine: Engine, conversation_id: str
 ) -> None:

@@ -159,15 +159,11 @@ class Safety:
             return None
         if "arriving" in meanings and "leaving" in meanings:  # "mum is coming, I have to go"
             return "quick_exit"
-        if (
-            "arriving" in meanings
-            and len(turn.text.split()) <= ARRIVAL_WORDS
-            and not self._danger_within(turn, DANGER_LINGERS)
-        ):  # "वो आ गया", "he's back": the screen must be clean (after danger, the stages below read it)
-            return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
         intent = turn.parse.intent
         recent_danger = self._danger_within(turn, DANGER_LINGERS)
+        if self._only_someone_arriving(turn, meanings) and not recent_danger:
+            return "quick_exit"  # "वो आ गया", "he's back": the screen must be clean
         near = intent in PRESENCE or intent == "immediate_danger" or recent_danger  # however unsure
         if "nearby" in meanings and ("urgency" in meanings or near):
             turn.parse = turn.parse.forced("immediate_danger")
@@ -184,6 +180,14 @@ class Safety:
                 turn.parse = turn.parse.with_entity("sure", "no")
         threshold = MODEL_CONFIDENCE.get(turn.parse.intent)
         return turn.parse.intent if threshold is not None and turn.parse.confidence >= threshold else None
+
+    @staticmethod
+    def _only_someone_arriving(turn: TurnState, meanings: list[str]) -> bool:
+        """A few words saying someone came in, and nothing of danger ("help he is here" is not leaving)."""
+        if "arriving" not in meanings or len(turn.text.split()) > ARRIVAL_WORDS:
+            return False
+        alarmed = {"urgency", "nearby", "fear"} & set(meanings)
+        return not alarmed and turn.parse is not None and turn.parse.intent != "immediate_danger"
 
     async def _unreachable(self, turn: TurnState) -> bool:
         """She opted out of messages on her channel (SMS STOP): nothing we send reaches her."""
