@@ -31,7 +31,7 @@ from bot.channels.whatsapp.render import (
     to_json,
 )
 from bot.ops.app import GATEWAY, create_app
-from bot.ops.settings import Settings, WhatsAppSettings
+from bot.ops.settings import Settings
 from bot.pipeline.delivery import DeliveryStatuses
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
 from bot.rasa.engine import Engine
@@ -40,7 +40,7 @@ from bot.storage.keys import FAILURES
 from .fakes import serving
 from .fakes.whatsapp import FakeGraph, outside_window, rate_limited, server_error, undeliverable
 from .support.settle import settled
-from .support.webhooks import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN
+from .support.webhooks import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, whatsapp_settings
 from .support.webhooks import WHATSAPP_TOKEN as TOKEN
 from .support.webhooks import WHATSAPP_WEBHOOK as WEBHOOK
 from .support.webhooks import graph_body as body_text
@@ -69,23 +69,11 @@ async def fake() -> Any:
         yield fake
 
 
-def whatsapp_settings(fake: FakeGraph, template: str | None = None) -> WhatsAppSettings:
-    return WhatsAppSettings(
-        access_token=TOKEN,
-        phone_number_id=PHONE_NUMBER_ID,
-        app_secret=APP_SECRET,
-        verify_token=VERIFY_TOKEN,
-        api_url=f"{fake.url}/v21.0",
-        template_name=template,
-        template_language="en",
-    )
-
-
 @pytest.fixture
 async def client(
     aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, fake: FakeGraph
 ) -> TestClient:
-    app = create_app(replace(settings, whatsapp=whatsapp_settings(fake)), engine, gateway_redis)
+    app = create_app(replace(settings, whatsapp=whatsapp_settings(fake.url)), engine, gateway_redis)
     return await aiohttp_client(app)
 
 
@@ -93,7 +81,7 @@ async def client(
 async def client_with_template(
     aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, fake: FakeGraph
 ) -> TestClient:
-    configured = replace(settings, whatsapp=whatsapp_settings(fake, TEMPLATE))
+    configured = replace(settings, whatsapp=whatsapp_settings(fake.url, TEMPLATE))
     return await aiohttp_client(create_app(configured, engine, gateway_redis))
 
 
@@ -288,7 +276,7 @@ async def test_error_131047_is_handled_like_a_closed_window(
     person: str,
     template: str | None,
 ) -> None:
-    configured = replace(settings, whatsapp=whatsapp_settings(fake, template))
+    configured = replace(settings, whatsapp=whatsapp_settings(fake.url, template))
     client = await aiohttp_client(create_app(configured, engine, gateway_redis))
     fake.failures.append(outside_window())
     await post(client, text_message(person, "hello"))

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from bench.processes import free_port
 from bot.ops.app import GATEWAY, create_app
-from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.ops.settings import Settings, TelegramSettings, TwilioSettings
 from bot.pipeline.gateway import Gateway
 from bot.rasa.engine import Engine
 from tests.fakes import serving
@@ -30,12 +30,10 @@ from tests.fakes.whatsapp import FakeGraph
 
 from .webhooks import (
     ACCOUNT_SID,
-    APP_SECRET,
     AUTH_TOKEN,
     PHONE_NUMBER_ID,
     TELEGRAM_SECRET,
     TELEGRAM_TOKEN,
-    VERIFY_TOKEN,
     WHATSAPP_TOKEN,
     graph_body,
     post_telegram,
@@ -43,6 +41,7 @@ from .webhooks import (
     post_whatsapp,
     telegram_update,
     twilio_form,
+    whatsapp_settings,
     whatsapp_text,
     whatsapp_webhook,
 )
@@ -195,15 +194,7 @@ async def driving(
                 yield TelegramDriver(name, client, can_wipe=True, media=media, fake=telegram)
         case "whatsapp":
             async with serving(FakeGraph(token=WHATSAPP_TOKEN, phone_number_id=PHONE_NUMBER_ID)) as graph:
-                on_whatsapp = WhatsAppSettings(
-                    access_token=WHATSAPP_TOKEN,
-                    phone_number_id=PHONE_NUMBER_ID,
-                    app_secret=APP_SECRET,
-                    verify_token=VERIFY_TOKEN,
-                    api_url=f"{graph.url}/v21.0",
-                    template_name=None,
-                    template_language="en",
-                )
+                on_whatsapp = whatsapp_settings(graph.url)
                 media = {
                     "image": FILES, "video": FILES, "document": FILES, "voice": VOICE, "sticker": WORDS,
                     "reaction": WORDS, "unsupported": WORDS, "location": PLACE, "contacts": CONTACT,

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio import WEBHOOK_PATH as TWILIO_WEBHOOK
+from bot.ops.settings import WhatsAppSettings
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads"
 
@@ -117,3 +118,16 @@ async def post_twilio(
     header = signed if signed is not None else twilio_signature(client, path, form)
     response = await client.post(path, data=form, headers={"X-Twilio-Signature": header})
     return response.status
+
+
+def whatsapp_settings(graph_url: str, template: str | None = None) -> WhatsAppSettings:
+    """The WhatsApp channel pointed at a fake Graph API serving at `graph_url`, with these credentials."""
+    return WhatsAppSettings(
+        access_token=WHATSAPP_TOKEN,
+        phone_number_id=PHONE_NUMBER_ID,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+        api_url=f"{graph_url}/v21.0",
+        template_name=template,
+        template_language="en",
+    )
