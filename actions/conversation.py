@@ -105,10 +105,22 @@ SIDE_ANSWERS = {
     "ask_police": "answer_police",
     "ask_noticed": "caution_stalkerware",
     "ask_share": "answer_share",
+    "ask_fault": "answer_fault",
+    "ask_trouble": "answer_trouble",
+    "ask_reported": "answer_reported",
     "cannot_call": "answer_cannot_call",
 }
-# Under 18, evidence is never an image she captures or keeps (a sexual image of a child is abuse material).
-MINORS_ANSWERS = {"ask_police": "answer_police_minor"}
+# Under 18, evidence is never an image she captures or keeps (a sexual image of a child is abuse material),
+# and "will I get in trouble?" is answered with a child helpline.
+MINORS_ANSWERS = {"ask_police": "answer_police_minor", "ask_trouble": "answer_trouble_minor"}
+
+
+def stated_minor(tracker: Tracker) -> bool:
+    """The message gave an age under 18 ("im 15", "tengo 14 años, es delito?"). The gateway sends the
+    number it read; the model's guess alone, or an adult's age, changes nothing."""
+    entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
+    age = str(entities.get("age") or "")
+    return age.isdigit() and int(age) < replies.ADULT_AGE
 
 
 class InformAge(Action):  # type: ignore[misc]  # rasa-sdk ships no types
@@ -122,10 +134,7 @@ class InformAge(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         progress = Progress.of(tracker)
-        entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
-        age = str(entities.get("age") or "")
-        # The gateway sends the number; the model's guess alone, or an adult's age, changes nothing.
-        minor = age.isdigit() and int(age) < replies.ADULT_AGE
+        minor = stated_minor(tracker)
         if minor:
             progress = progress.with_risk("minor")
             dispatcher.utter_message(response="minors_route")
@@ -146,12 +155,14 @@ class SideQuestion(Action):  # type: ignore[misc]  # rasa-sdk ships no types
     ) -> list[dict[str, Any]]:
         intent = tracker.latest_message["intent"]["name"]
         progress = Progress.of(tracker)
+        if stated_minor(tracker):  # "j'ai 15 ans c'est illégal ce que j'ai fait?": answered as to a minor
+            progress = progress.with_risk("minor")
         if intent == "cannot_call":  # often said in danger: the numbers first, some take texts
             dispatcher.utter_message(response="emergency")
         if "minor" in progress.risks and intent in MINORS_ANSWERS:  # never "screenshot it" to a child
             dispatcher.utter_message(response=MINORS_ANSWERS[intent], minor=True)
         else:
-            dispatcher.utter_message(response=SIDE_ANSWERS[intent])
+            dispatcher.utter_message(response=SIDE_ANSWERS[intent], platform=progress.platform)
         if progress.active:
             progress = replies.back_to_place(dispatcher, progress)
         elif intent == "ask_pay":  # "should I just pay him": this is sextortion

@@ -57,6 +57,14 @@ class StepText:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Fact:
+    """One sourced sentence about an app ("the person you report is not notified")."""
+
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
     id: str
     generic: StepText
@@ -235,6 +243,17 @@ def parse_playbook(raw: Mapping[str, Any], where: str) -> Playbook:
     )
 
 
+def parse_told(raw: Mapping[str, Any], where: str) -> dict[str, Fact]:
+    told = {}
+    for platform, item in (_require(raw, "told", where) or {}).items():
+        place = f"{where}: told.{platform}"
+        if platform not in PLATFORMS:
+            raise ContentError(f"{place}: unknown platform")
+        text = str(_require(item, "text", place)).strip()
+        told[platform] = Fact(text=text, source=_source(item.get("source"), place))
+    return told
+
+
 def parse_resources(raw: Mapping[str, Any], where: str) -> list[Resource]:
     country = str(_require(raw, "country", where))
     resources = []
@@ -307,6 +326,7 @@ class Library:
 
     playbooks: Mapping[str, Playbook]
     resources: Sequence[Resource]
+    told: Mapping[str, Fact]  # per app: whether the reported account is told who reported (reporting.yml)
 
     def resources_for(
         self, country: str | None, kinds: Sequence[str], *, include_international: bool
@@ -343,4 +363,5 @@ def load_library(content_dir: Path = CONTENT_DIR) -> Library:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ContentError(f"duplicate resource ids: {', '.join(duplicates)}")
-    return Library(playbooks=playbooks, resources=tuple(resources))
+    told = parse_told(_load_yaml(content_dir / "reporting.yml"), "reporting.yml")
+    return Library(playbooks=playbooks, resources=tuple(resources), told=told)

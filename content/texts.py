@@ -25,6 +25,7 @@ USES = frozenset(
         "police",
         "silent",
         "quote",
+        "told",
     }
 )
 QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})

@@ -168,6 +168,22 @@ async def test_a_side_question_before_any_step_is_answered_and_the_steps_begin()
     assert keys(messages) == ["answer_pay", "carry_on"]
 
 
+async def test_will_i_get_in_trouble_is_answered_for_her_age_and_will_he_know_for_her_app() -> None:
+    on_step = {"playbook": "intimate_images", "step": 2.0, "platform": "snapchat"}
+    messages, _ = await run(SideQuestion(), tracker("ask_trouble", on_step))
+    assert keys(messages) == ["answer_trouble", "carry_on"]
+    minor = {**on_step, "risks": ["minor"]}
+    messages, _ = await run(SideQuestion(), tracker("ask_trouble", minor))
+    assert keys(messages) == ["answer_trouble_minor", "carry_on"] and messages[0]["minor"] is True
+    age_given = [{"entity": "age", "value": "15"}]  # "j'ai 15 ans c'est illégal ce que j'ai fait?"
+    messages, slots = await run(SideQuestion(), tracker("ask_trouble", on_step, entities=age_given))
+    assert keys(messages) == ["answer_trouble_minor", "carry_on"] and "minor" in slots["risks"]
+    messages, _ = await run(SideQuestion(), tracker("ask_reported", on_step))
+    assert keys(messages) == ["answer_reported", "carry_on"] and messages[0]["platform"] == "snapchat"
+    messages, _ = await run(SideQuestion(), tracker("ask_fault", {}))
+    assert keys(messages) == ["answer_fault"]
+
+
 async def test_done_with_no_steps_after_the_help_in_danger_is_met_with_her_being_there() -> None:
     messages, _ = await run(WalkPlaybook(), tracker("step_done", {"risks": ["danger"]}))  # "ja liguei"
     assert keys(messages) == ["emergency_again"]

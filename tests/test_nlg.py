@@ -271,3 +271,14 @@ def test_an_sms_discreet_wording_shortens_a_discreet_one_it_needs(tmp_path: Path
     path.write_text("responses:\n  hi:\n    text: Hi\n    sms_discreet: Hey\nfallbacks: {}\nlabels: {}\n")
     with pytest.raises(ContentError, match="sms_discreet"):
         load_texts(path)
+
+
+def test_will_he_know_i_reported_says_what_her_apps_own_help_says_or_claims_nothing() -> None:
+    library = load_library()
+    whatsapp = renderer().render("answer_reported", {"platform": "whatsapp"}, ENGLISH_IN)["text"]
+    assert whatsapp.startswith(library.told["whatsapp"].text)
+    unchecked = load_texts().fallbacks["no_told"]
+    for platform in ("telegram", "other", None):  # no checked words about these: no claim either way
+        text = renderer().render("answer_reported", {"platform": platform}, ENGLISH_IN)["text"]
+        assert text.startswith(unchecked) and "not notified" not in text and "confidential" not in text
+    assert all(fact.source.verified for fact in library.told.values())

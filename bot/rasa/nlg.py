@@ -273,6 +273,13 @@ class Renderer:
         _ = self._translator(turn.language)
         return {"quote_text": _(wording.text), "sms_quote_text": _(wording.sms or wording.text)}
 
+    def _fill_told(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
+        """Whether her app tells the reported account who reported: its own help's words, or no claim."""
+        fact = self._library.told.get(params.get("platform") or "")
+        if fact is None or not (fact.source.verified or self._show_unverified):
+            return {"told_line": self._catalogs.gettext(turn.language, self._texts.fallbacks["no_told"])}
+        return {"told_line": self._translator(turn.language)(fact.text)}
+
     def _fill_helplines(self, params: Mapping[str, Any], turn: TurnContext) -> dict[str, Any]:
         lines = []
         if self._helpline is not None:
