@@ -34,13 +34,22 @@ PLAYBOOKS = frozenset(
 )  # fmt: skip
 PROPERTIES = (
     "recognised", "danger", "language", "consent", "no_loop", "few_replies", "minor_safe", "self_harm",
-    "exit", "erase",
+    "exit", "erase", "answered",
 )  # fmt: skip
 MAX_REPLIES = 6
 HANDOFF_STARTED = frozenset({"handoff_queued", "helpline_closed"})
 # The help in danger: the first time, and shortly after ("I'm still here", the numbers again).
 EMERGENCY = frozenset({"emergency", "emergency_again"})
 _DIGITS = re.compile(r"\D")
+# A question asked in the middle (the `asks` mark) and the replies that answer it.
+ANSWERS = {
+    "fault": {"answer_fault"},
+    "trouble": {"answer_trouble", "answer_trouble_minor"},
+    "reported": {"answer_reported"},
+    "pay": {"answer_pay"},
+    "police": {"answer_police", "answer_police_minor", "answer_police_where", "answer_police_where_minor"},
+    "noticed": {"caution_stalkerware"},
+}
 
 
 @dataclass(slots=True, kw_only=True)
@@ -115,6 +124,9 @@ def _check(outcome: Outcome, slots: list[dict[str, Any]], engine: Engine, librar
     for turn in script.turns_marked("exit"):
         keys = [r.key for r in replies[turn]]
         outcome.check("exit", keys in ([], ["quick_exit"]), f"turn {turn}: {keys}")
+    for turn, kind in (script.marks.get("asks") or {}).items():
+        keys = [r.key for r in replies[int(turn)]]
+        outcome.check("answered", bool(ANSWERS[kind] & set(keys)), f"turn {turn}: {kind} got {keys}")
     for turn in script.turns_marked("erase"):
         asks = [r.asks for r in replies[turn]]
         outcome.check("erase", "erase" in asks, f"turn {turn}: {[r.key for r in replies[turn]]}")
