@@ -259,7 +259,7 @@ async def test_two_staff_race_to_take_one_conversation(
 
     await expect(alice.locator("#composer:visible, #notice:visible")).to_have_count(1)
     await expect(bob.locator("#composer:visible, #notice:visible")).to_have_count(1)
-    taken = await desk.ticket(ticket.id)
+    taken = await desk.tickets.get(ticket.id)
     assert taken is not None and taken.staff in {"alice", "bob"}
     winner, loser = (alice, bob) if taken.staff == "alice" else (bob, alice)
     await expect(winner.locator("#composer")).to_be_visible()
@@ -282,11 +282,11 @@ async def test_block_a_sender_then_a_supervisor_unblocks_it(
     alice.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await alice.click("#block")
     await expect(alice.locator("#ticket-state")).to_contain_text("sender blocked")
-    assert await desk.is_blocked("whatsapp:666")
+    assert await desk.blocks.is_blocked("whatsapp:666")
 
     blocked = sue.locator("#blocked li")  # appears live on the supervisor's console
     await expect(blocked).to_contain_text(f"Ticket {ticket.id}, blocked by Alice (alice)")
     await expect(sue.locator("#audit")).to_contain_text("block")
     await blocked.locator("button").click()
     await expect(blocked).to_have_count(0)
-    assert not await desk.is_blocked("whatsapp:666")
+    assert not await desk.blocks.is_blocked("whatsapp:666")

@@ -16,20 +16,22 @@ import io
 import re
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.handoff import reports, safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
 from bot.handoff.console_texts import chosen_language, console_texts
-from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
 from bot.handoff.directory import resources_json
+from bot.handoff.errors import DeskError, NotAllowed, NotFound, OutsideSafeTime
 from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketState
 from bot.handoff.presence import Presence
 from bot.handoff.staff import Staff
+from bot.handoff.tickets import PastContact
 from bot.ops.request_body import read_json
 from bot.storage.keys import PREFIX
 
@@ -171,7 +173,7 @@ def case_of(body: dict[str, Any]) -> Case | None:
 async def readable(request: web.Request, caller: Caller) -> tuple[Ticket, bool]:
     """The ticket in the URL, and whether the caller may read its conversation (raises if not even
     its summary: a colleague's conversation is theirs and their supervisors')."""
-    ticket = await request.app[CONSOLE].desk.ticket(request.match_info["ticket"])
+    ticket = await request.app[CONSOLE].desk.tickets.get(request.match_info["ticket"])
     if ticket is None:
         raise NotFound("This conversation no longer exists (it expired or was erased).")
     if ticket.staff == caller.staff.name or caller.supervisor or ticket.state is TicketState.FOLLOW_UP:
@@ -229,9 +231,11 @@ async def set_console_language(request: web.Request, caller: Caller) -> web.Resp
 async def board(request: web.Request, caller: Caller) -> web.Response:
     """The left panel: who is waiting, my conversations, follow-ups; for supervisors, everyone's."""
     desk = request.app[CONSOLE].desk
-    queue, active, follow_ups = await asyncio.gather(desk.queue(), desk.active(), desk.follow_ups())
+    queue, active, follow_ups = await asyncio.gather(
+        desk.tickets.queue(), desk.tickets.active(), desk.tickets.follow_ups()
+    )
     mine = [t for t in active if t.staff == caller.staff.name]
-    unread = await desk.unread(caller.staff, mine)
+    unread = await desk.reads.unread(caller.staff, mine)
     return web.json_response(
         {
             "now": time.time(),
@@ -247,7 +251,7 @@ async def board(request: web.Request, caller: Caller) -> web.Response:
 async def staff_list(request: web.Request, caller: Caller) -> web.Response:
     """Every colleague, with whether they are at the console (online, busy with n conversations, away)."""
     console = request.app[CONSOLE]
-    members, active = await asyncio.gather(console.staff.all(), console.desk.active())
+    members, active = await asyncio.gather(console.staff.all(), console.desk.tickets.active())
     holding = Counter(ticket.staff for ticket in active if ticket.staff)
     presence = await console.desk.presence.of([s.name for s in members], holding)
     return web.json_response([staff_json(s, presence[s.name]) for s in members])
@@ -272,16 +276,16 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
     desk = request.app[CONSOLE].desk
     log = previous = None
     if full:
-        log = [entry_json(entry) for entry in await desk.log(ticket.id)]
+        log = [entry_json(entry) for entry in await desk.tickets.log(ticket.id)]
         first_read = f"{PREFIX}:console:opened:{caller.staff.name}:{ticket.id}"
         if await desk.redis.set(first_read, 1, nx=True, ex=OPEN_AUDIT_SECONDS):
-            await desk.audit(caller.staff, "open", ticket.id)
+            await desk.audit.record(caller.staff, "open", ticket.id)
         if ticket.state is not TicketState.FOLLOW_UP or caller.supervisor:
-            previous = [past_json(past) for past in await desk.previous(ticket)]
+            previous = [past_json(past) for past in await desk.tickets.previous(ticket)]
     can_act = full and ticket.state is TicketState.WITH_STAFF
     unsafe = await desk.unsafe_window(ticket) if can_act else None
     if ticket.staff == caller.staff.name:
-        await desk.mark_read(caller.staff, ticket)
+        await desk.reads.mark_read(caller.staff, ticket)
     return web.json_response(
         {
             "now": time.time(),
@@ -388,22 +392,28 @@ async def transfer(request: web.Request, caller: Caller) -> web.Response:
 @staff_only()
 async def close(request: web.Request, caller: Caller) -> web.Response:
     """Close with the case form: a required outcome, the categories, tags and a closing note."""
-    outcome = await text_field(request, "outcome")
-    body = await json_body(request)
-    note = await text_field(request, "note", required=False)
-    follow_up = await request.app[CONSOLE].desk.close(
-        request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
-    )
-    return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
+    return await _case_form(request, caller, request.app[CONSOLE].desk.close)
 
 
 @staff_only()
 async def record(request: web.Request, caller: Caller) -> web.Response:
     """The case form for a conversation she ended herself (a quick exit): outcome, categories, note."""
+    return await _case_form(request, caller, request.app[CONSOLE].desk.record)
+
+
+class _FileCase(Protocol):
+    """Desk.close or Desk.record: the case form written to a ticket, maybe leaving a follow-up."""
+
+    def __call__(
+        self, ticket_id: str, staff: Staff, outcome: str, *, case: Case | None, note: str
+    ) -> Awaitable[Ticket | None]: ...
+
+
+async def _case_form(request: web.Request, caller: Caller, file_case: _FileCase) -> web.Response:
     outcome = await text_field(request, "outcome")
     body = await json_body(request)
     note = await text_field(request, "note", required=False)
-    follow_up = await request.app[CONSOLE].desk.record(
+    follow_up = await file_case(
         request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
     )
     return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
@@ -423,7 +433,7 @@ async def block(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only(supervisor=True)
 async def stats(request: web.Request, caller: Caller) -> web.Response:
-    return web.json_response(asdict(await request.app[CONSOLE].desk.stats()))
+    return web.json_response(asdict(await request.app[CONSOLE].desk.stats.current()))
 
 
 def _day(request: web.Request, name: str) -> date:
@@ -509,9 +519,9 @@ async def cases(request: web.Request, caller: Caller) -> web.Response:
     first, last, start, end = _period(request)
     query = {name: request.query.get(name, "") for name in CASE_FILTERS}
     desk = request.app[CONSOLE].desk
-    found = [t for t in await desk.opened_between(start, end) if matches(t, query)]
+    found = [t for t in await desk.tickets.opened_between(start, end) if matches(t, query)]
     found.sort(key=lambda t: t.created_at, reverse=True)
-    await desk.audit(caller.staff, f"search:{first}..{last}", None)
+    await desk.audit.record(caller.staff, f"search:{first}..{last}", None)
     return web.json_response({"cases": [ticket_json(t) for t in found[:CASES_SHOWN]], "total": len(found)})
 
 
@@ -520,8 +530,8 @@ async def report(request: web.Request, caller: Caller) -> web.Response:
     """A period's tickets counted for the report charts (bot/handoff/reports.py), for supervisors."""
     first, last, start, end = _period(request)
     desk = request.app[CONSOLE].desk
-    counted = reports.summary(await desk.opened_between(start, end), first, last)
-    await desk.audit(caller.staff, f"report:{first}..{last}", None)
+    counted = reports.summary(await desk.tickets.opened_between(start, end), first, last)
+    await desk.audit.record(caller.staff, f"report:{first}..{last}", None)
     return web.json_response(counted)
 
 
@@ -533,8 +543,8 @@ async def report_csv(request: web.Request, caller: Caller) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REPORT_COLUMNS)
-    writer.writerows(report_row(ticket) for ticket in await desk.opened_between(start, end))
-    await desk.audit(caller.staff, f"export:{first}..{last}", None)
+    writer.writerows(report_row(ticket) for ticket in await desk.tickets.opened_between(start, end))
+    await desk.audit.record(caller.staff, f"export:{first}..{last}", None)
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
@@ -545,13 +555,13 @@ async def report_csv(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only(supervisor=True)
 async def audit(request: web.Request, caller: Caller) -> web.Response:
-    entries = await request.app[CONSOLE].desk.audit_log(AUDIT_SHOWN)
+    entries = await request.app[CONSOLE].desk.audit.entries(AUDIT_SHOWN)
     return web.json_response([asdict(entry) for entry in entries])
 
 
 @staff_only(supervisor=True)
 async def blocked(request: web.Request, caller: Caller) -> web.Response:
-    return web.json_response([asdict(record) for record in await request.app[CONSOLE].desk.blocked()])
+    return web.json_response([asdict(record) for record in await request.app[CONSOLE].desk.blocks.all()])
 
 
 @staff_only(supervisor=True)

@@ -17,7 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.handoff.desk import Conflict, Desk, DeskError, NotAllowed, NotFound
+from bot.handoff.desk import Desk
+from bot.handoff.errors import Conflict, DeskError, NotAllowed, NotFound
 from bot.handoff.sessions import Session, SessionStore, csrf_matches
 from bot.handoff.staff import Role, Staff, StaffStore
 from bot.language.i18n import Catalogs
