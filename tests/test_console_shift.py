@@ -339,14 +339,14 @@ async def test_the_queue_names_languages_and_take_next_prefers_mine(
     page = await open_console("bob")
     await expect(page.locator("#me")).to_have_text("Bob · agent · Swahili")
     item = page.locator(f"#queue li[data-ticket='{swahili.id}'] .meta")
-    await expect(item).to_have_text("Swahili · twilio · Kenya (KE)")
+    await expect(item).to_have_text("Swahili · SMS (Twilio) · Kenya (KE)")
     await expect(item.locator(".language.mine")).to_have_count(1)
     await expect(page.locator(f"#queue li[data-ticket='{portuguese.id}'] .meta")).to_have_text(
-        "Portuguese · twilio"
+        "Portuguese · SMS (Twilio)"
     )
     await screenshot(page, "queue")
     await page.click("#take-next")
-    await expect(page.locator("#ticket-title")).to_have_text(f"doxxing — ticket {swahili.id}")
+    await expect(page.locator("#ticket-title")).to_have_text(f"My info posted — ticket {swahili.id}")
     taken = await desk.tickets.get(swahili.id)
     assert taken is not None and taken.staff == "bob"
 

@@ -44,7 +44,7 @@ from bot.handoff.console_texts import chosen_language
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import ENDED, SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
-from bot.language.i18n import Catalogs
+from bot.language.i18n import N_, Catalogs
 from bot.ops.request_body import read_form
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,6 @@ async def _secure_headers(request: web.Request, response: web.StreamResponse) ->
     response.headers["Referrer-Policy"] = "no-referrer"
     if not request.path.startswith(f"{PATH}/static/"):
         response.headers["Cache-Control"] = "no-store"
-
-
-def N_(text: str) -> str:  # the name pybabel extract looks for: translated when shown
-    return text
 
 
 # The sign-in page's texts, in the language her browser asks for (nobody is known before signing in).

@@ -29,6 +29,7 @@ from bot.handoff.presence import StaffPresence
 from bot.handoff.read_marks import ReadMarks
 from bot.handoff.staff import Role, Staff
 from bot.handoff.tickets import JOINED, PRIORITY_SPAN, TicketStore, queue_score
+from bot.language.i18n import N_
 from bot.ops.metrics import Metrics
 from bot.pipeline.messages import OutboundMessage
 from bot.storage.keys import (
@@ -211,8 +212,8 @@ class Desk:
         if not won:
             ticket = await self.tickets.get(ticket_id)
             if ticket is not None and ticket.left is not None and ticket.claimed_at is None:
-                raise Conflict("She left before anyone took the conversation.")
-            raise Conflict("Someone else has already taken this conversation, or it has ended.")
+                raise Conflict(N_("She left before anyone took the conversation."))
+            raise Conflict(N_("Someone else has already taken this conversation, or it has ended."))
         ticket = await self.tickets.require(ticket_id)
         conversation = await self.tickets.conversation(ticket_id)
         live = ticket.origin is TicketState.QUEUED
@@ -244,7 +245,7 @@ class Desk:
                     return await self.claim(ticket.id, staff)
                 except Conflict:  # a colleague was quicker: the next one
                     continue
-        raise NotFound("Nobody is waiting.")
+        raise NotFound(N_("Nobody is waiting."))
 
     async def send(self, ticket_id: str, staff: Staff, text: str, *, override: bool = False) -> None:
         """Relay a staff message to the person through their own channel, signed with a display name.
@@ -253,15 +254,12 @@ class Desk:
         override (audited); once she writes back she is there, and the time no longer applies."""
         text = text.strip()
         if not text:
-            raise DeskError("Write a message first.")
+            raise DeskError(N_("Write a message first."))
         ticket = await self._acting(ticket_id, staff)
         window = await self.unsafe_window(ticket)
         if window is not None:
             if not override:
-                raise OutsideSafeTime(
-                    f"It is outside the time she said is safe ({window.describe()}; now "
-                    f"{window.local_now(datetime.now(UTC))}). Override to send anyway."
-                )
+                raise OutsideSafeTime(window, datetime.now(UTC))
             await self.audit.record(staff, "override_safe_time", ticket_id)
         if not ticket.contacted:
             await self._contact(ticket)
@@ -291,7 +289,7 @@ class Desk:
         if not await self.redis.set(key, ticket.id, ex=self._ttl, nx=True):
             current = await self.redis.get(key)
             if current is not None and current.decode() != ticket.id:
-                raise Conflict("She is in another conversation with the helpline right now.")
+                raise Conflict(N_("She is in another conversation with the helpline right now."))
         await self.redis.hset(ticket_key(ticket.id), "contacted", "1")
 
     def canned(self, key: str, ticket: Ticket, *, language: str | None = None) -> str:
@@ -303,7 +301,7 @@ class Desk:
     async def note(self, ticket_id: str, staff: Staff, text: str) -> None:
         text = text.strip()
         if not text:
-            raise DeskError("Write a note first.")
+            raise DeskError(N_("Write a note first."))
         await self._on_file(ticket_id, staff)
         await self.tickets.append(
             ticket_id, LogEntry(at=time.time(), author=Author.NOTE, text=text, staff=staff.name)
@@ -315,12 +313,12 @@ class Desk:
         log as a note addressed to them (never sent to the person), and their console alerts them."""
         text = text.strip()
         if not text:
-            raise DeskError("Write a message first.")
+            raise DeskError(N_("Write a message first."))
         if supervisor.role is not Role.SUPERVISOR:
-            raise NotAllowed("Only a supervisor can monitor a colleague's conversation.")
+            raise NotAllowed(N_("Only a supervisor can monitor a colleague's conversation."))
         ticket = await self._holding(ticket_id, supervisor)
         if ticket.staff is None or ticket.staff == supervisor.name:
-            raise Conflict("This conversation is yours: write a note instead.")
+            raise Conflict(N_("This conversation is yours: write a note instead."))
         entry = LogEntry(
             at=time.time(), author=Author.NOTE, text=text, staff=supervisor.name, to=ticket.staff
         )
@@ -331,10 +329,10 @@ class Desk:
         """A supervisor monitoring a colleague's conversation steps in: from now on what she writes
         reaches the person, next to the colleague. Audited."""
         if supervisor.role is not Role.SUPERVISOR:
-            raise NotAllowed("Only a supervisor can join a colleague's conversation.")
+            raise NotAllowed(N_("Only a supervisor can join a colleague's conversation."))
         ticket = await self._holding(ticket_id, supervisor)
         if ticket.staff == supervisor.name:
-            raise Conflict("This conversation is already yours.")
+            raise Conflict(N_("This conversation is already yours."))
         await self.redis.hset(ticket_key(ticket_id), f"{JOINED}{supervisor.name}", time.time())
         await self.audit.record(supervisor, "join", ticket_id)
         await self.events.publish("joined", ticket_id, ticket.staff)
@@ -344,7 +342,7 @@ class Desk:
         contacted at all), and the colleague's console alerts them."""
         ticket = await self._acting(ticket_id, staff)
         if to.name == ticket.staff:
-            raise DeskError("This conversation is already with them.")
+            raise DeskError(N_("This conversation is already with them."))
         await self.redis.hset(ticket_key(ticket_id), "staff", to.name)
         await self.tickets.append(ticket_id, self._system(f"transferred:{to.name}", staff))
         if ticket.contacted:
@@ -358,7 +356,7 @@ class Desk:
         """End the conversation with the case record; "follow_up_needed" leaves a follow-up task for
         the same person (returned), with her summary and her safe time."""
         if outcome not in OUTCOMES:
-            raise DeskError(f"Choose an outcome: {', '.join(OUTCOMES)}.")
+            raise DeskError(N_("Choose an outcome: {outcomes}."), outcomes=", ".join(OUTCOMES))
         ticket = await self._acting(ticket_id, staff)
         if note.strip():
             await self.note(ticket_id, staff, note)
@@ -376,10 +374,10 @@ class Desk:
         outcome, categories and a note, written after the fact. She is told nothing; "follow_up_needed"
         leaves a follow-up task as at close (silent until staff write, inside her safe time)."""
         if outcome not in OUTCOMES:
-            raise DeskError(f"Choose an outcome: {', '.join(OUTCOMES)}.")
+            raise DeskError(N_("Choose an outcome: {outcomes}."), outcomes=", ".join(OUTCOMES))
         ticket = await self._on_file(ticket_id, staff)
         if ticket.state is not TicketState.CLOSED:
-            raise Conflict("She is still here: close the conversation with the case form.")
+            raise Conflict(N_("She is still here: close the conversation with the case form."))
         if note.strip():
             await self.note(ticket_id, staff, note)
         mapping: dict[str, str | bytes] = {"outcome": outcome}
@@ -424,9 +422,9 @@ class Desk:
 
     async def unblock(self, block_id: str, staff: Staff) -> None:
         if staff.role is not Role.SUPERVISOR:
-            raise NotAllowed("Only a supervisor can unblock.")
+            raise NotAllowed(N_("Only a supervisor can unblock."))
         if not await self.blocks.remove(block_id):
-            raise NotFound("No such block.")
+            raise NotFound(N_("No such block."))
         await self.audit.record(staff, f"unblock:{block_id}", None)
 
     # --- internals ---
@@ -442,7 +440,7 @@ class Desk:
         if not self.recordable(ticket):
             return await self._holding(ticket_id, staff)
         if ticket.staff != staff.name and staff.role is not Role.SUPERVISOR:
-            raise NotAllowed("This conversation was with a colleague.")
+            raise NotAllowed(N_("This conversation was with a colleague."))
         return ticket
 
     @staticmethod
@@ -459,9 +457,9 @@ class Desk:
         """The ticket, if this staff member holds it (supervisors may act on any open one)."""
         ticket = await self.tickets.require(ticket_id)
         if ticket.state is not TicketState.WITH_STAFF:
-            raise Conflict("This conversation is not open with staff.")
+            raise Conflict(N_("This conversation is not open with staff."))
         if ticket.staff != staff.name and staff.role is not Role.SUPERVISOR:
-            raise NotAllowed("This conversation is with a colleague.")
+            raise NotAllowed(N_("This conversation is with a colleague."))
         return ticket
 
     async def _acting(self, ticket_id: str, staff: Staff) -> Ticket:
@@ -469,7 +467,9 @@ class Desk:
         who joined it; a supervisor who only monitors it may write to the colleague, not to her."""
         ticket = await self._holding(ticket_id, staff)
         if ticket.staff != staff.name and staff.name not in ticket.joined:
-            raise NotAllowed("You are monitoring this conversation (read-only): join it first to act in it.")
+            raise NotAllowed(
+                N_("You are monitoring this conversation (read-only): join it first to act in it.")
+            )
         return ticket
 
     async def tell(self, ticket: Ticket, key: str, params: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from bot.handoff.errors import NotFound
 from bot.handoff.model import Author, Case, LogEntry, Summary, Ticket, TicketState
+from bot.language.i18n import N_
 from bot.storage.keys import (
     HANDOFF_ACTIVE,
     HANDOFF_FOLLOW_UPS,
@@ -142,7 +143,7 @@ class TicketStore:
     async def require(self, ticket_id: str) -> Ticket:
         ticket = await self.get(ticket_id)
         if ticket is None:
-            raise NotFound("This conversation no longer exists (it expired or was erased).")
+            raise NotFound(N_("This conversation no longer exists (it expired or was erased)."))
         return ticket
 
     async def load(self, ticket_ids: Sequence[bytes]) -> list[Ticket]:
@@ -198,5 +199,5 @@ class TicketStore:
         """The person's conversation id, to reach her through her own channel."""
         raw = await self._redis.hget(ticket_key(ticket_id), "conversation")
         if raw is None:
-            raise NotFound("This conversation was erased.")
+            raise NotFound(N_("This conversation was erased."))
         return self._sealer.open(raw)
