@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
 from bot.handoff.desk import Desk
-from bot.handoff.errors import Conflict, NotAllowed, NotFound, OutsideSafeTime
+from bot.handoff.errors import Conflict, DeskError, NotAllowed, NotFound, OutsideSafeTime
 from bot.handoff.hours import DAYS, Schedule
 from bot.handoff.model import Author, Case, Risk, Summary, TicketState
 from bot.handoff.staff import Role, Staff
+from bot.language.i18n import N_, Catalogs
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
@@ -415,3 +417,12 @@ async def test_without_redis_the_console_works_in_memory_with_a_demo_login(
     await asyncio.wait_for(queued_event(), 5)  # pub/sub works in memory too
     board = await (await client.get("/console/api/board")).json()
     assert len(board["queue"]) == 1
+
+
+def test_a_desk_error_is_translated_first_and_filled_in_after() -> None:
+    french = partial(Catalogs().gettext, "fr")
+    problem = DeskError(N_("At most {count} tags."), count=20)
+    assert str(problem) == "At most 20 tags."
+    assert problem.translated(french, "fr") == "20 étiquettes au maximum."
+    braces = DeskError("No placeholders here: {not one}")  # never formatted without parameters
+    assert str(braces) == braces.translated(french, "fr") == "No placeholders here: {not one}"

@@ -29,7 +29,10 @@ class DeskError(Exception):
         super().__init__(self.translated(english))
 
     def translated(self, translate: Translate, language: str = "en") -> str:
-        return translate(self.text).format(**self.params)
+        """The text in `translate`'s language, filled in (a text without parameters is left as it is:
+        braces in it are not placeholders)."""
+        text = translate(self.text)
+        return text.format(**self.params) if self.params else text
 
 
 class NotFound(DeskError):
