@@ -101,7 +101,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             await post(update(chat, next(update_ids), text="talk to a person"))
             await asyncio.sleep(0.3)
             await post(update(chat, next(update_ids), data="c:affirm"))
-            while not (queued := await gateway.desk.queue()):
+            while not (queued := await gateway.desk.tickets.queue()):
                 await asyncio.sleep(0.01)
             ticket = queued[0].id
             async with http.post(

@@ -48,15 +48,13 @@ from .fuzz_strategies import (
     set_everywhere,
 )
 from .fuzz_target import OTHER_CSRF, SESSION, TICKET, Headers, Request
+from .support.webhooks import (
+    APP_SECRET,
+    AUTH_TOKEN,
+    TELEGRAM_SECRET,
+    VERIFY_TOKEN,
+)
 
-TELEGRAM_TOKEN = "123456:FUZZ-token-for-the-fake-server-only"
-TELEGRAM_SECRET = "fuzz-secret-token"
-WHATSAPP_TOKEN = "EAAfuzz-access-token-for-the-fake-only"
-PHONE_NUMBER_ID = "106540352242922"  # as in tests/payloads/whatsapp
-APP_SECRET = "fuzz-app-secret"
-VERIFY_TOKEN = "fuzz-verify-token"
-ACCOUNT_SID = "AC00000000000000000000000000000001"
-AUTH_TOKEN = "fuzz-auth-token-for-the-fake-server-only"
 STAFF_NAME, STAFF_PASSWORD = "fuzz", "a long fuzzing staff password"
 REST_PATH, WEB_PATH = "/webhooks/rest/webhook", "/chat/messages"
 PREVIEW_PATH, LOGIN_PATH = "/webchat/preview", "/console/login"

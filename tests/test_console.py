@@ -28,7 +28,7 @@ from tests.test_webchat import CHROMIUM, CHROMIUM_ARGS
 pytest_plugins = ["tests.console_support"]  # its fixtures: redis (db 9), desk, outbox, staff, server…
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
-XSS_AS_SITUATION = XSS.replace("__", " ")  # a situation is an id: shown with its underscores as spaces
+XSS_AS_ID = XSS.replace("__", " ")  # a situation or platform is an id: an unnamed one shows as its words
 # Counts the beeps: wraps the browser's own WebAudio, before any page script runs.
 COUNT_BEEPS = """
 window.__beeps = 0;
@@ -125,9 +125,9 @@ async def test_sign_in_and_the_queue_shows_a_waiting_ticket(
     await page.click("button[type=submit]")
 
     item = page.locator(f"#queue li[data-ticket='{ticket.id}']")
-    await expect(item.locator(".headline")).to_have_text("hacked account · instagram")
+    await expect(item.locator(".headline")).to_have_text("hacked account · Instagram")  # unnamed: its words
     await expect(item.locator(".badge")).to_have_text(["Danger", "Intimate images"])  # danger first
-    await expect(item.locator(".meta")).to_have_text("Spanish · telegram · Mexico (MX)")
+    await expect(item.locator(".meta")).to_have_text("Spanish · Telegram · Mexico (MX)")
     await expect(page).to_have_title("(1) SafeSpaces console")
     await expect(page.locator("#me")).to_have_text("Alice · agent")
     await expect(page.locator("#supervisor")).to_be_hidden()
@@ -214,13 +214,13 @@ async def test_text_from_people_and_summaries_shows_as_text_never_as_html(
     ticket = await desk.enqueue("web:x", summary, [(Author.PERSON, XSS)])
     await desk.leave_message("web:y", summary, XSS)
     page = await open_console("alice")
-    await expect(page.locator("#queue .headline")).to_have_text(f"{XSS_AS_SITUATION} · {XSS}")
+    await expect(page.locator("#queue .headline")).to_have_text(f"{XSS_AS_ID} · {XSS_AS_ID}")
     await expect(page.locator("#follow-ups .safe")).to_have_text(f"Safe contact: {XSS}")
     await page.click(f"#queue li[data-ticket='{ticket.id}'] button.take")
     await expect(page.locator("#composer")).to_be_visible()
     await desk.from_person(ticket, XSS)
     await expect(page.locator("#log li.person .text")).to_have_text([XSS, XSS])
-    await expect(page.locator("#summary dd").first).to_have_text(XSS_AS_SITUATION)
+    await expect(page.locator("#summary dd").first).to_have_text(XSS_AS_ID)
     await expect(page.locator("#summary")).to_contain_text(f"Safe contact{XSS}")
     assert await page.evaluate("document.querySelectorAll('body script, body img').length") == 0
     assert await page.evaluate("window.__xss") is None
@@ -259,7 +259,7 @@ async def test_two_staff_race_to_take_one_conversation(
 
     await expect(alice.locator("#composer:visible, #notice:visible")).to_have_count(1)
     await expect(bob.locator("#composer:visible, #notice:visible")).to_have_count(1)
-    taken = await desk.ticket(ticket.id)
+    taken = await desk.tickets.get(ticket.id)
     assert taken is not None and taken.staff in {"alice", "bob"}
     winner, loser = (alice, bob) if taken.staff == "alice" else (bob, alice)
     await expect(winner.locator("#composer")).to_be_visible()
@@ -282,11 +282,11 @@ async def test_block_a_sender_then_a_supervisor_unblocks_it(
     alice.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await alice.click("#block")
     await expect(alice.locator("#ticket-state")).to_contain_text("sender blocked")
-    assert await desk.is_blocked("whatsapp:666")
+    assert await desk.blocks.is_blocked("whatsapp:666")
 
     blocked = sue.locator("#blocked li")  # appears live on the supervisor's console
     await expect(blocked).to_contain_text(f"Ticket {ticket.id}, blocked by Alice (alice)")
     await expect(sue.locator("#audit")).to_contain_text("block")
     await blocked.locator("button").click()
     await expect(blocked).to_have_count(0)
-    assert not await desk.is_blocked("whatsapp:666")
+    assert not await desk.blocks.is_blocked("whatsapp:666")

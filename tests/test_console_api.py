@@ -181,7 +181,7 @@ async def test_sign_in_opens_the_console_and_sign_out_ends_the_session(
         assert out.status == 200
     async with browserless.get(server.make_url("/console/api/me")) as after:
         assert after.status == 401
-    assert [entry.action for entry in await desk.audit_log()] == ["sign_out", "sign_in"]
+    assert [entry.action for entry in await desk.audit.entries()] == ["sign_out", "sign_in"]
 
 
 async def test_a_wrong_password_is_refused_with_the_form_again(
@@ -303,9 +303,9 @@ async def test_a_change_without_the_sessions_csrf_token_is_refused_and_changes_n
     for token in (None, "", "wrong", bob.session.csrf):
         status, body = await alice.post(f"/console/api/tickets/{ticket}/claim", csrf=token)
         assert status == 403 and "error" in body
-    claimed = await desk.ticket(ticket)
+    claimed = await desk.tickets.get(ticket)
     assert claimed is not None and claimed.state is TicketState.QUEUED
-    assert [t.id for t in await desk.queue()] == [ticket]
+    assert [t.id for t in await desk.tickets.queue()] == [ticket]
 
 
 async def test_a_waiting_tickets_summary_is_open_to_all_its_conversation_only_to_the_holder(
@@ -341,12 +341,12 @@ async def test_a_waiting_tickets_summary_is_open_to_all_its_conversation_only_to
         ("claim", None),
     ]:
         assert (await bob.post(f"/console/api/tickets/{ticket}/{action}", body))[0] in {403, 409}, action
-    assert len(await desk.log(ticket)) == 2  # nothing bob tried reached the conversation
+    assert len(await desk.tickets.log(ticket)) == 2  # nothing bob tried reached the conversation
 
     status, view = await sue.get(f"/console/api/tickets/{ticket}")  # supervisors see every conversation
     assert status == 200 and len(view["log"]) == 2
     assert (await alice.get(f"/console/api/tickets/{ticket}"))[0] == 200  # read again: audited once
-    opened = [(e.staff, e.action) for e in await desk.audit_log() if e.action == "open"]
+    opened = [(e.staff, e.action) for e in await desk.audit.entries() if e.action == "open"]
     assert sorted(opened) == [("alice", "open"), ("sue", "open")]
 
 
@@ -397,7 +397,7 @@ async def test_two_staff_claiming_at_once_exactly_one_wins(sign_in: SignIn, desk
     (_, loser) = next(result for result in results if result[0] == 409)
     assert "already taken" in loser["error"]
     winner = "alice" if results[0][0] == 200 else "bob"
-    claimed = await desk.ticket(ticket)
+    claimed = await desk.tickets.get(ticket)
     assert claimed is not None and claimed.staff == winner
 
 
@@ -437,7 +437,7 @@ async def test_messages_notes_and_canned_replies(sign_in: SignIn, desk: Desk, ou
         ("not an object", "The request needs a text field 'text'."),
     ]:
         assert await alice.post(f"/console/api/tickets/{ticket}/messages", body) == (400, {"error": error})
-    log = await desk.log(ticket)
+    log = await desk.tickets.log(ticket)
     assert [(e.author, e.text) for e in log[2:]] == [
         (Author.STAFF, reply("canned_greeting")),
         (Author.NOTE, "seems safe for now"),
@@ -483,7 +483,7 @@ async def test_a_monitoring_supervisor_reaches_the_person_only_after_joining(
         assert await sue.post(f"/console/api/tickets/{ticket}/{path}", body) == (403, {"error": refused})
     whisper = {"text": "Ask whether he can see her screen."}
     assert (await sue.post(f"/console/api/tickets/{ticket}/whisper", whisper))[0] == 200
-    held = await desk.ticket(ticket)
+    held = await desk.tickets.get(ticket)
     assert held is not None and (held.state, held.staff) == (TicketState.WITH_STAFF, "alice")
     assert outbox.keys("telegram:43") == ["handoff_joined"]  # nothing of hers reached the person
 
@@ -540,7 +540,7 @@ async def test_close_with_an_outcome_and_hand_back_to_the_bot(
     assert status == 400 and body["error"].startswith("Choose an outcome")
     assert (await alice.post(f"/console/api/tickets/{first}/close", {"outcome": "referred"}))[0] == 200
     assert (await alice.post(f"/console/api/tickets/{second}/hand-back"))[0] == 200
-    closed, handed_back = await desk.ticket(first), await desk.ticket(second)
+    closed, handed_back = await desk.tickets.get(first), await desk.tickets.get(second)
     assert closed is not None and (closed.state, closed.outcome) == (TicketState.CLOSED, "referred")
     assert handed_back is not None and handed_back.outcome == "handed_back"
     assert outbox.keys("web:1")[-1] == "handoff_closed" and outbox.keys("web:2")[-1] == "handoff_back_to_bot"
@@ -555,17 +555,17 @@ async def test_block_by_the_holder_unblock_by_a_supervisor_only(sign_in: SignIn,
     alice, sue = await sign_in("alice"), await sign_in("sue")
     await alice.post(f"/console/api/tickets/{ticket}/claim")
     assert (await alice.post(f"/console/api/tickets/{ticket}/block"))[0] == 200
-    assert await desk.is_blocked("whatsapp:666")
+    assert await desk.blocks.is_blocked("whatsapp:666")
 
     _, blocked = await sue.get("/console/api/blocked")
     assert [(b["ticket"], b["by"]) for b in blocked] == [(ticket, "alice")]
     block_id = blocked[0]["id"]
     assert "666" not in block_id  # a pseudonym, never the address
     assert (await alice.post(f"/console/api/blocked/{block_id}/unblock"))[0] == 403
-    assert await desk.is_blocked("whatsapp:666")
+    assert await desk.blocks.is_blocked("whatsapp:666")
     assert (await sue.post(f"/console/api/blocked/{block_id}/unblock", csrf=None))[0] == 403
     assert (await sue.post(f"/console/api/blocked/{block_id}/unblock"))[0] == 200
-    assert not await desk.is_blocked("whatsapp:666")
+    assert not await desk.blocks.is_blocked("whatsapp:666")
     assert await sue.post(f"/console/api/blocked/{block_id}/unblock") == (404, {"error": "No such block."})
     _, audit = await sue.get("/console/api/audit")
     assert [a["action"] for a in audit][:2] == [f"unblock:{block_id}", "block"]
@@ -715,7 +715,7 @@ async def test_any_staff_reads_a_left_message_without_taking_it_and_taking_it_is
     assert status == 200 and view["can_act"] is False
     assert view["log"][-1]["text"] == "please write, not call"
     assert view["ticket"]["safe_contact"]["reading"] == "Mon–Fri, 18:00–24:00 (Africa/Nairobi)"
-    assert ("bob", "open") in [(e.staff, e.action) for e in await desk.audit_log()]
+    assert ("bob", "open") in [(e.staff, e.action) for e in await desk.audit.entries()]
     assert (await alice.post(f"/console/api/tickets/{left.id}/claim"))[0] == 200
     assert outbox.sent == []  # she is not contacted by the taking
 
@@ -794,7 +794,7 @@ async def test_the_csv_report_has_one_row_per_ticket_and_nothing_that_names_her(
     assert list(report(text)[0]) == list(REPORT_COLUMNS)
     assert set(rows) == {closed.id, left.id, erased.id, waiting.id}
     row = rows[closed.id]
-    ticket = await desk.ticket(closed.id)
+    ticket = await desk.tickets.get(closed.id)
     assert ticket is not None and ticket.claimed_at is not None
     assert row["wait_seconds"] == str(round(ticket.claimed_at - ticket.created_at))
     assert (row["outcome"], row["categories"], row["risks"]) == (
@@ -822,4 +822,4 @@ async def test_the_csv_report_has_one_row_per_ticket_and_nothing_that_names_her(
         assert report(await response.text()) == []
     for query in ("", f"?from={today}", f"?from={today}&to={yesterday}", "?from=2026-13-01&to=2026-13-02"):
         assert (await sue.get(f"/console/api/reports.csv{query}"))[0] == 400, query
-    assert "export:" in (await desk.audit_log())[0].action
+    assert "export:" in (await desk.audit.entries())[0].action

@@ -1,12 +1,17 @@
 """The console in each staff member's language, in Chromium: texts from the gettext catalogs, the
-browser's language by default, a choice kept with the staff record, and right-to-left in Arabic."""
+browser's language by default, a choice kept with the staff record, right-to-left in Arabic, and what
+the server says (ids' names, safe-time readings, errors) in that language too."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from functools import partial
 
+import pytest
 from playwright.async_api import Page, expect
 
+from bot.handoff import safe_time
 from bot.handoff.desk import Desk
 from bot.handoff.staff import StaffStore
 from bot.language.i18n import Catalogs
@@ -73,3 +78,58 @@ async def test_switching_language_is_kept_with_the_staff_record_over_the_browser
     await elsewhere.select_option("#ui-language", "ar")
     await expect(elsewhere.locator("html")).to_have_attribute("dir", "rtl")
     await expect(elsewhere.locator("#mine-title")).to_have_text(arabic("My conversations"))
+
+
+@pytest.mark.parametrize(("language", "locale"), [("fr", "fr-FR"), ("ar", "ar-EG")])
+async def test_a_translated_console_names_ids_and_tells_readings_and_errors_in_its_language(
+    open_console: OpenConsole, desk: Desk, language: str, locale: str
+) -> None:
+    translate = partial(CATALOGS.gettext, language)
+    situation, sms = translate("Hacked account"), translate("SMS (Twilio)")
+    assert situation != "Hacked account"
+    summary = replace(
+        SUMMARY, situation="secure_account", channel="twilio", country="GB", safe_contact="weekdays after 6pm"
+    )
+    ticket = await desk.enqueue(f"telegram:31{len(language)}{ord(language[0])}", summary)
+    page = await open_console("alice", locale=locale)
+    item = page.locator(f"#queue li[data-ticket='{ticket.id}']")
+    await expect(item.locator(".headline")).to_have_text(f"{situation} · {translate('Instagram')}")
+    await expect(item.locator(".meta").first).to_contain_text(sms)
+    # The page's first click takes her (it once unlocked sound on the press, which relabelled the shift
+    # button, rewrapped the French header and moved the Take button away before the release).
+    await page.click(f"#queue li[data-ticket='{ticket.id}'] button.take")
+    await expect(page.locator("#composer")).to_be_visible()
+
+    window = safe_time.parse(summary.safe_contact, summary.country)
+    assert window is not None
+    reading = window.describe(translate, language)  # e.g. "lun.–ven., 18:00–24:00 (Europe/London)"
+    assert "Mon" not in reading and "Fri" not in reading
+    shown = page.locator("#summary")
+    await expect(shown).to_contain_text(situation)
+    await expect(shown).to_contain_text(sms)
+    await expect(shown.locator(".safe-now")).to_contain_text(reading)
+    text = await shown.inner_text()
+    for english in ("secure_account", "secure account", "Hacked account", "twilio", "Mon–Fri", "any day"):
+        assert english not in text
+
+    # A server error is in the console's language too (asked as the page asks: the browser's fetch).
+    csrf = (await (await page.request.get("/console/api/me")).json())["csrf"]
+    refused = await page.evaluate(
+        """async ([url, csrf]) => {
+          const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
+          const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ text: " " }) });
+          return [response.status, (await response.json()).error];
+        }""",
+        [f"/console/api/tickets/{ticket.id}/notes", csrf],
+    )
+    assert refused == [400, translate("Write a note first.")]
+
+    # The case form is prefilled with the names, and still files the ids reports count.
+    await page.click("#close")
+    await expect(page.locator("#case-situation")).to_have_value(situation)
+    await page.select_option("#outcome", "resolved")
+    await page.click("#close-confirm")
+    await expect(page.locator("#composer")).to_be_hidden()
+    closed = await desk.tickets.get(ticket.id)
+    assert closed is not None and closed.case is not None
+    assert (closed.case.situation, closed.case.platform) == ("secure_account", "instagram")

@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from playwright.async_api import Page, expect
 from redis.asyncio import Redis
 
-from bot.handoff.desk import Desk, ticket_key
+from bot.handoff.desk import Desk
 from bot.handoff.model import Ticket
 from bot.handoff.staff import Staff
 from bot.handoff.waits import Place, Waits
-from bot.storage.keys import PREFIX
+from bot.storage.keys import PREFIX, ticket_key
 from tests.console_support import SUMMARY, Outbox, reply
 from tests.test_console import browser, new_page, open_console
 from tests.test_console_shift import screenshot

@@ -173,7 +173,7 @@ async def test_a_returning_person_shows_her_earlier_ticket_and_the_outcome_never
     await expect(page.locator("#case-risks input:checked")).to_have_count(2)
     await page.click("#close-confirm")  # no outcome chosen: the form stays, nothing is closed
     await expect(page.locator("#close-form")).to_be_visible()
-    still = await desk.ticket(again.id)
+    still = await desk.tickets.get(again.id)
     assert still is not None and still.state is TicketState.WITH_STAFF
     await page.select_option("#outcome", "follow_up_needed")
     await page.fill("#case-tags", "repeat, passwords")
@@ -183,7 +183,7 @@ async def test_a_returning_person_shows_her_earlier_ticket_and_the_outcome_never
     await expect(page.locator("#notice")).to_contain_text("A follow-up task was created")
     await expect(page.locator("#follow-ups li")).to_have_count(1)
     await expect(page.locator("#follow-ups li .meta").last).to_have_text(f"Follow-up of ticket {again.id}")
-    closed = await desk.ticket(again.id)
+    closed = await desk.tickets.get(again.id)
     assert closed is not None and closed.case is not None and closed.case.tags == ("repeat", "passwords")
 
     await take(page, other.id)  # the next conversation starts with no outcome chosen
@@ -231,7 +231,7 @@ async def test_a_follow_up_is_read_before_taking_and_contacting_outside_her_safe
     await page.press("#text", "Enter")
     await expect(page.locator("#log li.staff .text")).to_have_text("Hello, this is Alice from the helpline.")
     assert outbox.keys("telegram:41") == ["staff_message"]
-    assert "override_safe_time" in [entry.action for entry in await desk.audit_log()]
+    assert "override_safe_time" in [entry.action for entry in await desk.audit.entries()]
 
 
 # --- attention ---
@@ -339,15 +339,15 @@ async def test_the_queue_names_languages_and_take_next_prefers_mine(
     page = await open_console("bob")
     await expect(page.locator("#me")).to_have_text("Bob · agent · Swahili")
     item = page.locator(f"#queue li[data-ticket='{swahili.id}'] .meta")
-    await expect(item).to_have_text("Swahili · twilio · Kenya (KE)")
+    await expect(item).to_have_text("Swahili · SMS (Twilio) · Kenya (KE)")
     await expect(item.locator(".language.mine")).to_have_count(1)
     await expect(page.locator(f"#queue li[data-ticket='{portuguese.id}'] .meta")).to_have_text(
-        "Portuguese · twilio"
+        "Portuguese · SMS (Twilio)"
     )
     await screenshot(page, "queue")
     await page.click("#take-next")
-    await expect(page.locator("#ticket-title")).to_have_text(f"doxxing — ticket {swahili.id}")
-    taken = await desk.ticket(swahili.id)
+    await expect(page.locator("#ticket-title")).to_have_text(f"My info posted — ticket {swahili.id}")
+    taken = await desk.tickets.get(swahili.id)
     assert taken is not None and taken.staff == "bob"
 
 

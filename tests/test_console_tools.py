@@ -18,7 +18,7 @@ from dataclasses import replace
 from playwright.async_api import Page, expect
 
 from bot.handoff.desk import Desk
-from bot.handoff.model import Case, Risk
+from bot.handoff.model import Case, Risk, Ticket
 from bot.handoff.staff import Staff
 from tests.console_support import SUMMARY, Outbox, reply
 from tests.test_console import browser, new_page, open_console
@@ -33,6 +33,14 @@ OpenConsole = Callable[..., Awaitable[Page]]
 async def take(page: Page, ticket_id: str) -> None:
     await page.click(f"#queue li[data-ticket='{ticket_id}'] button.take")
     await expect(page.locator("#composer")).to_be_visible()
+
+
+async def taking(open_console: OpenConsole, desk: Desk, conversation: str) -> tuple[Page, Ticket]:
+    """Alice signed in, having taken the conversation of someone who just arrived."""
+    ticket = await desk.enqueue(conversation, SUMMARY)
+    page = await open_console("alice")
+    await take(page, ticket.id)
+    return page, ticket
 
 
 async def test_a_transfer_tells_the_person_who_is_with_her_and_lists_who_is_at_the_console(
@@ -62,9 +70,7 @@ async def test_a_transfer_tells_the_person_who_is_with_her_and_lists_who_is_at_t
 async def test_arrow_keys_choose_a_canned_reply_without_inserting_it_and_show_an_english_gloss(
     open_console: OpenConsole, desk: Desk
 ) -> None:
-    ticket = await desk.enqueue("telegram:83", SUMMARY)
-    page = await open_console("alice")
-    await take(page, ticket.id)
+    page, _ = await taking(open_console, desk, "telegram:83")
     await expect(page.locator("#canned option")).to_have_count(7)  # loaded
     await page.focus("#canned")
     await page.keyboard.press("ArrowDown")
@@ -85,9 +91,7 @@ async def test_arrow_keys_choose_a_canned_reply_without_inserting_it_and_show_an
 async def test_after_a_quick_exit_notes_and_the_outcome_can_still_be_recorded(
     open_console: OpenConsole, desk: Desk, outbox: Outbox
 ) -> None:
-    ticket = await desk.enqueue("telegram:84", SUMMARY)
-    page = await open_console("alice")
-    await take(page, ticket.id)
+    page, ticket = await taking(open_console, desk, "telegram:84")
     await desk.cancel("telegram:84", "quick_exit")  # she left in a hurry
     await expect(page.locator("#ticket-state")).to_contain_text("Closed (quick exit)")
     await expect(page.locator("#mode-reply")).to_be_hidden()  # nothing can reach her now
@@ -108,11 +112,11 @@ async def test_after_a_quick_exit_notes_and_the_outcome_can_still_be_recorded(
     )
     await expect(page.locator("#ticket-state")).to_contain_text("she ended it: quick exit")
     await expect(page.locator("#notice-text")).to_contain_text("A follow-up task was created")
-    recorded = await desk.ticket(ticket.id)
+    recorded = await desk.tickets.get(ticket.id)
     assert recorded is not None and recorded.outcome == "follow_up_needed" and recorded.left == "quick_exit"
     assert recorded.case is not None and recorded.case.tags == ("interrupted",)
     assert outbox.keys("telegram:84") == ["handoff_joined"]  # nothing after she left
-    assert len(await desk.follow_ups()) == 1
+    assert len(await desk.tickets.follow_ups()) == 1
 
 
 async def test_supervisors_search_closed_cases_by_category_outcome_staff_language_and_country(
@@ -163,9 +167,7 @@ async def test_supervisors_search_closed_cases_by_category_outcome_staff_languag
 async def test_monitoring_a_colleagues_chat_is_read_only_with_a_private_message_to_them(
     open_console: OpenConsole, desk: Desk, outbox: Outbox
 ) -> None:
-    ticket = await desk.enqueue("telegram:94", SUMMARY)
-    alice = await open_console("alice")
-    await take(alice, ticket.id)
+    alice, ticket = await taking(open_console, desk, "telegram:94")
     sue = await open_console("sue")
     await sue.click(f"#everyone li[data-ticket='{ticket.id}'] button.open")
     await expect(sue.locator("#monitor-text")).to_have_text(
@@ -191,9 +193,7 @@ async def test_monitoring_a_colleagues_chat_is_read_only_with_a_private_message_
 async def test_the_referral_directory_lists_checked_resources_for_her_country_to_insert(
     open_console: OpenConsole, desk: Desk
 ) -> None:
-    ticket = await desk.enqueue("telegram:95", SUMMARY)  # in Mexico
-    page = await open_console("alice")
-    await take(page, ticket.id)
+    page, _ = await taking(open_console, desk, "telegram:95")  # in Mexico
     await page.click("#directory summary")
     await expect(page.locator("#directory-country")).to_contain_text("Mexico")
     items = page.locator("#directory-list li")
@@ -243,7 +243,9 @@ async def test_supervisors_see_a_periods_report_as_charts_drawn_by_the_local_cha
         "(q) => fetch('/console/api/reports?' + q).then((r) => r.json())",
         f"from={(today := time.strftime('%Y-%m-%d', time.gmtime()))}&to={today}",
     )
-    waits = sorted(t.claimed_at - t.created_at for t in await desk.opened_between(0, 2e9) if t.claimed_at)
+    waits = sorted(
+        t.claimed_at - t.created_at for t in await desk.tickets.opened_between(0, 2e9) if t.claimed_at
+    )
     assert report["waits"]["taken"] == 2 and report["waits"]["p90_seconds"] == waits[-1]
     assert report["staff"] == {"alice": 1, "bob": 1}
     assert report["days"][-1] == {"day": today, "opened": 3, "left": 1}

@@ -41,7 +41,7 @@ from bot.handoff.model import Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, StaffStore
 from bot.ops.app import GATEWAY, create_app
-from bot.ops.settings import Settings, TelegramSettings, TwilioSettings, WhatsAppSettings
+from bot.ops.settings import Settings
 from bot.rasa.engine import Engine
 
 from .conftest import free_port
@@ -50,24 +50,16 @@ from .fakes.telegram import FakeTelegram
 from .fakes.twilio import FakeTwilio
 from .fakes.whatsapp import FakeGraph
 from .fuzz_requests import (
-    ACCOUNT_SID,
-    APP_SECRET,
-    AUTH_TOKEN,
     FORM_TYPE,
     JSON_TYPE,
     LOGIN_PATH,
     PAYLOADS,
-    PHONE_NUMBER_ID,
     PREVIEW_PATH,
     REST_PATH,
     STAFF_NAME,
     STAFF_PASSWORD,
-    TELEGRAM_SECRET,
-    TELEGRAM_TOKEN,
     TWILIO_MESSAGES,
     TWILIO_STATUSES,
-    VERIFY_TOKEN,
-    WHATSAPP_TOKEN,
     TwilioSpec,
     console_api_requests,
     hub_signature,
@@ -84,11 +76,21 @@ from .fuzz_requests import (
 from .fuzz_strategies import MULTIPART_TYPE, as_json, multipart
 from .fuzz_target import CSRF, OTHER_CSRF, SESSION, TICKET, ErrorLog, Request, Target
 from .support.redis_dbs import empty, leave, redis_url
+from .support.webhooks import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PHONE_NUMBER_ID,
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    WHATSAPP_TOKEN,
+    telegram_settings,
+    twilio_settings,
+    whatsapp_settings,
+)
 
 REDIS_URL = redis_url("fuzz")
 # No example database, and hypothesis's caches go to /tmp: no .hypothesis directory in the repo.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "safespaces-hypothesis")
-SMS_FROM = "+15005550006"
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"  # `make fuzz`: new examples every run
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
@@ -125,21 +127,9 @@ async def fakes() -> AsyncIterator[Fakes]:
 def configured(settings: Settings, fakes: Fakes, port: int) -> Settings:
     return replace(
         settings,
-        telegram=TelegramSettings(
-            token=TELEGRAM_TOKEN, secret_token=TELEGRAM_SECRET, api_url=fakes.telegram.url, polling=False
-        ),
-        whatsapp=WhatsAppSettings(
-            access_token=WHATSAPP_TOKEN,
-            phone_number_id=PHONE_NUMBER_ID,
-            app_secret=APP_SECRET,
-            verify_token=VERIFY_TOKEN,
-            api_url=f"{fakes.graph.url}/v21.0",
-            template_name=None,
-            template_language="en",
-        ),
-        twilio=TwilioSettings(
-            account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SMS_FROM, api_url=fakes.twilio.url
-        ),
+        telegram=telegram_settings(fakes.telegram.url),
+        whatsapp=whatsapp_settings(fakes.graph.url),
+        twilio=twilio_settings(fakes.twilio.url),
         public_url=f"http://127.0.0.1:{port}",
     )
 

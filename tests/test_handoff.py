@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,12 @@ from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 
-from bot.handoff.desk import Conflict, Desk, NotAllowed, NotFound, OutsideSafeTime
+from bot.handoff.desk import Desk
+from bot.handoff.errors import Conflict, DeskError, NotAllowed, NotFound, OutsideSafeTime
 from bot.handoff.hours import DAYS, Schedule
 from bot.handoff.model import Author, Case, Risk, Summary, TicketState
 from bot.handoff.staff import Role, Staff
+from bot.language.i18n import N_, Catalogs
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
@@ -82,7 +85,13 @@ async def test_the_queue_serves_danger_first_then_minors_then_images_then_the_re
     for name, risks in order:
         ids[(await desk.enqueue(f"rest:{name}", Summary(risks=risks))).id] = name
         await asyncio.sleep(0.01)
-    assert [ids[t.id] for t in await desk.queue()] == ["danger", "minor", "ncii", "plain-1", "plain-2"]
+    assert [ids[t.id] for t in await desk.tickets.queue()] == [
+        "danger",
+        "minor",
+        "ncii",
+        "plain-1",
+        "plain-2",
+    ]
     first_plain = next(t for t, n in ids.items() if n == "plain-1")
     assert await desk.position(first_plain) == 4
 
@@ -95,7 +104,7 @@ async def test_two_staff_racing_for_one_conversation_one_wins(desk: Desk, record
     assert sum(isinstance(r, Conflict) for r in results) == 1
     winner = next(r for r in results if not isinstance(r, BaseException))
     assert winner.state is TicketState.WITH_STAFF and winner.staff in {"amina", "ben"}
-    assert await desk.queue() == [] and [t.id for t in await desk.active()] == [ticket.id]
+    assert await desk.tickets.queue() == [] and [t.id for t in await desk.tickets.active()] == [ticket.id]
     assert [(c, m.key) for c, m in recorder.sent] == [("telegram:42", "handoff_joined")]
     joined = recorder.sent[0][1]
     assert joined.language == "sw" and joined.text.startswith(winner.staff.title())  # in her language
@@ -114,18 +123,18 @@ async def test_only_the_holder_or_a_supervisor_acts_on_a_conversation(desk: Desk
     with pytest.raises(NotAllowed):
         await desk.note(ticket.id, AMINA, "not mine any more")
     await desk.close(ticket.id, BEN, "resolved")
-    closed = await desk.ticket(ticket.id)
+    closed = await desk.tickets.get(ticket.id)
     assert closed is not None and closed.state is TicketState.CLOSED and closed.outcome == "resolved"
-    log = await desk.log(ticket.id)
+    log = await desk.tickets.log(ticket.id)
     assert [e.author for e in log].count(Author.STAFF) == 1
     assert any(e.text == "transferred:ben" for e in log)
-    assert [a.action for a in await desk.audit_log()][:4] == [
+    assert [a.action for a in await desk.audit.entries()][:4] == [
         "close:resolved",
         "transfer:ben",
         "join",
         "claim",
     ]
-    assert (await desk.stats()).handled_today == 1
+    assert (await desk.stats.current()).handled_today == 1
 
 
 async def test_summaries_logs_and_addresses_are_sealed_at_rest(desk: Desk, handoff_redis: Redis) -> None:
@@ -139,7 +148,7 @@ async def test_summaries_logs_and_addresses_are_sealed_at_rest(desk: Desk, hando
     dump = await _dump(handoff_redis)
     for secret in ("+254700111222", "Kilimanjaro", "Zanzibarcode", "Quetzalword", "doxxing"):
         assert secret not in dump
-    assert next(e.text for e in await desk.log(ticket.id)).startswith("my neighbour")
+    assert next(e.text for e in await desk.tickets.log(ticket.id)).startswith("my neighbour")
 
 
 async def test_erasing_leaves_only_the_fact(desk: Desk, handoff_redis: Redis) -> None:
@@ -151,13 +160,13 @@ async def test_erasing_leaves_only_the_fact(desk: Desk, handoff_redis: Redis) ->
     assert follow_up is not None
     ticket = await desk.enqueue(conversation, Summary(situation="stalking"), [(Author.PERSON, "hello")])
     await desk.claim(ticket.id, AMINA)
-    assert [past.ticket.id for past in await desk.previous(ticket)] == [follow_up.id, first.id]
+    assert [past.ticket.id for past in await desk.tickets.previous(ticket)] == [follow_up.id, first.id]
     await desk.erase(conversation)
     for ticket_id in (first.id, follow_up.id, ticket.id):
-        erased = await desk.ticket(ticket_id)
+        erased = await desk.tickets.get(ticket_id)
         assert erased is not None and erased.erased and erased.state is TicketState.CLOSED
-        assert erased.summary == Summary() and erased.case is None and await desk.log(ticket_id) == []
-        assert await desk.previous(erased) == []
+        assert erased.summary == Summary() and erased.case is None and await desk.tickets.log(ticket_id) == []
+        assert await desk.tickets.previous(erased) == []
     assert await desk.open_ticket(conversation) is None
     pseudonym = Pseudonymizer(b"k" * 32)(conversation)
     dump = await _dump(handoff_redis)
@@ -176,13 +185,13 @@ async def test_a_returning_person_s_earlier_tickets_come_with_outcomes_notes_and
     someone_else = await desk.enqueue("telegram:78", Summary())
     again = await desk.enqueue("telegram:77", Summary(situation="threats"))
 
-    [past] = await desk.previous(again)
+    [past] = await desk.tickets.previous(again)
     assert past.ticket.id == first.id and past.ticket.outcome == "referred" and past.ticket.case == case
     assert [note.text for note in past.notes] == ["she moved to her sister's", "referred to the police unit"]
-    assert await desk.previous(someone_else) == [] and await desk.previous(first) == []
+    assert await desk.tickets.previous(someone_else) == [] and await desk.tickets.previous(first) == []
     await desk.claim(again.id, BEN)
     await desk.close(again.id, BEN, "resolved")
-    closed = await desk.ticket(again.id)
+    closed = await desk.tickets.get(again.id)
     assert closed is not None and closed.case is None and closed.outcome == "resolved"  # nothing carried over
 
 
@@ -195,7 +204,7 @@ async def test_follow_up_needed_leaves_a_silent_follow_up_that_waits_for_her_saf
     await desk.claim(ticket.id, AMINA)
     follow_up = await desk.close(ticket.id, AMINA, "follow_up_needed", note="call back about the report")
     assert follow_up is not None and follow_up.state is TicketState.FOLLOW_UP
-    assert [t.id for t in await desk.follow_ups()] == [follow_up.id]
+    assert [t.id for t in await desk.tickets.follow_ups()] == [follow_up.id]
     said = len(recorder.sent)
 
     await desk.claim(follow_up.id, BEN)  # taking it contacts nobody
@@ -207,7 +216,7 @@ async def test_follow_up_needed_leaves_a_silent_follow_up_that_waits_for_her_saf
     assert len(recorder.sent) == said
     await desk.send(follow_up.id, BEN, "Hello, it's Ben from the helpline", override=True)
     assert [m.key for _, m in recorder.sent[said:]] == ["staff_message"]
-    assert "override_safe_time" in [a.action for a in await desk.audit_log()]
+    assert "override_safe_time" in [a.action for a in await desk.audit.entries()]
     opened = await desk.open_ticket("whatsapp:9")  # her answers now come to Ben
     assert opened is not None and opened.id == follow_up.id
     await desk.from_person(opened, "yes I can talk")
@@ -241,19 +250,19 @@ async def test_take_next_serves_the_most_urgent_then_prefers_the_staff_s_languag
 async def test_unread_counts_what_the_person_wrote_since_staff_last_read(desk: Desk) -> None:
     ticket = await desk.enqueue("telegram:3", Summary(), [(Author.PERSON, "hi")])
     ticket = await desk.claim(ticket.id, AMINA)
-    assert await desk.unread(AMINA, [ticket]) == {ticket.id: 1}
-    await desk.mark_read(AMINA, ticket)
+    assert await desk.reads.unread(AMINA, [ticket]) == {ticket.id: 1}
+    await desk.reads.mark_read(AMINA, ticket)
     await desk.from_person(ticket, "he is back")
     await desk.from_person(ticket, "what do I do")
-    now = await desk.ticket(ticket.id)
-    assert now is not None and await desk.unread(AMINA, [now]) == {ticket.id: 2}
+    now = await desk.tickets.get(ticket.id)
+    assert now is not None and await desk.reads.unread(AMINA, [now]) == {ticket.id: 2}
 
 
 async def test_events_reach_every_subscriber(desk: Desk) -> None:
     received: list[dict[str, Any]] = []
 
     async def listen() -> None:
-        async for event in desk.events():
+        async for event in desk.events.stream():
             received.append(event)
             if len(received) == 2:
                 return
@@ -325,12 +334,12 @@ async def test_a_person_who_agrees_is_queued_with_the_summary_they_agreed_to(cli
     replies = await say(client, sender, "I want to talk to a real person")
     replies = await say(client, sender, button(replies, "Yes, share this chat"))
     assert replies[-1]["text"].startswith("You're number 1 in line")
-    [ticket] = await gateway.desk.queue()
+    [ticket] = await gateway.desk.tickets.queue()
     summary = ticket.summary
     assert summary.situation == "intimate_images" and summary.channel == "rest" and summary.country == "KE"
     assert set(summary.risks) == {Risk.NCII, Risk.MINOR} and summary.transcript_shared
     assert len(summary.steps_done) == 1 and len(summary.steps_skipped) == 1
-    log = await gateway.desk.log(ticket.id)
+    log = await gateway.desk.tickets.log(ticket.id)
     assert (Author.PERSON, "I want to talk to a real person") in [(e.author, e.text) for e in log]
 
 
@@ -339,8 +348,8 @@ async def test_while_queued_messages_go_to_staff_not_to_the_bot(client: TestClie
     sender = "person-queued"
     replies = await say(client, sender, "talk to a person")
     replies = await say(client, sender, button(replies, "Yes"))
-    [ticket] = await gateway.desk.queue()
-    assert not ticket.summary.transcript_shared and await gateway.desk.log(ticket.id) == []
+    [ticket] = await gateway.desk.tickets.queue()
+    assert not ticket.summary.transcript_shared and await gateway.desk.tickets.log(ticket.id) == []
     replies = await say(client, sender, "menu")  # would open the menu; here it is for the helpline
     assert [r["text"] for r in replies] == [  # nobody from the helpline has a console open
         "Saved for the helpline. You're number 1 in line. Nobody is available right now: "
@@ -351,10 +360,10 @@ async def test_while_queued_messages_go_to_staff_not_to_the_bot(client: TestClie
     assert [r["text"] for r in replies] == [
         "Saved for the helpline. You're number 1 in line (about 5 minutes)."
     ]
-    assert [e.text for e in await gateway.desk.log(ticket.id)] == ["menu", "hello?"]
+    assert [e.text for e in await gateway.desk.tickets.log(ticket.id)] == ["menu", "hello?"]
     replies = await say(client, sender, button(replies, "Cancel"))
     assert replies[0]["text"].startswith("Okay, you've left the line")
-    assert await gateway.desk.queue() == []
+    assert await gateway.desk.tickets.queue() == []
     replies = await say(client, sender, "menu")
     assert replies[-1]["text"].startswith("What is happening?")
 
@@ -377,10 +386,12 @@ async def test_out_of_hours_the_person_may_leave_a_message_with_a_safe_time(
     assert replies[-1]["text"].startswith("When and how is it safe")
     replies = await say(client, sender, "weekdays after 6pm, in this chat")
     assert replies[-1]["text"].startswith("Thank you. Your message is saved")
-    [task] = await gateway.desk.follow_ups()
+    [task] = await gateway.desk.tickets.follow_ups()
     assert task.summary.safe_contact == "weekdays after 6pm, in this chat"
-    assert [e.text for e in await gateway.desk.log(task.id)] == ["Please call me about the fake profile"]
-    assert await gateway.desk.queue() == []
+    assert [e.text for e in await gateway.desk.tickets.log(task.id)] == [
+        "Please call me about the fake profile"
+    ]
+    assert await gateway.desk.tickets.queue() == []
 
 
 async def test_without_redis_the_console_works_in_memory_with_a_demo_login(
@@ -406,3 +417,12 @@ async def test_without_redis_the_console_works_in_memory_with_a_demo_login(
     await asyncio.wait_for(queued_event(), 5)  # pub/sub works in memory too
     board = await (await client.get("/console/api/board")).json()
     assert len(board["queue"]) == 1
+
+
+def test_a_desk_error_is_translated_first_and_filled_in_after() -> None:
+    french = partial(Catalogs().gettext, "fr")
+    problem = DeskError(N_("At most {count} tags."), count=20)
+    assert str(problem) == "At most 20 tags."
+    assert problem.translated(french, "fr") == "20 étiquettes au maximum."
+    braces = DeskError("No placeholders here: {not one}")  # never formatted without parameters
+    assert str(braces) == braces.translated(french, "fr") == "No placeholders here: {not one}"

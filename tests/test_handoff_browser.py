@@ -116,7 +116,7 @@ async def test_a_person_and_a_counsellor_talk_through_telegram_and_the_bot_resum
     await person.says("talk to a person")
     await person.presses("c:affirm")
     await person.sees("You're number 1 in line")
-    [ticket] = await gateway.desk.queue()
+    [ticket] = await gateway.desk.tickets.queue()
     take = f"#queue li[data-ticket='{ticket.id}'] button.take"
     await expect(amina.locator(take)).to_be_visible()  # live, without a reload
     await amina.click(take)

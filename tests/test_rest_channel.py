@@ -285,7 +285,7 @@ async def test_handoff_requests_are_limited_per_address_and_danger_help_still_go
         assert emergency in "\n".join(await said(client, sender, "/immediate_danger"))
         last = await said(client, sender, "/affirm")
     assert last == [engine.render("handoff_limited", "en").text]
-    assert len(await gateway.desk.queue()) == 2
+    assert len(await gateway.desk.tickets.queue()) == 2
     assert await rate_limited(client, "handoff_address") == 1
     # Another address is not held back by this one.
     assert emergency in "\n".join(await said(client, "real", "/immediate_danger", address="203.0.113.9"))
@@ -304,7 +304,7 @@ async def test_handoff_requests_are_limited_per_sender(
     await said(client, "asker", "/handoff_cancel")
     await said(client, "asker", "talk to a person")
     assert await said(client, "asker", "/affirm") == [engine.render("handoff_limited", "en").text]
-    assert await gateway.desk.queue() == []
+    assert await gateway.desk.tickets.queue() == []
     assert await rate_limited(client, "handoff_sender") == 1
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
 from bot.handoff.safe_time import parse
+from bot.language.i18n import Catalogs
 
 # A Tuesday: 2026-03-10 (no daylight saving in London yet, none ever in Nairobi).
 TUESDAY = datetime(2026, 3, 10, tzinfo=UTC)
@@ -34,7 +36,7 @@ def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
 )
 def test_safe_contact_words_are_read_as_days_and_hours(words: str, country: str, reading: str) -> None:
     window = parse(words, country)
-    assert window is not None and window.describe() == reading
+    assert window is not None and window.describe(str, "en") == reading
 
 
 @pytest.mark.parametrize(
@@ -61,7 +63,7 @@ def test_whether_now_is_safe_follows_her_clock() -> None:
     assert window.allows(at(0, 15))  # Tuesday 18:00 in Nairobi
     assert not window.allows(at(0, 14, 59))
     assert not window.allows(at(4, 16))  # Saturday 19:00 there
-    assert window.local_now(at(0, 7, 12)) == "Tue 10:12 in Africa/Nairobi"
+    assert window.local_now(at(0, 7, 12), str, "en") == "Tue 10:12 in Africa/Nairobi"
 
 
 def test_an_overnight_window_belongs_to_the_day_it_starts() -> None:
@@ -118,7 +120,7 @@ def test_safe_contact_words_are_read_in_her_language(
     words: str, language: str, country: str, reading: str
 ) -> None:
     window = parse(words, country, language)
-    assert window is not None and window.describe() == reading
+    assert window is not None and window.describe(str, "en") == reading
 
 
 @pytest.mark.parametrize(
@@ -140,6 +142,19 @@ def test_negations_and_unknown_words_in_her_language_are_left_to_staff(words: st
 
 def test_a_range_that_names_the_evening_once_ends_in_the_evening() -> None:
     window = parse("from 6pm to 9", "GB")
-    assert window is not None and window.describe() == "any day, 18:00–21:00 (Europe/London)"
+    assert window is not None and window.describe(str, "en") == "any day, 18:00–21:00 (Europe/London)"
     overnight = parse("10pm to 2", "GB")
-    assert overnight is not None and overnight.describe() == "any day, 22:00–02:00 (Europe/London)"
+    assert overnight is not None and overnight.describe(str, "en") == "any day, 22:00–02:00 (Europe/London)"
+
+
+def test_staff_read_the_reading_in_their_consoles_language() -> None:
+    catalogs = Catalogs()
+    window = parse("weekends", "US")
+    assert window is not None
+    french = partial(catalogs.gettext, "fr")
+    assert window.describe(french, "fr") == "sam.–dim. (les 29 fuseaux horaires de son pays)"
+    weekdays = parse("weekdays after 6pm", "KE")
+    assert weekdays is not None
+    assert weekdays.local_now(at(0, 7, 12), french, "fr") == "mar. 10:12 à Africa/Nairobi"
+    swahili = partial(catalogs.gettext, "sw")
+    assert weekdays.describe(swahili, "sw") == "Jumatatu–Ijumaa, 18:00–24:00 (Africa/Nairobi)"

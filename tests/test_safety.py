@@ -20,14 +20,23 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from bot.channels.rest import PATH as REST_PATH
-from bot.handoff.desk import ACTIVE, AUDIT, BLOCKED, EVENTS, FOLLOW_UPS, OPENED, QUEUE
 from bot.handoff.model import TicketState
 from bot.handoff.staff import Role, Staff
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings, TelegramSettings
 from bot.pipeline.gateway import Gateway
 from bot.rasa.engine import NLU_DATA, Engine
-from bot.storage.keys import FAILURES, METRICS
+from bot.storage.keys import (
+    AUDIT,
+    BLOCKED,
+    FAILURES,
+    HANDOFF_ACTIVE,
+    HANDOFF_EVENTS,
+    HANDOFF_FOLLOW_UPS,
+    HANDOFF_QUEUE,
+    METRICS,
+    TICKETS_OPENED,
+)
 from content.model import load_library
 from content.texts import load_texts
 
@@ -43,7 +52,17 @@ __all__ = ["chat", "fake"]  # fixtures used by name below
 AMINA = Staff(name="amina", display_name="Amina", role=Role.AGENT)
 SUPERVISOR = Staff(name="sam", display_name="Sam", role=Role.SUPERVISOR)
 # Shared structures that name nobody: counters, capped logs of pseudonyms, the queue indexes.
-UNEXPIRING = {METRICS, FAILURES, AUDIT, BLOCKED, QUEUE, ACTIVE, FOLLOW_UPS, OPENED, EVENTS}
+UNEXPIRING = {
+    METRICS,
+    FAILURES,
+    AUDIT,
+    BLOCKED,
+    HANDOFF_QUEUE,
+    HANDOFF_ACTIVE,
+    HANDOFF_FOLLOW_UPS,
+    TICKETS_OPENED,
+    HANDOFF_EVENTS,
+}
 
 
 @pytest.fixture
@@ -104,11 +123,11 @@ async def test_quick_exit_works_in_every_language_and_in_a_handoff(
     gateway: Gateway = client.app[GATEWAY]
     await says(client, fake, chat, "talk to a person")
     await presses(client, fake, chat, "c:affirm")
-    [ticket] = await gateway.desk.queue()
+    [ticket] = await gateway.desk.tickets.queue()
     await says(client, fake, chat, exit_word, replies=0)
     await fake.wait_for(1, "deleteMessages")
     await settled(gateway)
-    closed = await gateway.desk.ticket(ticket.id)
+    closed = await gateway.desk.tickets.get(ticket.id)
     assert closed is not None and closed.state is TicketState.CLOSED and closed.outcome == "quick_exit"
 
 
@@ -122,7 +141,7 @@ async def test_erase_leaves_nothing_tied_to_the_person(
     await says(client, fake, chat, words, replies=1)
     await says(client, fake, chat, "talk to a person")
     await presses(client, fake, chat, "c:affirm:share=chat")
-    [ticket] = await gateway.desk.queue()
+    [ticket] = await gateway.desk.tickets.queue()
     await gateway.desk.claim(ticket.id, AMINA)
     await says(client, fake, chat, "hello Amina", replies=0)
     await settled(gateway)
@@ -133,12 +152,12 @@ async def test_erase_leaves_nothing_tied_to_the_person(
     await settled(gateway)
     await asyncio.sleep(2.1)  # the per-person pacing counters live for at most two seconds
 
-    pseudonym = gateway.desk.open_key(f"telegram:{chat}").rsplit(":", 1)[1]
+    pseudonym = gateway.desk.tickets.open_key(f"telegram:{chat}").rsplit(":", 1)[1]
     dump = await _dump(gateway_redis) + await _dump(tracker_redis)
     for trace in (str(chat), pseudonym, "Quetzalcoatl", "hello Amina"):
         assert trace not in dump, trace
-    erased = await gateway.desk.ticket(ticket.id)
-    assert erased is not None and erased.erased and await gateway.desk.log(ticket.id) == []
+    erased = await gateway.desk.tickets.get(ticket.id)
+    assert erased is not None and erased.erased and await gateway.desk.tickets.log(ticket.id) == []
     again = await says(client, fake, chat, "hello")
     assert again[-1]["text"].endswith("Are you safe right now?")
 
@@ -150,7 +169,7 @@ async def test_everything_kept_about_a_conversation_expires(
     await says(client, fake, chat, "/doxxing")
     await says(client, fake, chat, "talk to a person")
     await presses(client, fake, chat, "c:affirm")
-    [ticket] = await gateway.desk.queue()
+    [ticket] = await gateway.desk.tickets.queue()
     await gateway.desk.claim(ticket.id, AMINA)
     await gateway.desk.note(ticket.id, AMINA, "a note")
     await settled(gateway)
@@ -170,7 +189,7 @@ async def test_a_blocked_sender_gets_no_answer_until_a_supervisor_unblocks(
     gateway: Gateway = client.app[GATEWAY]
     await says(client, fake, chat, "talk to a person")
     await presses(client, fake, chat, "c:affirm")
-    [ticket] = await gateway.desk.queue()
+    [ticket] = await gateway.desk.tickets.queue()
     await gateway.desk.claim(ticket.id, AMINA)
     await gateway.desk.block(ticket.id, AMINA)
     await settled(gateway)
@@ -178,7 +197,7 @@ async def test_a_blocked_sender_gets_no_answer_until_a_supervisor_unblocks(
     await says(client, fake, chat, "hello", replies=0)
     await settled(gateway)
     assert len(fake.sent()) == before
-    [record] = await gateway.desk.blocked()
+    [record] = await gateway.desk.blocks.all()
     assert record.by == "amina" and record.ticket == ticket.id
     await gateway.desk.unblock(record.id, SUPERVISOR)
     assert (await says(client, fake, chat, "hello"))[-1]["text"].endswith("Are you safe right now?")
@@ -267,7 +286,7 @@ async def test_no_key_names_her_address_through_a_whole_conversation_and_erase_l
 
         for text in ("hello", "/doxxing", "talk to a person", "yes"):
             await say(text)
-        [ticket] = await gateway.desk.queue()
+        [ticket] = await gateway.desk.tickets.queue()
         await gateway.desk.claim(ticket.id, AMINA)
         await gateway.desk.send(ticket.id, AMINA, "I am here with you")
         await say("thank you")
@@ -293,5 +312,5 @@ async def test_no_key_names_her_address_through_a_whole_conversation_and_erase_l
             assert 0 < await gateway_redis.pttl(key) <= 2000, key
         assert [key for key in left if pseudonym in key and key not in pacing] == []
         assert tracker_key(conversation) not in left
-        erased = await gateway.desk.ticket(ticket.id)
+        erased = await gateway.desk.tickets.get(ticket.id)
         assert erased is not None and erased.erased

@@ -9,7 +9,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.handoff.desk import QUEUE
 from bot.handoff.model import Risk, TicketState
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.settings import Settings
@@ -18,6 +17,7 @@ from bot.pipeline.messages import OutboundMessage
 from bot.pipeline.stages.reply_cap import ReplyCap
 from bot.pipeline.turn import TurnState, chain
 from bot.rasa.engine import Engine
+from bot.storage.keys import HANDOFF_QUEUE
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -278,8 +278,10 @@ async def test_danger_while_queued_gets_the_help_and_moves_her_to_the_front(
     ticket = await gateway.desk.open_ticket(f"rest:{conversation_id}")
     assert ticket is not None and ticket.state is TicketState.QUEUED
     assert Risk.DANGER in ticket.summary.risks
-    assert (await gateway_redis.zrange(QUEUE, 0, 0))[0].decode() == ticket.id
-    assert [entry.text for entry in await gateway.desk.log(ticket.id)][-1] == "he has a knife he is here"
+    assert (await gateway_redis.zrange(HANDOFF_QUEUE, 0, 0))[0].decode() == ticket.id
+    assert [entry.text for entry in await gateway.desk.tickets.log(ticket.id)][
+        -1
+    ] == "he has a knife he is here"
 
 
 async def test_a_question_during_consent_is_answered_and_consent_asked_again(

@@ -176,7 +176,7 @@ async def test_after_stop_delete_my_data_erases_at_once_and_sends_nothing(
     before = len(await turn(fake))
     assert await say(client, phone, "STOP") == 200
     await failures(gateway_redis, "opted out")  # the quick exit's neutral line could not go out
-    pseudonym = gateway.desk.open_key(f"twilio:{phone}").rsplit(":", 1)[1]
+    pseudonym = gateway.desk.tickets.open_key(f"twilio:{phone}").rsplit(":", 1)[1]
     assert pseudonym in json.dumps([json.loads(raw) for raw in await gateway_redis.lrange(FAILURES, 0, -1)])
 
     assert await say(client, phone, "delete my data") == 200

@@ -44,7 +44,7 @@ from bot.handoff.console_texts import chosen_language
 from bot.handoff.desk import Desk
 from bot.handoff.sessions import ENDED, SessionStore
 from bot.handoff.staff import LoginRefused, StaffStore
-from bot.language.i18n import Catalogs
+from bot.language.i18n import N_, Catalogs
 from bot.ops.request_body import read_form
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,6 @@ async def _secure_headers(request: web.Request, response: web.StreamResponse) ->
     response.headers["Referrer-Policy"] = "no-referrer"
     if not request.path.startswith(f"{PATH}/static/"):
         response.headers["Cache-Control"] = "no-store"
-
-
-def N_(text: str) -> str:  # the name pybabel extract looks for: translated when shown
-    return text
 
 
 # The sign-in page's texts, in the language her browser asks for (nobody is known before signing in).
@@ -157,7 +153,7 @@ async def login(request: web.Request) -> web.Response:
     if previous:
         await console.sessions.end(previous)
     session = await console.sessions.create(staff.name)
-    await console.desk.audit(staff, "sign_in", None)
+    await console.desk.audit.record(staff, "sign_in", None)
     response = web.Response(status=303, headers={"Location": PATH})
     console.set_cookie(response, SESSION_COOKIE, session.id)
     response.del_cookie(LOGIN_COOKIE, path=PATH)
@@ -169,7 +165,7 @@ async def logout(request: web.Request, caller: Caller) -> web.Response:
     console = request.app[CONSOLE]
     await console.sessions.end(caller.session.id)
     await console.desk.presence.gone(caller.staff.name)
-    await console.desk.audit(caller.staff, "sign_out", None)
+    await console.desk.audit.record(caller.staff, "sign_out", None)
     response = web.json_response({})
     response.del_cookie(SESSION_COOKIE, path=PATH)
     return response
@@ -184,7 +180,7 @@ async def _pump(console: Console, session_id: str, stream: Stream) -> None:
         return await console.sessions.get(session_id) is not None
 
     try:
-        async for event in console.desk.events(until=ended, alive=alive):
+        async for event in console.desk.events.stream(until=ended, alive=alive):
             stream.put_nowait({name: event.get(name) for name in EVENT_FIELDS})
     except RedisError as problem:  # the browser reconnects, and resubscribes, by itself
         log.warning("console event stream lost Redis: %s", type(problem).__name__)

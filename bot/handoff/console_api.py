@@ -16,20 +16,23 @@ import io
 import re
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.handoff import reports, safe_time
 from bot.handoff.console_auth import CONSOLE, Caller, staff_only
-from bot.handoff.console_texts import chosen_language, console_texts
-from bot.handoff.desk import DeskError, NotAllowed, NotFound, OutsideSafeTime, PastContact
+from bot.handoff.console_texts import ConsoleLanguage, console_texts
 from bot.handoff.directory import resources_json
+from bot.handoff.errors import DeskError, NotAllowed, NotFound, OutsideSafeTime
 from bot.handoff.model import OUTCOMES, Case, LogEntry, Risk, Ticket, TicketState
 from bot.handoff.presence import Presence
 from bot.handoff.staff import Staff
+from bot.handoff.tickets import PastContact
+from bot.language.i18n import N_
 from bot.ops.request_body import read_json
 from bot.storage.keys import PREFIX
 
@@ -62,16 +65,20 @@ REPORT_COLUMNS = (
 )
 
 
-def safe_contact_json(ticket: Ticket) -> dict[str, Any] | None:
-    """How her safe-contact words were read, and whether now is inside that time."""
+def safe_contact_json(ticket: Ticket, language: ConsoleLanguage) -> dict[str, Any] | None:
+    """How her safe-contact words were read, and whether now is inside that time (in staff's language)."""
     window = safe_time.parse(ticket.summary.safe_contact, ticket.summary.country, ticket.summary.language)
     if window is None:
         return None
     now = datetime.now(UTC)
-    return {"reading": window.describe(), "safe_now": window.allows(now), "her_time": window.local_now(now)}
+    return {
+        "reading": window.describe(language.translate, language.code),
+        "safe_now": window.allows(now),
+        "her_time": window.local_now(now, language.translate, language.code),
+    }
 
 
-def ticket_json(ticket: Ticket) -> dict[str, Any]:
+def ticket_json(ticket: Ticket, language: ConsoleLanguage) -> dict[str, Any]:
     case = ticket.case
     return {
         "id": ticket.id,
@@ -93,12 +100,12 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "erased": ticket.erased,
         "blocked": ticket.blocked,
         "summary": {**asdict(ticket.summary), "risks": [risk.value for risk in ticket.summary.risks]},
-        "safe_contact": None if ticket.erased else safe_contact_json(ticket),
+        "safe_contact": None if ticket.erased else safe_contact_json(ticket, language),
     }
 
 
-def past_json(past: PastContact) -> dict[str, Any]:
-    return {**ticket_json(past.ticket), "notes": [entry_json(note) for note in past.notes]}
+def past_json(past: PastContact, language: ConsoleLanguage) -> dict[str, Any]:
+    return {**ticket_json(past.ticket, language), "notes": [entry_json(note) for note in past.notes]}
 
 
 def entry_json(entry: LogEntry) -> dict[str, Any]:
@@ -125,7 +132,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await read_json(request)
     except ValueError as problem:
-        raise DeskError("The request was not valid JSON.") from problem
+        raise DeskError(N_("The request was not valid JSON.")) from problem
     return body if isinstance(body, dict) else {}
 
 
@@ -133,17 +140,17 @@ async def text_field(request: web.Request, name: str, *, required: bool = True) 
     """One string field of a JSON body; a DeskError (400) says what is wrong with it."""
     value = (await json_body(request)).get(name, None if required else "")
     if not isinstance(value, str):
-        raise DeskError(f"The request needs a text field {name!r}.")
+        raise DeskError(N_("The request needs a text field '{name}'."), name=name)
     if len(value) > MAX_TEXT:
-        raise DeskError(f"That is too long: at most {MAX_TEXT} characters.")
+        raise DeskError(N_("That is too long: at most {count} characters."), count=MAX_TEXT)
     return value
 
 
-def _label(value: Any, name: str) -> str | None:
+def _label(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not CATEGORY.fullmatch(value.strip()):
-        raise DeskError(f"The {name} must be a short label (at most 48 letters, digits or spaces).")
+        raise DeskError(N_("Situations, platforms and tags are short labels of at most 48 characters."))
     return value.strip().lower()
 
 
@@ -153,16 +160,16 @@ def case_of(body: dict[str, Any]) -> Case | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise DeskError("The case must be an object.")
+        raise DeskError(N_("The case must be an object."))
     risks, tags = raw.get("risks") or [], raw.get("tags") or []
     if not isinstance(risks, list) or not all(r in {risk.value for risk in Risk} for r in risks):
-        raise DeskError(f"Risks are among: {', '.join(risk.value for risk in Risk)}.")
+        raise DeskError(N_("Risks are among: {risks}."), risks=", ".join(risk.value for risk in Risk))
     if not isinstance(tags, list) or len(tags) > MAX_TAGS:
-        raise DeskError(f"At most {MAX_TAGS} tags.")
-    labels = [_label(tag, "tag") for tag in tags]
+        raise DeskError(N_("At most {count} tags."), count=MAX_TAGS)
+    labels = [_label(tag) for tag in tags]
     return Case(
-        situation=_label(raw.get("situation"), "situation"),
-        platform=_label(raw.get("platform"), "platform"),
+        situation=_label(raw.get("situation")),
+        platform=_label(raw.get("platform")),
         risks=tuple(Risk(r) for r in dict.fromkeys(risks)),
         tags=tuple(dict.fromkeys(label for label in labels if label)),
     )
@@ -171,20 +178,20 @@ def case_of(body: dict[str, Any]) -> Case | None:
 async def readable(request: web.Request, caller: Caller) -> tuple[Ticket, bool]:
     """The ticket in the URL, and whether the caller may read its conversation (raises if not even
     its summary: a colleague's conversation is theirs and their supervisors')."""
-    ticket = await request.app[CONSOLE].desk.ticket(request.match_info["ticket"])
+    ticket = await request.app[CONSOLE].desk.tickets.get(request.match_info["ticket"])
     if ticket is None:
-        raise NotFound("This conversation no longer exists (it expired or was erased).")
+        raise NotFound(N_("This conversation no longer exists (it expired or was erased)."))
     if ticket.staff == caller.staff.name or caller.supervisor or ticket.state is TicketState.FOLLOW_UP:
         return ticket, True
     if ticket.state is TicketState.QUEUED or (ticket.left is not None and ticket.claimed_at is None):
         return ticket, False  # waiting, or she left before anyone took it: the summary only
-    raise NotAllowed("This conversation is with a colleague.")
+    raise NotAllowed(N_("This conversation is with a colleague."))
 
 
 async def held(request: web.Request, caller: Caller) -> Ticket:
     ticket, full = await readable(request, caller)
     if not full:
-        raise NotAllowed("Take this conversation first.")
+        raise NotAllowed(N_("Take this conversation first."))
     return ticket
 
 
@@ -208,10 +215,7 @@ async def me(request: web.Request, caller: Caller) -> web.Response:
 @staff_only()
 async def texts(request: web.Request, caller: Caller) -> web.Response:
     """The console's texts in this staff member's language: the one they chose, else their browser's."""
-    catalogs = request.app[CONSOLE].catalogs
-    accept = request.headers.get("Accept-Language", "")
-    language = chosen_language(catalogs, caller.staff.console_language, accept)
-    return web.json_response(console_texts(catalogs, language))
+    return web.json_response(console_texts(request.app[CONSOLE].catalogs, caller.language.code))
 
 
 @staff_only()
@@ -220,7 +224,7 @@ async def set_console_language(request: web.Request, caller: Caller) -> web.Resp
     console = request.app[CONSOLE]
     language = await text_field(request, "language")
     if language not in console.catalogs.languages:
-        raise DeskError(f"Choose one of: {', '.join(console.catalogs.languages)}.")
+        raise DeskError(N_("Choose one of: {languages}."), languages=", ".join(console.catalogs.languages))
     await console.staff.set_console_language(caller.staff.name, language)
     return web.json_response(console_texts(console.catalogs, language))
 
@@ -229,16 +233,18 @@ async def set_console_language(request: web.Request, caller: Caller) -> web.Resp
 async def board(request: web.Request, caller: Caller) -> web.Response:
     """The left panel: who is waiting, my conversations, follow-ups; for supervisors, everyone's."""
     desk = request.app[CONSOLE].desk
-    queue, active, follow_ups = await asyncio.gather(desk.queue(), desk.active(), desk.follow_ups())
+    queue, active, follow_ups = await asyncio.gather(
+        desk.tickets.queue(), desk.tickets.active(), desk.tickets.follow_ups()
+    )
     mine = [t for t in active if t.staff == caller.staff.name]
-    unread = await desk.unread(caller.staff, mine)
+    unread = await desk.reads.unread(caller.staff, mine)
     return web.json_response(
         {
             "now": time.time(),
-            "queue": [ticket_json(t) for t in queue],
-            "mine": [{**ticket_json(t), "unread": unread[t.id]} for t in mine],
-            "follow_ups": [ticket_json(t) for t in follow_ups],
-            "everyone": [ticket_json(t) for t in active] if caller.supervisor else None,
+            "queue": [ticket_json(t, caller.language) for t in queue],
+            "mine": [{**ticket_json(t, caller.language), "unread": unread[t.id]} for t in mine],
+            "follow_ups": [ticket_json(t, caller.language) for t in follow_ups],
+            "everyone": [ticket_json(t, caller.language) for t in active] if caller.supervisor else None,
         }
     )
 
@@ -247,7 +253,7 @@ async def board(request: web.Request, caller: Caller) -> web.Response:
 async def staff_list(request: web.Request, caller: Caller) -> web.Response:
     """Every colleague, with whether they are at the console (online, busy with n conversations, away)."""
     console = request.app[CONSOLE]
-    members, active = await asyncio.gather(console.staff.all(), console.desk.active())
+    members, active = await asyncio.gather(console.staff.all(), console.desk.tickets.active())
     holding = Counter(ticket.staff for ticket in active if ticket.staff)
     presence = await console.desk.presence.of([s.name for s in members], holding)
     return web.json_response([staff_json(s, presence[s.name]) for s in members])
@@ -259,7 +265,7 @@ async def set_presence(request: web.Request, caller: Caller) -> web.Response:
     people are told and in the transfer list."""
     away = (await json_body(request)).get("away")
     if not isinstance(away, bool):
-        raise DeskError("The request needs 'away': true or false.")
+        raise DeskError(N_("The request needs 'away': true or false."))
     await request.app[CONSOLE].desk.presence.set_away(caller.staff.name, away)
     return web.json_response({"away": away})
 
@@ -272,20 +278,20 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
     desk = request.app[CONSOLE].desk
     log = previous = None
     if full:
-        log = [entry_json(entry) for entry in await desk.log(ticket.id)]
+        log = [entry_json(entry) for entry in await desk.tickets.log(ticket.id)]
         first_read = f"{PREFIX}:console:opened:{caller.staff.name}:{ticket.id}"
         if await desk.redis.set(first_read, 1, nx=True, ex=OPEN_AUDIT_SECONDS):
-            await desk.audit(caller.staff, "open", ticket.id)
+            await desk.audit.record(caller.staff, "open", ticket.id)
         if ticket.state is not TicketState.FOLLOW_UP or caller.supervisor:
-            previous = [past_json(past) for past in await desk.previous(ticket)]
+            previous = [past_json(past, caller.language) for past in await desk.tickets.previous(ticket)]
     can_act = full and ticket.state is TicketState.WITH_STAFF
     unsafe = await desk.unsafe_window(ticket) if can_act else None
     if ticket.staff == caller.staff.name:
-        await desk.mark_read(caller.staff, ticket)
+        await desk.reads.mark_read(caller.staff, ticket)
     return web.json_response(
         {
             "now": time.time(),
-            "ticket": ticket_json(ticket),
+            "ticket": ticket_json(ticket, caller.language),
             "log": log,
             "previous": previous,
             "can_act": can_act,
@@ -295,7 +301,9 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "monitoring": can_act
             and ticket.staff != caller.staff.name
             and caller.staff.name not in ticket.joined,
-            "needs_override": None if unsafe is None else unsafe.describe(),
+            "needs_override": None
+            if unsafe is None
+            else unsafe.describe(caller.language.translate, caller.language.code),
         }
     )
 
@@ -333,13 +341,13 @@ async def resources(request: web.Request, caller: Caller) -> web.Response:
 @staff_only()
 async def claim(request: web.Request, caller: Caller) -> web.Response:
     ticket = await request.app[CONSOLE].desk.claim(request.match_info["ticket"], caller.staff)
-    return web.json_response({"ticket": ticket_json(ticket)})
+    return web.json_response({"ticket": ticket_json(ticket, caller.language)})
 
 
 @staff_only()
 async def take_next(request: web.Request, caller: Caller) -> web.Response:
     ticket = await request.app[CONSOLE].desk.take_next(caller.staff)
-    return web.json_response({"ticket": ticket_json(ticket)})
+    return web.json_response({"ticket": ticket_json(ticket, caller.language)})
 
 
 @staff_only()
@@ -351,7 +359,8 @@ async def send(request: web.Request, caller: Caller) -> web.Response:
             request.match_info["ticket"], caller.staff, text, override=override
         )
     except OutsideSafeTime as problem:
-        return web.json_response({"error": str(problem), "needs_override": True}, status=409)
+        error = problem.translated(caller.language.translate, caller.language.code)
+        return web.json_response({"error": error, "needs_override": True}, status=409)
     return web.json_response({})
 
 
@@ -380,7 +389,7 @@ async def transfer(request: web.Request, caller: Caller) -> web.Response:
     console = request.app[CONSOLE]
     to = await console.staff.get(await text_field(request, "to"))
     if to is None:
-        raise NotFound("There is no such staff member.")
+        raise NotFound(N_("There is no such staff member."))
     await console.desk.transfer(request.match_info["ticket"], caller.staff, to)
     return web.json_response({})
 
@@ -388,22 +397,28 @@ async def transfer(request: web.Request, caller: Caller) -> web.Response:
 @staff_only()
 async def close(request: web.Request, caller: Caller) -> web.Response:
     """Close with the case form: a required outcome, the categories, tags and a closing note."""
-    outcome = await text_field(request, "outcome")
-    body = await json_body(request)
-    note = await text_field(request, "note", required=False)
-    follow_up = await request.app[CONSOLE].desk.close(
-        request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
-    )
-    return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
+    return await _case_form(request, caller, request.app[CONSOLE].desk.close)
 
 
 @staff_only()
 async def record(request: web.Request, caller: Caller) -> web.Response:
     """The case form for a conversation she ended herself (a quick exit): outcome, categories, note."""
+    return await _case_form(request, caller, request.app[CONSOLE].desk.record)
+
+
+class _FileCase(Protocol):
+    """Desk.close or Desk.record: the case form written to a ticket, maybe leaving a follow-up."""
+
+    def __call__(
+        self, ticket_id: str, staff: Staff, outcome: str, *, case: Case | None, note: str
+    ) -> Awaitable[Ticket | None]: ...
+
+
+async def _case_form(request: web.Request, caller: Caller, file_case: _FileCase) -> web.Response:
     outcome = await text_field(request, "outcome")
     body = await json_body(request)
     note = await text_field(request, "note", required=False)
-    follow_up = await request.app[CONSOLE].desk.record(
+    follow_up = await file_case(
         request.match_info["ticket"], caller.staff, outcome, case=case_of(body), note=note
     )
     return web.json_response({"follow_up": None if follow_up is None else follow_up.id})
@@ -423,14 +438,14 @@ async def block(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only(supervisor=True)
 async def stats(request: web.Request, caller: Caller) -> web.Response:
-    return web.json_response(asdict(await request.app[CONSOLE].desk.stats()))
+    return web.json_response(asdict(await request.app[CONSOLE].desk.stats.current()))
 
 
 def _day(request: web.Request, name: str) -> date:
     try:
         return date.fromisoformat(request.query.get(name, ""))
     except ValueError:
-        raise DeskError(f"Give {name}=YYYY-MM-DD.") from None
+        raise DeskError(N_("Give {name}=YYYY-MM-DD."), name=name) from None
 
 
 def _iso(at: float | None) -> str:
@@ -469,7 +484,7 @@ def _period(request: web.Request) -> tuple[date, date, float, float]:
     """The days `from` and `to` (UTC, both included) and the timestamps they span."""
     first, last = _day(request, "from"), _day(request, "to")
     if last < first or (last - first).days > REPORT_DAYS:
-        raise DeskError(f"Choose a period from one day to {REPORT_DAYS} days, 'from' first.")
+        raise DeskError(N_("Choose a period from one day to {count} days, 'from' first."), count=REPORT_DAYS)
     start = datetime.combine(first, datetime.min.time(), UTC).timestamp()
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC).timestamp()
     return first, last, start, end
@@ -509,10 +524,12 @@ async def cases(request: web.Request, caller: Caller) -> web.Response:
     first, last, start, end = _period(request)
     query = {name: request.query.get(name, "") for name in CASE_FILTERS}
     desk = request.app[CONSOLE].desk
-    found = [t for t in await desk.opened_between(start, end) if matches(t, query)]
+    found = [t for t in await desk.tickets.opened_between(start, end) if matches(t, query)]
     found.sort(key=lambda t: t.created_at, reverse=True)
-    await desk.audit(caller.staff, f"search:{first}..{last}", None)
-    return web.json_response({"cases": [ticket_json(t) for t in found[:CASES_SHOWN]], "total": len(found)})
+    await desk.audit.record(caller.staff, f"search:{first}..{last}", None)
+    return web.json_response(
+        {"cases": [ticket_json(t, caller.language) for t in found[:CASES_SHOWN]], "total": len(found)}
+    )
 
 
 @staff_only(supervisor=True)
@@ -520,8 +537,8 @@ async def report(request: web.Request, caller: Caller) -> web.Response:
     """A period's tickets counted for the report charts (bot/handoff/reports.py), for supervisors."""
     first, last, start, end = _period(request)
     desk = request.app[CONSOLE].desk
-    counted = reports.summary(await desk.opened_between(start, end), first, last)
-    await desk.audit(caller.staff, f"report:{first}..{last}", None)
+    counted = reports.summary(await desk.tickets.opened_between(start, end), first, last)
+    await desk.audit.record(caller.staff, f"report:{first}..{last}", None)
     return web.json_response(counted)
 
 
@@ -533,8 +550,8 @@ async def report_csv(request: web.Request, caller: Caller) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REPORT_COLUMNS)
-    writer.writerows(report_row(ticket) for ticket in await desk.opened_between(start, end))
-    await desk.audit(caller.staff, f"export:{first}..{last}", None)
+    writer.writerows(report_row(ticket) for ticket in await desk.tickets.opened_between(start, end))
+    await desk.audit.record(caller.staff, f"export:{first}..{last}", None)
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
@@ -545,13 +562,13 @@ async def report_csv(request: web.Request, caller: Caller) -> web.Response:
 
 @staff_only(supervisor=True)
 async def audit(request: web.Request, caller: Caller) -> web.Response:
-    entries = await request.app[CONSOLE].desk.audit_log(AUDIT_SHOWN)
+    entries = await request.app[CONSOLE].desk.audit.entries(AUDIT_SHOWN)
     return web.json_response([asdict(entry) for entry in entries])
 
 
 @staff_only(supervisor=True)
 async def blocked(request: web.Request, caller: Caller) -> web.Response:
-    return web.json_response([asdict(record) for record in await request.app[CONSOLE].desk.blocked()])
+    return web.json_response([asdict(record) for record in await request.app[CONSOLE].desk.blocks.all()])
 
 
 @staff_only(supervisor=True)

@@ -3,7 +3,7 @@
 Every console endpoint is wrapped in `staff_only`, so authorisation never depends on which buttons the
 page shows: no session is 401, a state-changing request without the session's CSRF token is 403, and
 supervisor-only views are 403 for agents. Desk errors carry messages written for staff, so they are
-returned as they are, with the HTTP status of their kind.
+returned translated into the caller's console language, with the HTTP status of their kind.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.handoff.desk import Conflict, Desk, DeskError, NotAllowed, NotFound
+from bot.handoff.console_texts import ConsoleLanguage, console_language
+from bot.handoff.desk import Desk
+from bot.handoff.errors import Conflict, DeskError, NotAllowed, NotFound
 from bot.handoff.sessions import Session, SessionStore, csrf_matches
 from bot.handoff.staff import Role, Staff, StaffStore
-from bot.language.i18n import Catalogs
+from bot.language.i18n import N_, Catalogs
 
 PATH = "/console"
 SESSION_COOKIE = "console_session"
@@ -68,6 +70,7 @@ CONSOLE = web.AppKey("console", Console)
 class Caller:
     staff: Staff
     session: Session
+    language: ConsoleLanguage  # what the server tells them is in it
 
     @property
     def supervisor(self) -> bool:
@@ -113,7 +116,11 @@ async def caller_of(request: web.Request) -> Caller | None:
     if session is None:
         return None
     staff = await console.staff.get(session.staff)
-    return None if staff is None else Caller(staff=staff, session=session)
+    if staff is None:
+        return None
+    accept = request.headers.get("Accept-Language", "")
+    language = console_language(console.catalogs, staff.console_language, accept)
+    return Caller(staff=staff, session=session, language=language)
 
 
 def staff_only(*, supervisor: bool = False) -> Callable[[CallerHandler], Handler]:
@@ -125,17 +132,22 @@ def staff_only(*, supervisor: bool = False) -> Callable[[CallerHandler], Handler
         async def checked(request: web.Request) -> web.StreamResponse:
             caller = await caller_of(request)
             if caller is None:
-                return error(401, "You are signed out. Sign in again.")
+                accept = request.headers.get("Accept-Language", "")
+                translate = console_language(request.app[CONSOLE].catalogs, None, accept).translate
+                return error(401, translate(N_("You are signed out. Sign in again.")))
+            translate = caller.language.translate
             if request.method not in SAFE_METHODS and not csrf_matches(
                 caller.session, request.headers.get(CSRF_HEADER)
             ):
-                return error(403, "This request did not come from the console page. Reload the page.")
+                return error(
+                    403, translate(N_("This request did not come from the console page. Reload the page."))
+                )
             if supervisor and not caller.supervisor:
-                return error(403, "Only a supervisor can do this.")
+                return error(403, translate(N_("Only a supervisor can do this.")))
             try:
                 return await handler(request, caller)
             except DeskError as problem:
-                return error(status_of(problem), str(problem))
+                return error(status_of(problem), problem.translated(translate, caller.language.code))
 
         return checked
 

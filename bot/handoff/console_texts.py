@@ -6,12 +6,17 @@ placeholder and aria-label). `pybabel extract` finds them with the JavaScript ex
 `extract_html` here (babel.cfg), and the server reads the same files to know which texts to send, so
 a new text is never left out of the dictionary. The page gets one JSON dictionary for its language
 and fills itself in.
+
+The ids in a summary (the situation, the platform, the channel) are shown by the names the assistant's
+own catalog gives them (`labels` in content/responses.yml: the buttons a survivor picks them by), so a
+French console never shows "secure_account" or "telegram" in English words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
@@ -19,7 +24,9 @@ from typing import IO, Any
 from babel import Locale
 from babel.messages.extract import extract
 
-from bot.language.i18n import Catalogs
+from bot.language.i18n import N_, Catalogs, Translate
+from content.model import CONTENT_DIR
+from content.texts import load_texts
 
 STATIC = Path(__file__).parent / "static"
 SCRIPTS = "console/*.js"  # the page's modules
@@ -97,14 +104,36 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+# The channels that are not platforms a survivor names: the console's own words for them.
+CHANNELS_BY_ID = {"twilio": N_("SMS (Twilio)"), "web": N_("Web chat"), "rest": N_("REST API")}
+
+
+@cache
+def id_labels() -> dict[str, dict[str, str]]:
+    """The English names of the ids a summary holds: situations (the playbooks, by their menu
+    buttons), platforms, and channels (Telegram and WhatsApp by their platform names)."""
+    labels = load_texts().labels
+    playbooks = sorted(path.stem for path in (CONTENT_DIR / "playbooks").glob("*.yml"))
+    platforms = dict(labels["platforms"])
+    return {
+        "situations": {playbook: labels["intents"][playbook] for playbook in playbooks},
+        "platforms": platforms,
+        "channels": {"telegram": platforms["telegram"], "whatsapp": platforms["whatsapp"], **CHANNELS_BY_ID},
+    }
+
+
 def console_texts(catalogs: Catalogs, language: str) -> dict[str, Any]:
-    """What the page needs to show itself in `language`: its direction and its translated texts (the
-    English ones stay as they are in the page)."""
+    """What the page needs to show itself in `language`: its direction, its translated texts (the
+    English ones stay as they are in the page) and the names of the ids in a summary."""
     translated = {text: catalogs.gettext(language, text) for text in messages()}
     return {
         "language": language,
         "dir": Locale.parse(language).text_direction,
         "texts": {text: value for text, value in translated.items() if value != text},
+        "labels": {
+            kind: {name: catalogs.gettext(language, label) for name, label in names.items()}
+            for kind, names in id_labels().items()
+        },
         "languages": [{"code": code, "name": language_name(code)} for code in catalogs.languages],
     }
 
@@ -119,3 +148,17 @@ def chosen_language(catalogs: Catalogs, preference: str | None, accept_language:
         if code in available:
             return code
     return available[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleLanguage:
+    """The language a staff member reads the console in, and the catalog's translation into it of
+    what the server tells them (errors, how her safe-contact words were read)."""
+
+    code: str
+    translate: Translate
+
+
+def console_language(catalogs: Catalogs, preference: str | None, accept_language: str) -> ConsoleLanguage:
+    code = chosen_language(catalogs, preference, accept_language)
+    return ConsoleLanguage(code, partial(catalogs.gettext, code))

@@ -91,7 +91,7 @@ class HandoffFlow:
     def queue_state(self, pipe: Pipeline, conversation_id: str) -> None:
         """Queue what `intercept` reads on a turn's first round trip: the open ticket's id, then what
         is staged (a half-written message for the helpline)."""
-        pipe.get(self._desk.open_key(conversation_id))
+        pipe.get(self._desk.tickets.open_key(conversation_id))
         pipe.hgetall(self.stage_key(conversation_id))
 
     async def intercept(
@@ -159,7 +159,7 @@ class HandoffFlow:
         if queued and intent == "handoff_message":
             transcript = [
                 (entry.author, entry.text)
-                for entry in await self._desk.log(ticket.id)
+                for entry in await self._desk.tickets.log(ticket.id)
                 if entry.author in {Author.PERSON, Author.BOT}
             ]
             await self._desk.cancel(conversation, "left_message")

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.core import get_global
 
 from bot.handoff import safe_time_words
+from bot.language.i18n import N_, Translate
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -92,23 +94,27 @@ class SafeWindow:
                     return True
         return False
 
-    def describe(self) -> str:
-        """'Mon–Fri, 18:00–24:00 (Europe/London)': how the words were read, for staff to check."""
-        parts = [_describe_days(self.days)] if self.days != EVERY_DAY else ["any day"]
+    def describe(self, translate: Translate, language: str) -> str:
+        """'Mon–Fri, 18:00–24:00 (Europe/London)': how the words were read, for staff to check, in
+        the language of their console (day names from babel, the words around them from `translate`)."""
+        days = _day_names(language)
+        parts = [_describe_days(self.days, days)] if self.days != EVERY_DAY else [translate(N_("any day"))]
         if self.hours:
             parts.append(", ".join(f"{_clock(start)}–{_clock(end, end=True)}" for start, end in self.hours))
         zones = (
             " / ".join(self.zones)
             if len(self.zones) <= 2
-            else f"all {len(self.zones)} time zones of her country"
+            else translate(N_("all {count} time zones of her country")).format(count=len(self.zones))
         )
         return f"{', '.join(parts)} ({zones})"
 
-    def local_now(self, at: datetime) -> str:
+    def local_now(self, at: datetime, translate: Translate, language: str) -> str:
         """'Tue 10:12 in Europe/London': her clock now, for the override question."""
-        clocks = {f"{SHORT_DAYS[local.weekday()].title()} {local:%H:%M}" for local in self._locals(at)}
-        where = self.zones[0] if len(self.zones) == 1 else "her country"
-        return f"{' / '.join(sorted(clocks)) if len(clocks) <= 2 else 'several local times'} in {where}"
+        days = _day_names(language)
+        clocks = {f"{days[local.weekday()]} {local:%H:%M}" for local in self._locals(at)}
+        where = self.zones[0] if len(self.zones) == 1 else translate(N_("her country"))
+        when = " / ".join(sorted(clocks)) if len(clocks) <= 2 else translate(N_("several local times"))
+        return translate(N_("{time} in {place}")).format(time=when, place=where)
 
     def _locals(self, at: datetime) -> list[datetime]:
         return [at.astimezone(ZoneInfo(zone)) for zone in self.zones]
@@ -195,10 +201,16 @@ def _clock(at: time, *, end: bool = False) -> str:
     return "24:00" if end and at == MIDNIGHT else f"{at:%H:%M}"
 
 
-def _describe_days(days: Iterable[int]) -> str:
+def _day_names(language: str) -> list[str]:
+    """The abbreviated names of the days in `language`, Monday first (babel's CLDR data)."""
+    names = Locale.parse(language).days["format"]["abbreviated"]
+    return [names[day] for day in range(7)]
+
+
+def _describe_days(days: Iterable[int], names: list[str]) -> str:
     chosen = sorted(days)
     if set(chosen) == WEEKDAYS:
-        return "Mon–Fri"
+        return f"{names[0]}–{names[4]}"
     if set(chosen) == WEEKEND:
-        return "Sat–Sun"
-    return ", ".join(SHORT_DAYS[day].title() for day in chosen)
+        return f"{names[5]}–{names[6]}"
+    return ", ".join(names[day] for day in chosen)

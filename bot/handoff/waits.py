@@ -24,9 +24,9 @@ from typing import Any
 
 from babel.dates import format_timedelta
 
-from bot.handoff.desk import Desk, ticket_key
+from bot.handoff.desk import Desk
 from bot.handoff.model import Ticket, TicketState
-from bot.storage.keys import PREFIX
+from bot.storage.keys import PREFIX, ticket_key
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Waits:
         available = len(await self._desk.presence.available())
         if not available:
             return Place(position=position, available=0, wait_seconds=None)
-        handling = await self._desk.handling_seconds(minimum=MEASURED_AFTER) or self._guess_seconds
+        handling = await self._desk.stats.handling_seconds(minimum=MEASURED_AFTER) or self._guess_seconds
         wait = math.ceil(position / available) * handling
         return Place(position=position, available=available, wait_seconds=wait)
 
@@ -117,7 +117,7 @@ class Waits:
     async def tell_waiting(self) -> int:
         """One pass over the queue: tell each waiting person what changed. Returns how many were told."""
         told = 0
-        for ticket in await self._desk.queue():
+        for ticket in await self._desk.tickets.queue():
             place = await self.place(ticket.id)
             if place is None:
                 continue
@@ -128,7 +128,7 @@ class Waits:
             throttle = int(self._throttle_seconds * 1000)
             if not await self._desk.redis.set(_told_key(ticket.id), 1, nx=True, px=throttle):
                 continue
-            current = await self._desk.ticket(ticket.id)
+            current = await self._desk.tickets.get(ticket.id)
             if current is None or current.state is not TicketState.QUEUED:
                 continue
             await self._desk.tell(current, key, self.params(place, current.summary.language))

@@ -19,10 +19,10 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.handoff.desk import QUEUE
 from bot.ops.metrics import Metrics
 from bot.rasa.action_server import health_url
 from bot.rasa.engine import Engine
+from bot.storage.keys import HANDOFF_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ async def _check(check: Callable[[], Awaitable[None]], timeout: float) -> str:
 async def scrape(request: web.Request) -> web.Response:
     probes = request.app[PROBES]
     try:
-        waiting = float(await asyncio.wait_for(probes.redis.zcard(QUEUE), probes.timeout))
+        waiting = float(await asyncio.wait_for(probes.redis.zcard(HANDOFF_QUEUE), probes.timeout))
     except (TimeoutError, RedisError, OSError):
         waiting = math.nan  # unknown, which is not the same as nobody waiting
     probes.metrics.handoff_queue.set(waiting)

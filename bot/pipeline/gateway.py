@@ -209,7 +209,7 @@ class Gateway:
         """What the stages need to know about the conversation, read in one round trip."""
         conversation = message.conversation_id
         async with self.store.redis.pipeline(transaction=False) as pipe:
-            pipe.hexists(*self.desk.block_entry(conversation))
+            pipe.hexists(*self.desk.blocks.entry(conversation))
             pipe.hgetall(self.preferences.key(conversation))
             self.handoff.queue_state(pipe, conversation)
             blocked, stored_prefs, ticket_id, staged = await pipe.execute()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, datetime
 
 from bot.ops.settings import Settings, SettingsError
 from bot.storage.pseudonyms import Pseudonymizer
@@ -41,6 +42,15 @@ WHATSAPP_WINDOW = "whatsapp:window"  # when she last wrote (WhatsApp's 24-hour w
 TRACKER = "tracker"  # Rasa's tracker (named by Rasa: its key prefix `safespaces:tracker:`)
 LOCK = "lock"  # Rasa's lock, while a turn runs
 
+# The helpline desk's shared keys (bot/handoff/): tickets are named by a random id, never by a person.
+HANDOFF_EVENTS = f"{PREFIX}:handoff:events"  # pub/sub: every desk change, by ticket id
+HANDOFF_QUEUE = f"{PREFIX}:handoff:queue"  # ticket -> priority * PRIORITY_SPAN + queued_at
+HANDOFF_ACTIVE = f"{PREFIX}:handoff:active"  # ticket -> claimed_at
+HANDOFF_FOLLOW_UPS = f"{PREFIX}:handoff:follow_ups"  # ticket -> created_at
+TICKETS_OPENED = f"{PREFIX}:handoff:opened"  # every ticket -> created_at, for reports; pruned with retention
+BLOCKED = f"{PREFIX}:blocked"  # pseudonym -> who blocked which ticket when
+AUDIT = f"{PREFIX}:audit"  # staff actions, newest first, capped
+
 
 def seen_key(channel: str, provider_id: str) -> str:
     """A message's dedupe key: a digest of the provider's id, since some ids embed the sender (a
@@ -62,6 +72,25 @@ def status_key(channel: str, provider_message_id: str) -> str:
     """What the provider last said about a message we sent: named by a digest of the provider's id
     for it, which may embed the recipient (a WhatsApp wamid)."""
     return f"{PREFIX}:status:{channel}:{hashlib.sha256(provider_message_id.encode()).hexdigest()}"
+
+
+def ticket_key(ticket_id: str) -> str:
+    return f"{PREFIX}:ticket:{ticket_id}"
+
+
+def ticket_log_key(ticket_id: str) -> str:
+    """A ticket's sealed log: the person's, staff's and system's entries in order."""
+    return f"{PREFIX}:ticket:{ticket_id}:log"
+
+
+def desk_stats_key(at: float) -> str:
+    """The desk's counters for the UTC day of `at` (waits, handling times, conversations handled)."""
+    return f"{PREFIX}:handoff:stats:{datetime.fromtimestamp(at, UTC).date().isoformat()}"
+
+
+def read_key(staff: str, ticket_id: str) -> str:
+    """How many of the person's messages in a ticket one staff member has seen."""
+    return f"{PREFIX}:handoff:read:{staff}:{ticket_id}"
 
 
 def mailbox_key(channel: str, kind: str, message_id: str) -> str:

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from bench.processes import free_port
 from bot.ops.app import GATEWAY, create_app
-from bot.ops.settings import Settings, TelegramSettings, TwilioSettings
+from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
 from bot.rasa.engine import Engine
 from tests.fakes import serving
@@ -32,22 +32,22 @@ from .webhooks import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     PHONE_NUMBER_ID,
-    TELEGRAM_SECRET,
     TELEGRAM_TOKEN,
     WHATSAPP_TOKEN,
     graph_body,
     post_telegram,
     post_twilio,
     post_whatsapp,
+    telegram_settings,
     telegram_update,
     twilio_form,
+    twilio_settings,
     whatsapp_settings,
     whatsapp_text,
     whatsapp_webhook,
 )
 
 AppClient = Callable[..., Awaitable[TestClient]]  # pytest-aiohttp's aiohttp_client
-SMS_FROM = "+15005550006"
 _chats = itertools.count(7_500_000)
 _wa_ids = itertools.count(447_700_950_000)
 
@@ -182,9 +182,7 @@ async def driving(
     match name:
         case "telegram":
             async with serving(FakeTelegram(token=TELEGRAM_TOKEN)) as telegram:
-                on = TelegramSettings(
-                    token=TELEGRAM_TOKEN, secret_token=TELEGRAM_SECRET, api_url=telegram.url, polling=False
-                )
+                on = telegram_settings(telegram.url)
                 media = {
                     "photo": FILES, "document": FILES, "voice": VOICE, "sticker": WORDS, "emoji_only": WORDS,
                     "location": PLACE, "contact": CONTACT, "message_reaction": WORDS,
@@ -204,9 +202,7 @@ async def driving(
         case "twilio":
             async with serving(FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)) as twilio:
                 port = free_port()  # Twilio signs over the public URL: the test server's own
-                on_twilio = TwilioSettings(
-                    account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SMS_FROM, api_url=twilio.url
-                )
+                on_twilio = twilio_settings(twilio.url)
                 public = f"http://127.0.0.1:{port}"
                 client = await app(replace(settings, twilio=on_twilio, public_url=public), port=port)
                 media = {"incoming_mms": FILES, "whatsapp_voice": VOICE, "whatsapp_location": PLACE}

@@ -6,12 +6,12 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from bot.handoff.desk import EVENTS
+from bot.storage.keys import HANDOFF_EVENTS
 
 
 async def subscribers(redis: Redis) -> int:
     """How many listen to the desk's events right now (consoles on any replica, tests)."""
-    counts = await redis.pubsub_numsub(EVENTS)
+    counts = await redis.pubsub_numsub(HANDOFF_EVENTS)
     return int(counts[0][1])
 
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio import WEBHOOK_PATH as TWILIO_WEBHOOK
-from bot.ops.settings import WhatsAppSettings
+from bot.ops.settings import TelegramSettings, TwilioSettings, WhatsAppSettings
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "payloads"
 
@@ -35,6 +35,7 @@ _wamids = itertools.count(1)
 
 # Twilio: the auth token signs webhooks over the app's public URL.
 ACCOUNT_SID = "AC00000000000000000000000000000001"
+SMS_FROM = "+15005550006"  # the helpline's number at the fake Twilio
 AUTH_TOKEN = "test-auth-token-for-the-fake-server-only"
 _sids = itertools.count(1)
 
@@ -131,3 +132,15 @@ def whatsapp_settings(graph_url: str, template: str | None = None) -> WhatsAppSe
         template_name=template,
         template_language="en",
     )
+
+
+def telegram_settings(api_url: str) -> TelegramSettings:
+    """The Telegram channel on webhooks, pointed at a fake Bot API serving at `api_url`."""
+    return TelegramSettings(
+        token=TELEGRAM_TOKEN, secret_token=TELEGRAM_SECRET, api_url=api_url, polling=False
+    )
+
+
+def twilio_settings(api_url: str) -> TwilioSettings:
+    """The Twilio channel (SMS from SMS_FROM) pointed at a fake Twilio API serving at `api_url`."""
+    return TwilioSettings(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SMS_FROM, api_url=api_url)

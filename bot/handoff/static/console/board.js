@@ -1,7 +1,7 @@
 // The left panel: who is waiting, my conversations, follow-ups, and the supervisor's team view.
 
 import { act, api } from "./api.js";
-import { $, button, clock, displayName, duration, el, languageName, now, outcomeWord, speaks, staffName, when, words } from "./dom.js";
+import { $, button, clock, displayName, duration, el, idName, languageName, now, outcomeWord, speaks, staffName, when, words } from "./dom.js";
 import { _, RISK_LABELS, RISKS, TITLE } from "./i18n.js";
 import { attention } from "./live.js";
 import { state } from "./state.js";
@@ -16,7 +16,7 @@ export function riskBadges(risks) {
 }
 
 export function headline(summary) {
-  return [words(summary.situation) || _("Not said"), summary.platform].filter(Boolean).join(" · ");
+  return [idName("situations", summary.situation) || _("Not said"), idName("platforms", summary.platform)].filter(Boolean).join(" · ");
 }
 
 export function ticketItem(ticket, options) {
@@ -30,7 +30,7 @@ export function ticketItem(ticket, options) {
   const meta = el("span", "meta");
   const language = el("span", speaks(s.language) ? "language mine" : "language", languageName(s.language));
   if (speaks(s.language)) language.title = _("You speak this language");
-  meta.append(language, ...[s.channel, displayName("region", s.country)].filter(Boolean).map((part) => " · " + part));
+  meta.append(language, ...[idName("channels", s.channel), displayName("region", s.country)].filter(Boolean).map((part) => " · " + part));
   open.appendChild(meta);
   if (options.safeContact && s.safe_contact) {
     open.appendChild(el("span", "safe", _("Safe contact: {words}", { words: s.safe_contact })));

@@ -2,7 +2,7 @@
 
 import { act, api, ApiError } from "./api.js";
 import { tick } from "./board.js";
-import { $, button, clearNotice, el, notify, words } from "./dom.js";
+import { $, button, clearNotice, el, idName, idOf, notify } from "./dom.js";
 import { _ } from "./i18n.js";
 import { draftOf, keepDraft, saveDrafts, state } from "./state.js";
 import { loadTicket, showCanned } from "./ticket.js";
@@ -135,8 +135,8 @@ export function openCloseForm() {
   if (!ticket) return;
   const s = ticket.summary;
   $("outcome").value = ""; // chosen for each conversation, never carried over
-  $("case-situation").value = words(s.situation);
-  $("case-platform").value = s.platform || "";
+  $("case-situation").value = idName("situations", s.situation);
+  $("case-platform").value = idName("platforms", s.platform);
   for (const box of document.querySelectorAll("#case-risks input")) box.checked = s.risks.includes(box.value);
   $("case-tags").value = "";
   $("case-note").value = "";
@@ -145,13 +145,12 @@ export function openCloseForm() {
 }
 
 export function closeBody() {
-  const label = (value) => value.trim().replace(/\s+/g, "_") || null;
   return {
     outcome: $("outcome").value,
     note: $("case-note").value,
     case: {
-      situation: label($("case-situation").value),
-      platform: label($("case-platform").value),
+      situation: idOf("situations", $("case-situation").value),
+      platform: idOf("platforms", $("case-platform").value),
       risks: [...document.querySelectorAll("#case-risks input:checked")].map((box) => box.value),
       tags: $("case-tags").value.split(",").map((tag) => tag.trim()).filter(Boolean),
     },

@@ -1,6 +1,6 @@
 // Small helpers: building elements (always as text, never HTML), times, names, notices.
 
-import { _, OUTCOME_LABELS } from "./i18n.js";
+import { _, labels, OUTCOME_LABELS } from "./i18n.js";
 import { state } from "./state.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -43,6 +43,23 @@ export function when(at) {
 
 export function words(id) {
   return id ? String(id).replace(/[_-]+/g, " ") : "";
+}
+
+// A situation, platform or channel id by its name in the console's language; an id with no name (a
+// situation staff typed in the case form) as its words.
+export function idName(kind, id) {
+  if (!id) return "";
+  return (labels[kind] && labels[kind][id]) || words(id);
+}
+
+// What staff wrote in the case form, back as an id: a name the console shows for one is that id (so a
+// prefilled "Compte piraté" is still counted as secure_account), anything else a label of its words.
+export function idOf(kind, text) {
+  const typed = text.trim().replace(/\s+/g, " ");
+  if (!typed) return null;
+  const lower = typed.toLocaleLowerCase(state.language);
+  const named = Object.entries(labels[kind] || {}).find(([, name]) => name.toLocaleLowerCase(state.language) === lower);
+  return named ? named[0] : typed.replace(/ /g, "_");
 }
 
 export function outcomeName(outcome) {

@@ -8,6 +8,9 @@ import { keepDraft, state } from "./state.js";
 // The console's own texts: English here, translated through the assistant's gettext catalogs
 // (bot/handoff/console_texts.py); N_ marks a text kept in a table and translated where it is shown.
 export let texts = {};
+// The names of the ids in a summary (situations, platforms, channels) in the console's language: the
+// assistant's own labels for them, from the same catalogs.
+export let labels = {};
 export const N_ = (text) => text;
 export function _(text, params) {
   const translated = texts[text] || text;
@@ -36,6 +39,7 @@ export const OFFLINE = N_("Cannot reach the server. Check the connection: what y
 // The page's own texts (marked data-i18n in console.html), its language and direction.
 export function applyTexts(page) {
   texts = page.texts;
+  labels = page.labels;
   state.language = page.language;
   document.documentElement.lang = page.language;
   document.documentElement.dir = page.dir;

@@ -21,7 +21,9 @@ import { keepDraft, state } from "./state.js";
 import { claim, closeTicket, insertCanned, loadDirectory, loadTicket, openTicket, showCanned, takeNext, ticketAction } from "./ticket.js";
 
 export function wire() {
-  document.addEventListener("pointerdown", unlockAudio);
+  // On click, not pointerdown: unlocking relabels the shift button, and in a longer language ("Commencer
+  // le service") the header then rewraps and moves the page between press and release, losing the click.
+  document.addEventListener("click", unlockAudio);
   document.addEventListener("keydown", unlockAudio);
   $("shift").addEventListener("click", startShift);
   $("ui-language").addEventListener("change", chooseLanguage);

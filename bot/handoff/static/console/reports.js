@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { fillList } from "./board.js";
-import { $, capital, duration, el, languageName, outcomeName, staffName, words } from "./dom.js";
+import { $, capital, duration, el, idName, languageName, outcomeName, staffName } from "./dom.js";
 import { _, RISK_LABELS } from "./i18n.js";
 import { closeTicket } from "./ticket.js";
 
@@ -46,7 +46,7 @@ export function showCharts(report) {
   ]);
   $("chart-bars").replaceChildren(
     barList(_("Outcomes"), report.outcomes, outcomeName),
-    barList(_("Situations"), report.situations, (key) => capital(words(key))),
+    barList(_("Situations"), report.situations, (key) => capital(idName("situations", key))),
     barList(_("Risks"), report.risks, (key) => (RISK_LABELS[key] ? _(RISK_LABELS[key]) : key)),
     barList(_("Languages"), report.languages, languageName),
     barList(_("Conversations per staff member"), report.staff, staffName),

@@ -3,7 +3,7 @@
 import { act, api } from "./api.js";
 import { headline, riskBadges, waitingLine } from "./board.js";
 import { composerMode, renderPending, sendPendingNow, setMode } from "./composer.js";
-import { $, button, capital, clearNotice, clock, displayName, el, languageName, notify, outcomeWord, staffName, when, words } from "./dom.js";
+import { $, button, capital, clearNotice, clock, displayName, el, idName, languageName, notify, outcomeWord, staffName, when, words } from "./dom.js";
 import { _, CANNED_LABELS } from "./i18n.js";
 import { scheduleBoard } from "./live.js";
 import { draftOf, keepDraft, state } from "./state.js";
@@ -13,11 +13,11 @@ export function summaryRows(ticket) {
   if (ticket.erased) return [["data", _("Data"), _("The person erased their data.")]];
   const yesNo = (value) => (value ? _("yes") : _("no"));
   return [
-    ["situation", _("Situation"), words(s.situation) || _("not said")],
-    ["platform", _("Platform"), s.platform || _("not said")],
+    ["situation", _("Situation"), idName("situations", s.situation) || _("not said")],
+    ["platform", _("Platform"), idName("platforms", s.platform) || _("not said")],
     ["risk", _("Risk"), null],
     ["language", _("Language"), displayName("language", s.language)],
-    ["channel", _("Channel"), s.channel],
+    ["channel", _("Channel"), idName("channels", s.channel)],
     ["country", _("Country"), displayName("region", s.country) || _("not known")],
     ["safe", _("Safe contact"), s.safe_contact || _("not given")],
     ["done", _("Steps done"), s.steps_done.map(words).join(", ") || _("none")],
@@ -108,7 +108,7 @@ export function renderPrevious(previous) {
     item.appendChild(el("div", "past-head", [
       when(past.created_at), _("ticket {ticket}", { ticket: past.id }),
       past.outcome ? outcomeWord(past.outcome) : past.state.replace("_", " "),
-      past.staff ? _("with {name}", { name: staffName(past.staff) }) : "", words(situation),
+      past.staff ? _("with {name}", { name: staffName(past.staff) }) : "", idName("situations", situation),
     ].filter(Boolean).join(" · ")));
     for (const note of past.notes) {
       const line = el("div", "past-note", _("Note by {name}:", { name: staffName(note.staff) }) + " ");
