@@ -17,6 +17,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.channels.base import Channel
+from bot.evidence.record import RecordStore
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
@@ -33,6 +34,7 @@ from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.stages.blocked import Blocked
 from bot.pipeline.stages.commands import Commands
 from bot.pipeline.stages.dialogue import Dialogue
+from bot.pipeline.stages.evidence import EvidenceLog
 from bot.pipeline.stages.language import Language
 from bot.pipeline.stages.media import Media
 from bot.pipeline.stages.more import More
@@ -97,6 +99,9 @@ class Gateway:
             deliver=self.deliver,
             retention_seconds=store.retention_seconds,
             metrics=self.metrics,
+        )
+        self.records = RecordStore(
+            store.redis, sealer=store.sealer, keys=store.keys, retention_seconds=store.retention_seconds
         )
         self.waits = Waits(self.desk, minutes_per_person=minutes_per_person)
         self.handoff = HandoffFlow(
@@ -249,9 +254,11 @@ class Gateway:
                 preferences=self.preferences,
                 channels=self.channels,
                 erase=self.erase,
+                drop_draft=self.records.drop_draft,
             ),
             NewConversations(self.engine, self.limits),  # an address that started too many lately
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
+            EvidenceLog(self.engine, self.records),  # her record: an entry being written, her requests
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked
@@ -266,6 +273,7 @@ class Gateway:
         await self.handoff.forget(conversation_id)
         await self.engine.erase(conversation_id)
         await self.preferences.erase(conversation_id)
+        await self.records.erase(conversation_id)
         await self.limits.forget(conversation_id)
         channel_name, _, sender = conversation_id.partition(":")
         channel = self.channels.get(channel_name)

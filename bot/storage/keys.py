@@ -38,6 +38,8 @@ HANDOFF_STAGE = "handoff:person"  # a half-written message for the helpline
 LIMIT_SEEN = "limit:seen"  # she was seen lately (not a new conversation)
 TELEGRAM_IDS = "telegram:ids"  # ids of her chat's messages, for quick exit
 WHATSAPP_WINDOW = "whatsapp:window"  # when she last wrote (WhatsApp's 24-hour window)
+RECORD = "record"  # her sealed record: the entries she wrote (bot/evidence/)
+RECORD_DRAFT = "record:draft"  # the entry she is writing
 TRACKER = "tracker"  # Rasa's tracker (named by Rasa: its key prefix `safespaces:tracker:`)
 LOCK = "lock"  # Rasa's lock, while a turn runs
 
