@@ -4,20 +4,30 @@ erase keep nothing of it; what is stored is sealed; a file sent meanwhile is not
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, make_mocked_request
 from babel.dates import format_date
+from pypdf import PdfReader
 from redis.asyncio import Redis
 
+from bot.evidence.exports import Export, Exports
 from bot.ops.app import GATEWAY, create_app
+from bot.ops.logs import AccessLog
 from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage
 from bot.rasa.engine import Engine
-from bot.storage.keys import RECORD
+from bot.storage.keys import RECORD, export_key
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -232,3 +242,128 @@ async def test_a_file_sent_while_writing_is_noted_never_kept(
     draft = await gateway.records.draft(f"rest:{conversation_id}")
     assert draft is not None and [(f.kind, f.at) for f in draft.entry.files] == [("image", photo.received_at)]
     assert draft.asking == "when"  # the question still open, not asked again
+
+
+SEND = {"en": "send me my record", "ar": "أرسل لي سجلي", "hi": "मेरा रिकॉर्ड भेजो"}
+WORD_JOINER = "\u2060"  # the text of a shaped cluster's glyphs after its first (bot/evidence/pdf.py)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as a reader extracts it (pypdf), without the invisible word joiners and with
+    runs of spaces (pypdf's guess from glyph positions) as one."""
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = "\n".join(page.extract_text() for page in pages).replace(WORD_JOINER, "")
+    return re.sub(" +", " ", text)
+
+
+def has_line(text: str, expected: str) -> bool:
+    """A line holding exactly the expected characters, in whatever order and spacing."""
+    return any(
+        sorted(line.replace(" ", "")) == sorted(expected.replace(" ", "")) for line in text.split("\n")
+    )
+
+
+async def ask_for_the_file(client: TestClient, engine: Engine, sender: str, lang: str) -> str:
+    """Her record's link, after she is warned the file will be on her phone and says yes."""
+    (confirm,) = await say(client, sender, SEND[lang], lang)
+    assert confirm["text"] == said(engine, "record_export_confirm", lang)
+    (answer,) = await say(client, sender, confirm["buttons"][0]["payload"], lang)  # yes
+    link = re.search(r"\S*/r/\S+", answer["text"])
+    assert link is not None
+    assert answer["text"] == said(engine, "record_export_link", lang, link=link.group(0))
+    return link.group(0)
+
+
+@pytest.mark.parametrize("lang", list(SEND))
+async def test_send_me_my_record_gives_a_pdf_in_her_language_once(
+    client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str, lang: str
+) -> None:
+    words = LANGUAGES[lang]
+    await say(client, conversation_id, words["hello"], lang)
+    for _ in range(2):
+        await write_entry(client, conversation_id, lang)
+    link = await ask_for_the_file(client, engine, conversation_id, lang)
+    assert link.startswith("/r/")  # PUBLIC_URL unset: a path on this server
+
+    response = await client.get(link)
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+    today = datetime.now(UTC).date().isoformat()
+    assert response.headers["Content-Disposition"] == f'attachment; filename="notes-{today}.pdf"'
+    pdf = await response.read()
+    text = pdf_text(pdf)
+    label = partial(engine.label, "record", language=lang)
+    first_line = text.split("\n")[0].strip()
+    assert first_line == label(name="title")  # neutral: "Personal notes"
+    # in the table and in full, each of the two entries: her words in her script, in their order
+    assert text.count(words["what"]) == 4
+    # A line mixing digits and Arabic comes out in visual order, its spaces guessed: its letters, then.
+    assert has_line(text, label(name="entry").format(number=2))
+    assert has_line(text, label(name="page").format(page=3, pages=3))
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 3  # the cover with the table, then one per entry
+
+    again = await client.get(link)
+    assert again.status == 404
+    assert again.headers["Cache-Control"] == "no-store"
+    assert [key async for key in gateway_redis.scan_iter(match="safespaces:export:*")] == []
+
+
+async def test_the_link_expires_within_the_hour_and_erase_leaves_no_file(
+    client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str
+) -> None:
+    await write_entry(client, conversation_id, "en")
+    link = await ask_for_the_file(client, engine, conversation_id, "en")
+    (key,) = [key async for key in gateway_redis.scan_iter(match="safespaces:export:*")]
+    assert link.rpartition("/")[2].encode() not in key  # the token names no key
+    assert 3590 < await gateway_redis.ttl(key) <= 3600
+    sealed = await gateway_redis.get(key)
+    assert sealed is not None and b"%PDF" not in sealed and b"darkfan" not in sealed
+
+    confirm = await say(client, conversation_id, "delete my data", "en")
+    await say(client, conversation_id, confirm[0]["buttons"][0]["payload"], "en")
+    assert [k async for k in gateway_redis.scan_iter(match="safespaces:export:*")] == []
+    assert await record_keys(gateway_redis) == []
+    assert (await client.get(link)).status == 404
+
+
+async def test_a_link_taken_after_its_time_is_gone(
+    client: TestClient, gateway_redis: Redis, conversation_id: str
+) -> None:
+    gateway: Gateway = client.app[GATEWAY]
+    exports = Exports(gateway_redis, sealer=gateway.store.sealer, keys=gateway.store.keys, seconds=1)
+    token = await exports.create(f"rest:{conversation_id}", Export(name="notes.pdf", pdf=b"%PDF-1.4"))
+    while await gateway_redis.exists(export_key(token)):  # Redis expires it after its second
+        await asyncio.sleep(0.1)
+    response = await client.get(f"/r/{token}")
+    assert (response.status, response.headers["Cache-Control"]) == (404, "no-store")
+
+
+async def test_no_file_without_her_yes(
+    client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str
+) -> None:
+    await write_entry(client, conversation_id, "en")
+    (confirm,) = await say(client, conversation_id, "send me my record", "en")
+    assert confirm["text"] == said(engine, "record_export_confirm", "en")
+    (answer,) = await say(client, conversation_id, "no", "en")
+    assert answer["text"] == said(engine, "record_export_declined", "en")
+    assert [key async for key in gateway_redis.scan_iter(match="safespaces:export:*")] == []
+
+
+async def test_the_link_carries_public_url_and_the_access_log_never_the_token(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, conversation_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    public = replace(settings, public_url="https://help.example.org")
+    client = await aiohttp_client(create_app(public, engine, gateway_redis))
+    await write_entry(client, conversation_id, "en")
+    link = await ask_for_the_file(client, engine, conversation_id, "en")
+    assert link.startswith("https://help.example.org/r/")
+    path = link.removeprefix("https://help.example.org")
+    response = await client.get(path)
+    assert response.status == 200
+    with caplog.at_level(logging.INFO):
+        AccessLog(logging.getLogger("test.access"), "").log(
+            make_mocked_request("GET", path), web.Response(status=200), 0.01
+        )
+    assert [r.getMessage() for r in caplog.records if r.name == "test.access"] == ["GET /r/… 200 0.010s"]

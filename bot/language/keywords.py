@@ -58,10 +58,11 @@ KEYWORD_GROUPS = {
     "record_list": ("record_list", Scope.WHOLE),
     "record_change": ("record_change", Scope.WHOLE),
     "record_delete": ("record_delete", Scope.WHOLE),
+    "record_send": ("record_send", Scope.WHOLE),
 }
 SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"})
 # Her requests about her record, in the order they are looked for (bot/pipeline/stages/evidence.py).
-RECORD_REQUESTS = ("record_start", "record_list", "record_change", "record_delete")
+RECORD_REQUESTS = ("record_start", "record_list", "record_change", "record_delete", "record_send")
 ANSWERS = frozenset({"affirm", "deny", "ok"})
 # Read by the gateway's stages, never forced on the NLU.
 NOT_FORCED = frozenset(

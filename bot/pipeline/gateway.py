@@ -17,6 +17,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.channels.base import Channel
+from bot.evidence.exports import Exports
 from bot.evidence.record import RecordStore
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
@@ -69,6 +70,7 @@ class Gateway:
         minutes_per_person: int = 5,
         metrics: Metrics | None = None,
         limits: RateLimits | None = None,
+        public_url: str | None = None,
     ) -> None:
         pseudonym = store.keys.pseudonym
         self.engine = engine
@@ -103,6 +105,8 @@ class Gateway:
         self.records = RecordStore(
             store.redis, sealer=store.sealer, keys=store.keys, retention_seconds=store.retention_seconds
         )
+        self.exports = Exports(store.redis, sealer=store.sealer, keys=store.keys)
+        self._public_url = public_url
         self.waits = Waits(self.desk, minutes_per_person=minutes_per_person)
         self.handoff = HandoffFlow(
             desk=self.desk,
@@ -258,7 +262,8 @@ class Gateway:
             ),
             NewConversations(self.engine, self.limits),  # an address that started too many lately
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
-            EvidenceLog(self.engine, self.records),  # her record: an entry being written, her requests
+            # her record: an entry being written, her requests about it
+            EvidenceLog(self.engine, self.records, self.exports, self._public_url),
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked
@@ -274,6 +279,7 @@ class Gateway:
         await self.engine.erase(conversation_id)
         await self.preferences.erase(conversation_id)
         await self.records.erase(conversation_id)
+        await self.exports.erase(conversation_id)
         await self.limits.forget(conversation_id)
         channel_name, _, sender = conversation_id.partition(":")
         channel = self.channels.get(channel_name)

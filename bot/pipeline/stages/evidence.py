@@ -1,5 +1,6 @@
 """Her record of what happened: a guided entry, one question at a time, and her requests to see,
-correct or delete entries ("keep a record", "my record", "change entry 2", "delete entry 2").
+correct, delete or download entries ("keep a record", "my record", "change entry 2", "delete entry
+2", "send me my record": a PDF behind a one-time link, once she said yes to having it on her phone).
 
 The requests are keyword phrases of each language (nlu_data/<lang>/keywords.yml, `record_*`), read
 whole, so no NLU intent is needed and none is taken from `document_evidence`. While an entry is being
@@ -10,6 +11,7 @@ she sends meanwhile is not kept: the entry notes that one exists and when it cam
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import replace
@@ -19,6 +21,8 @@ from typing import Any
 from babel.dates import format_date, format_time
 
 from bot.evidence.dates import read_date
+from bot.evidence.exports import PATH, Export, Exports
+from bot.evidence.pdf import file_name, record_pdf
 from bot.evidence.record import Draft, Entry, Kept, RecordStore
 from bot.language.keywords import RECORD_REQUESTS
 from bot.pipeline.messages import InboundKind, OutboundMessage
@@ -44,9 +48,14 @@ LIST_CHARS = 60  # of what happened, per entry in the list
 
 
 class EvidenceLog:
-    def __init__(self, engine: Engine, records: RecordStore) -> None:
+    def __init__(
+        self, engine: Engine, records: RecordStore, exports: Exports, public_url: str | None
+    ) -> None:
+        """`public_url`: where she reaches this server (PUBLIC_URL); None: links are paths on it."""
         self._engine = engine
         self._records = records
+        self._exports = exports
+        self._public_url = public_url or ""
 
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         if turn.urgent or turn.in_handoff:
@@ -56,6 +65,10 @@ class EvidenceLog:
             return await self._file_noted(turn, draft)
         if not turn.readable:
             return await proceed(turn)
+        if any(a.question == "export" for a in turn.prefs.asked):
+            answer = self._yes_no(turn, self._engine.meanings(turn.text, turn.language))
+            if answer is not None:  # else she moved on: the question is not asked again
+                return await self._export(turn) if answer else [self._say(turn, "record_export_declined")]
         request = self._request(turn)
         if request is not None:
             return await self._requested(turn, request)
@@ -74,8 +87,10 @@ class EvidenceLog:
             await self._records.save_draft(conversation, Draft(entry=Entry(written_at=time.time())))
             return [self._say(turn, "record_start")]
         entries = await self._records.entries(conversation)
-        if request == "record_list":
+        if request == "record_list" or (request == "record_send" and not entries):
             return [self._list(turn, entries)]
+        if request == "record_send":  # the file will be on her phone: she says yes first
+            return [self._say(turn, "record_export_confirm")]
         number = self._number(turn.text)
         if number is None or not 1 <= number <= len(entries):
             return [self._say(turn, "record_no_entry"), self._list(turn, entries)]
@@ -135,10 +150,35 @@ class EvidenceLog:
                 found = tuple(_LINK.findall(text))
                 return None if not found and _asks_instead(parse) else {"links": found or (text,)}
             case _:  # screenshots
-                said = parse_payload(text)
-                yes = "affirm" in meanings or (said is not None and said[0] == "affirm")
-                no = "deny" in meanings or (said is not None and said[0] == "deny")
-                return {"screenshots": True if yes else False if no else None}
+                return {"screenshots": self._yes_no(turn, meanings)}
+
+    @staticmethod
+    def _yes_no(turn: TurnState, meanings: list[str]) -> bool | None:
+        """Yes or no, typed in any language or pressed; None for anything else."""
+        said = parse_payload(turn.text)
+        pressed = said[0] if said is not None else None
+        if "affirm" in meanings or pressed == "affirm":
+            return True
+        if "deny" in meanings or pressed == "deny":
+            return False
+        return None
+
+    async def _export(self, turn: TurnState) -> Replies:
+        """Her record as a PDF behind a one-time link."""
+        entries = await self._records.entries(turn.conversation)
+        if not entries:
+            return [self._list(turn, entries)]
+        language, made = turn.language, datetime.now(UTC)
+        pdf = await asyncio.to_thread(
+            record_pdf,
+            entries,
+            language=language,
+            label=lambda name: self._engine.label("record", name, language),
+            platform=lambda name: self._engine.label("platforms", name, language),
+            made=made,
+        )
+        token = await self._exports.create(turn.conversation, Export(name=file_name(made.date()), pdf=pdf))
+        return [self._say(turn, "record_export_link", link=f"{self._public_url}{PATH}{token}")]
 
     async def _save(self, turn: TurnState, draft: Draft) -> Replies:
         conversation = turn.conversation
