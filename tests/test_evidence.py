@@ -27,7 +27,7 @@ from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
 from bot.pipeline.messages import InboundKind, InboundMessage
 from bot.rasa.engine import Engine
-from bot.storage.keys import RECORD, export_key
+from bot.storage.keys import RECORD, RECORD_DRAFT, export_key
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -181,6 +181,16 @@ async def test_what_is_stored_is_sealed(
     assert b"darkfan" not in stored and b"address" not in stored
     assert conversation_id.encode() not in key
     assert 0 < await gateway_redis.ttl(key) <= 30 * 24 * 3600
+
+
+async def test_an_entry_left_half_written_is_dropped_within_the_hour(
+    client: TestClient, gateway_redis: Redis, conversation_id: str
+) -> None:
+    await say(client, conversation_id, "keep a record", "en")
+    await say(client, conversation_id, "yesterday", "en")
+    (draft,) = await record_keys(gateway_redis)
+    assert draft.startswith(f"safespaces:{RECORD_DRAFT}:".encode())
+    assert 3590 < await gateway_redis.ttl(draft) <= 3600
 
 
 async def test_erase_leaves_no_entry_and_no_draft(

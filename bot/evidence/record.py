@@ -1,9 +1,9 @@
 """Her record: the entries she wrote of what happened, and the one she is writing.
 
 One sealed JSON document per person (`safespaces:record:<pseudonym>`), and the entry being written
-(`safespaces:record:draft:<pseudonym>`), both expiring with the retention she has (30 days unless she
-chooses otherwise). Files are never kept: an entry only says that she has one, when it arrived and,
-where the channel handed over its bytes, its SHA-256, so she can later show the file is the one noted.
+(`safespaces:record:draft:<pseudonym>`): the record expires with the retention period
+(`RETENTION_DAYS`) after her last entry, the entry being written an hour after her last answer. Files
+are never kept: an entry only says that she has one and when it arrived.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from redis.asyncio import Redis
 from bot.storage.keys import RECORD, RECORD_DRAFT, Keys
 from bot.storage.sealing import Sealer
 
+# An entry left half written is dropped after this: weeks later, "hi" is not the answer to "when?".
+DRAFT_SECONDS = 3600
 # The questions of an entry, in the order she is asked them.
 FIELDS = ("when", "where", "who", "what", "links", "screenshots")
 
@@ -27,7 +29,6 @@ class Kept:
 
     kind: str  # image, video, document
     at: float  # when it arrived (epoch seconds)
-    sha256: str | None = None  # where the channel handed over the bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,9 +95,8 @@ class RecordStore:
 
     async def save_draft(self, conversation_id: str, draft: Draft) -> None:
         document = json.dumps(asdict(draft), ensure_ascii=False)
-        await self._redis.set(
-            self._keys.person(RECORD_DRAFT, conversation_id), self._sealer.seal(document), ex=self._ttl
-        )
+        key = self._keys.person(RECORD_DRAFT, conversation_id)
+        await self._redis.set(key, self._sealer.seal(document), ex=DRAFT_SECONDS)
 
     async def drop_draft(self, conversation_id: str) -> None:
         await self._redis.delete(self._keys.person(RECORD_DRAFT, conversation_id))
