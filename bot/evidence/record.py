@@ -86,8 +86,14 @@ class RecordStore:
         document = json.dumps([asdict(e) for e in entries], ensure_ascii=False)
         await self._redis.set(key, self._sealer.seal(document), ex=self._ttl)
 
+    def draft_key(self, conversation_id: str) -> str:
+        return self._keys.person(RECORD_DRAFT, conversation_id)
+
     async def draft(self, conversation_id: str) -> Draft | None:
-        sealed = await self._redis.get(self._keys.person(RECORD_DRAFT, conversation_id))
+        return self.parse_draft(await self._redis.get(self.draft_key(conversation_id)))
+
+    def parse_draft(self, sealed: bytes | None) -> Draft | None:
+        """The entry being written, from its key (read by `draft`, or in a turn's first round trip)."""
         if sealed is None:
             return None
         data = json.loads(self._sealer.open(sealed))
@@ -95,13 +101,10 @@ class RecordStore:
 
     async def save_draft(self, conversation_id: str, draft: Draft) -> None:
         document = json.dumps(asdict(draft), ensure_ascii=False)
-        key = self._keys.person(RECORD_DRAFT, conversation_id)
-        await self._redis.set(key, self._sealer.seal(document), ex=DRAFT_SECONDS)
+        await self._redis.set(self.draft_key(conversation_id), self._sealer.seal(document), ex=DRAFT_SECONDS)
 
     async def drop_draft(self, conversation_id: str) -> None:
-        await self._redis.delete(self._keys.person(RECORD_DRAFT, conversation_id))
+        await self._redis.delete(self.draft_key(conversation_id))
 
     async def erase(self, conversation_id: str) -> None:
-        await self._redis.delete(
-            self._keys.person(RECORD, conversation_id), self._keys.person(RECORD_DRAFT, conversation_id)
-        )
+        await self._redis.delete(self._keys.person(RECORD, conversation_id), self.draft_key(conversation_id))

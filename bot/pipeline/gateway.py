@@ -221,7 +221,8 @@ class Gateway:
             pipe.hexists(*self.desk.block_entry(conversation))
             pipe.hgetall(self.preferences.key(conversation))
             self.handoff.queue_state(pipe, conversation)
-            blocked, stored_prefs, ticket_id, staged = await pipe.execute()
+            pipe.get(self.records.draft_key(conversation))
+            blocked, stored_prefs, ticket_id, staged, draft = await pipe.execute()
         prefs = self.preferences.parse(stored_prefs)
         readable = message.kind in {InboundKind.TEXT, InboundKind.CHOICE}
         decision = decide(
@@ -243,6 +244,7 @@ class Gateway:
             blocked=bool(blocked),
             recovering=recovering,
             country=prefs.country or message.country_hint,
+            draft=self.records.parse_draft(draft),
         )
 
     def stages(self) -> list[Stage]:

@@ -60,7 +60,7 @@ class EvidenceLog:
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         if turn.urgent or turn.in_handoff:
             return await proceed(turn)
-        draft = await self._records.draft(turn.conversation)
+        draft = turn.draft
         if draft is not None and turn.message.kind in FILES:
             return await self._file_noted(turn, draft)
         if not turn.readable:
