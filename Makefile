@@ -38,6 +38,7 @@ $(STAMP): pyproject.toml requirements-py311.lock requirements-dev-py311.lock scr
 	@touch $@
 
 setup: $(STAMP) $(COMPILED)
+	@scripts/ensure-fonts
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -D messages -d locales -l $* 2>&1 | grep -v '^$$' || true

@@ -21,6 +21,11 @@ SITUATIONS = (
 )  # fmt: skip
 # Situations where the minors' route (Take It Down, a child helpline) may apply.
 ASKS_AGE = frozenset({"intimate_images", "sextortion"})
+# Playbooks after which keeping a record of what happened helps most: their end says how to start one
+# (a line, not a question: nothing to answer, nothing asked again). See docs/evidence.md.
+OFFER_RECORD = frozenset(
+    {"document_evidence", "report_abuse", "doxxing", "impersonation", "sextortion", "stalking"}
+)
 ADULT_AGE = 18
 # Ten entries: WhatsApp lists hold ten rows. The language entry is handled by the gateway. Situations
 # come in the order people bring them most, counted by `python -m bot menu-order` (content/menu.py):
@@ -138,6 +143,8 @@ def minors_route(dispatcher: CollectingDispatcher, progress: Progress) -> Progre
 
 def finish(dispatcher: CollectingDispatcher, progress: Progress) -> Progress:
     dispatcher.utter_message(response="recap", **progress.step_params())
+    if progress.playbook in OFFER_RECORD:
+        dispatcher.utter_message(response="record_offer")
     progress = offer_handoff(dispatcher, progress)
     return replace(progress, playbook=None, step=0)
 

@@ -56,10 +56,17 @@ async def test_done_and_skip_are_remembered_separately() -> None:
 
 
 async def test_the_last_step_ends_with_a_recap_and_the_helpline_offer() -> None:
-    slots = {"playbook": "doxxing", "step": 7.0, "steps_done": [], "steps_skipped": []}
+    slots = {"playbook": "secure_account", "step": 9.0, "steps_done": [], "steps_skipped": []}
     messages, after = await run(WalkPlaybook(), tracker("step_done", slots))
     assert keys(messages) == ["recap", "handoff_offer"]
     assert after["playbook"] is None and after["awaiting"] == "handoff"
+
+
+async def test_where_a_record_helps_the_last_step_says_how_to_keep_one_without_asking() -> None:
+    slots = {"playbook": "doxxing", "step": 7.0, "steps_done": [], "steps_skipped": []}
+    messages, after = await run(WalkPlaybook(), tracker("step_done", slots))
+    assert keys(messages) == ["recap", "record_offer", "handoff_offer"]
+    assert after["awaiting"] == "handoff"  # the one question open is the helpline's
 
 
 def about(question: str, **more: str) -> list[dict[str, str]]:

@@ -201,7 +201,8 @@ async def test_a_turn_costs_the_gateway_nine_redis_round_trips(
         # accept (and take the lease), complete, delivered, finish (let go); and, where the client's
         # address is known (REST, web chat), whether this is a new conversation (bot/pipeline/limits.py)
         "EVALSHA": 5,
-        "pipeline HEXISTS HGETALL GET HGETALL": 1,  # blocked? preferences, open ticket, half-written message
+        # blocked? preferences, open ticket, half-written message, an entry of her record being written
+        "pipeline HEXISTS HGETALL GET HGETALL GET": 1,
         "pipeline HDEL EXPIRE": 1,  # "are you safe?" was asked last: it is no longer the open question
         "pipeline RPUSH EXPIRE PUBLISH": 1,  # the REST channel's "send": the reply, and its wake-up
     }

@@ -40,6 +40,8 @@ SAMPLE: dict[str, Any] = {
     "playbook": "secure_account", "step": 1, "done": ["safe_device"], "skipped": [], "platform": "instagram",
     "staff_name": "Amina", "text": "Hello, I'm here.", "position": 2, "wait": "10 min", "opens": "9:00",
     "language_name": "English", "country_name": "Kenya", "choices": [{"intent": i} for i in MENU],
+    "number": 2, "time": "Dec 1, 2026, 9:30 UTC", "link": "https://help.example.org/r/" + "x" * 43,
+    "entries": "1. Dec 5, 2026 · Instagram · he posted my address",
 }  # fmt: skip
 ASKS_CHOICES = frozenset({"menu", "did_you_mean"})  # replies that carry the menu's list when sent
 

@@ -52,8 +52,17 @@ KEYWORD_GROUPS = {
     "arriving": ("arriving", Scope.ANYWHERE),
     "leaving": ("leaving", Scope.ANYWHERE),
     "demand": ("demand", Scope.ANYWHERE),
+    # her record (bot/pipeline/stages/evidence.py): explicit requests, the whole message once an
+    # entry's number is taken out ("delete entry 2", "एंट्री 2 हटाओ")
+    "record": ("record_start", Scope.WHOLE),
+    "record_list": ("record_list", Scope.WHOLE),
+    "record_change": ("record_change", Scope.WHOLE),
+    "record_delete": ("record_delete", Scope.WHOLE),
+    "record_send": ("record_send", Scope.WHOLE),
 }
 SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"})
+# Her requests about her record, in the order they are looked for (bot/pipeline/stages/evidence.py).
+RECORD_REQUESTS = ("record_start", "record_list", "record_change", "record_delete", "record_send")
 ANSWERS = frozenset({"affirm", "deny", "ok"})
 # Read by the gateway's stages, never forced on the NLU.
 NOT_FORCED = frozenset(
@@ -67,6 +76,7 @@ NOT_FORCED = frozenset(
         "arriving",
         "leaving",
         "demand",
+        *RECORD_REQUESTS,
     }
 )
 # Soft signals that only count in the language the conversation is in: a short word of one language is

@@ -52,6 +52,7 @@ def build_gateway(
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
+        public_url=settings.public_url,
     )
 
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
     )
     for channel in channels.values():
         app.router.add_routes(channel.routes(gateway.accept))
+    app.router.add_routes(gateway.exports.routes())  # one-time links to her record's PDF
     staff = StaffStore(redis)
     sessions = SessionStore(redis)
     setup_console(

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
 
+from bot.evidence.exports import PATH as EXPORT_PATH  # a one-time link's token is the key to her record
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # numpy.distutils, which Rasa imports while it loads models, sets the root logger to WARNING: these
 # get their level of their own. (Rasa's loggers are kept at WARNING by bot/rasa/engine.py.)
@@ -58,4 +60,5 @@ class AccessLog(AbstractAccessLogger):
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         if request.path in PROBES and response.status < 400:
             return
-        self.logger.info("%s %s %d %.3fs", request.method, request.path, response.status, time)
+        path = EXPORT_PATH + "…" if request.path.startswith(EXPORT_PATH) else request.path  # the token
+        self.logger.info("%s %s %d %.3fs", request.method, path, response.status, time)

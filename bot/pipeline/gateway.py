@@ -17,6 +17,8 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.channels.base import Channel
+from bot.evidence.exports import Exports
+from bot.evidence.record import RecordStore
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
@@ -33,6 +35,7 @@ from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.stages.blocked import Blocked
 from bot.pipeline.stages.commands import Commands
 from bot.pipeline.stages.dialogue import Dialogue
+from bot.pipeline.stages.evidence import EvidenceLog
 from bot.pipeline.stages.language import Language
 from bot.pipeline.stages.media import Media
 from bot.pipeline.stages.more import More
@@ -67,6 +70,7 @@ class Gateway:
         minutes_per_person: int = 5,
         metrics: Metrics | None = None,
         limits: RateLimits | None = None,
+        public_url: str | None = None,
     ) -> None:
         pseudonym = store.keys.pseudonym
         self.engine = engine
@@ -98,6 +102,11 @@ class Gateway:
             retention_seconds=store.retention_seconds,
             metrics=self.metrics,
         )
+        self.records = RecordStore(
+            store.redis, sealer=store.sealer, keys=store.keys, retention_seconds=store.retention_seconds
+        )
+        self.exports = Exports(store.redis, sealer=store.sealer, keys=store.keys)
+        self._public_url = public_url
         self.waits = Waits(self.desk, minutes_per_person=minutes_per_person)
         self.handoff = HandoffFlow(
             desk=self.desk,
@@ -212,7 +221,8 @@ class Gateway:
             pipe.hexists(*self.desk.blocks.entry(conversation))
             pipe.hgetall(self.preferences.key(conversation))
             self.handoff.queue_state(pipe, conversation)
-            blocked, stored_prefs, ticket_id, staged = await pipe.execute()
+            pipe.get(self.records.draft_key(conversation))
+            blocked, stored_prefs, ticket_id, staged, draft = await pipe.execute()
         prefs = self.preferences.parse(stored_prefs)
         readable = message.kind in {InboundKind.TEXT, InboundKind.CHOICE}
         decision = decide(
@@ -234,6 +244,7 @@ class Gateway:
             blocked=bool(blocked),
             recovering=recovering,
             country=prefs.country or message.country_hint,
+            draft=self.records.parse_draft(draft),
         )
 
     def stages(self) -> list[Stage]:
@@ -249,9 +260,12 @@ class Gateway:
                 preferences=self.preferences,
                 channels=self.channels,
                 erase=self.erase,
+                drop_draft=self.records.drop_draft,
             ),
             NewConversations(self.engine, self.limits),  # an address that started too many lately
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
+            # her record: an entry being written, her requests about it
+            EvidenceLog(self.engine, self.records, self.exports, self._public_url),
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked
@@ -266,6 +280,8 @@ class Gateway:
         await self.handoff.forget(conversation_id)
         await self.engine.erase(conversation_id)
         await self.preferences.erase(conversation_id)
+        await self.records.erase(conversation_id)
+        await self.exports.erase(conversation_id)
         await self.limits.forget(conversation_id)
         channel_name, _, sender = conversation_id.partition(":")
         channel = self.channels.get(channel_name)

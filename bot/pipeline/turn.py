@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.evidence.record import Draft
 from bot.language.detection import Decision
 from bot.pipeline.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.pipeline.preferences import Preferences
@@ -35,6 +36,7 @@ class TurnState:
     parse: Parse | None = None  # the NLU's reading of `text`, once a stage needed it
     text: str = ""  # what the dialogue is given: her words, or the answer they were read as
     urgent: bool = False  # danger or self-harm: nothing may stand between her and the help
+    draft: Draft | None = None  # the entry of her record she is writing (bot/evidence/), if any
 
     def __post_init__(self) -> None:
         self.text = self.text or self.message.text

@@ -39,6 +39,9 @@ HANDOFF_STAGE = "handoff:person"  # a half-written message for the helpline
 LIMIT_SEEN = "limit:seen"  # she was seen lately (not a new conversation)
 TELEGRAM_IDS = "telegram:ids"  # ids of her chat's messages, for quick exit
 WHATSAPP_WINDOW = "whatsapp:window"  # when she last wrote (WhatsApp's 24-hour window)
+RECORD = "record"  # her sealed record: the entries she wrote (bot/evidence/)
+RECORD_DRAFT = "record:draft"  # the entry she is writing
+RECORD_EXPORTS = "record:exports"  # her open one-time links to the record's PDF
 TRACKER = "tracker"  # Rasa's tracker (named by Rasa: its key prefix `safespaces:tracker:`)
 LOCK = "lock"  # Rasa's lock, while a turn runs
 
@@ -61,6 +64,11 @@ def seen_key(channel: str, provider_id: str) -> str:
 def attempts_key(channel: str, provider_id: str) -> str:
     """How many times a message's turn failed (named like its dedupe key)."""
     return f"{PREFIX}:attempts:{channel}:{hashlib.sha256(provider_id.encode()).hexdigest()}"
+
+
+def export_key(token: str) -> str:
+    """A one-time link's sealed PDF, named by a digest of its token (the token is the only way in)."""
+    return f"{PREFIX}:export:{hashlib.sha256(token.encode()).hexdigest()}"
 
 
 def rate_key(limited: str, slot: int) -> str:

@@ -33,6 +33,8 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_content": "",
         "test_conversations": "redis models",
         "test_delivery": "redis models",
+        "test_evidence": "redis models",
+        "test_evidence_dates": "",
         "test_fault_walk": "",
         "test_fuzz": "redis models",
         "test_handoff": "redis models",

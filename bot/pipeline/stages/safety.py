@@ -15,7 +15,7 @@ from bot.channels.base import Channel
 from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.model import Risk
-from bot.language.keywords import SAFETY
+from bot.language.keywords import RECORD_REQUESTS, SAFETY
 from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.stages.questions import note_country
 from bot.pipeline.turn import Proceed, Replies, TurnState
@@ -63,13 +63,16 @@ class Safety:
         preferences: PreferenceStore,
         channels: Mapping[str, Channel],
         erase: Callable[[str], Awaitable[None]],
+        drop_draft: Callable[[str], Awaitable[None]],
     ) -> None:
+        """`drop_draft`: forget the record entry she was writing (quick exit keeps nothing half-written)."""
         self._engine = engine
         self._desk = desk
         self._handoff = handoff
         self._preferences = preferences
         self._channels = channels
         self._erase = erase
+        self._drop_draft = drop_draft
 
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         signal = await self._signal(turn) if turn.readable else None
@@ -157,6 +160,8 @@ class Safety:
             return found[0]
         if payload is not None:  # another button: the stages below answer it
             return None
+        if set(RECORD_REQUESTS) & set(meanings):  # "nataka kuweka kumbukumbu", the whole message: a
+            return None  # request about her record, which the model was never trained on
         if "arriving" in meanings and "leaving" in meanings:  # "mum is coming, I have to go"
             return "quick_exit"
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
@@ -200,6 +205,7 @@ class Safety:
         conversation = turn.conversation
         await self._desk.cancel(conversation, "quick_exit")
         await self._handoff.forget(conversation)
+        await self._drop_draft(conversation)
         try:
             await self._engine.handle(
                 conversation, "/quick_exit", language=turn.language, channel=turn.message.channel
