@@ -24,6 +24,7 @@ from bot.handoff import safe_time
 from bot.handoff.model import OUTCOMES, Author, Case, LogEntry, Risk, Summary, Ticket, TicketState
 from bot.handoff.presence import StaffPresence
 from bot.handoff.staff import Role, Staff
+from bot.insights.counts import Facts, InsightCounts
 from bot.ops.metrics import Metrics
 from bot.pipeline.messages import OutboundMessage
 from bot.storage.keys import HANDOFF_OPEN, HANDOFF_TICKETS, PREFIX, Keys
@@ -162,6 +163,7 @@ class Desk:
         self._deliver = deliver
         self._ttl = retention_seconds
         self._metrics = metrics or Metrics()
+        self._insights = InsightCounts(redis)
 
     # --- the person's side (called by the gateway) ---
 
@@ -797,6 +799,7 @@ class Desk:
                     pipe.hincrby(_stats_key(now), "handle_count", 1)
                 pipe.expire(_stats_key(now), 8 * 24 * 3600)
             await pipe.execute()
+        await self._insights.add(Facts.of(await self._require(ticket.id), now))  # counts only
         if by is not None:
             await self._append(ticket.id, self._system(f"closed:{outcome}", by))
             await self.audit(by, f"close:{outcome}", ticket.id)
