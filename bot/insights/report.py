@@ -134,11 +134,11 @@ def to_csv(report: Report) -> str:
     writer.writerow(["period_from", "period_to", "dimension", "value", "country", "count"])
     for table in report.tables:
         for row in table.rows:
+            value = f"'{row}" if row[:1] in {"=", "+", "-", "@"} else row  # never a spreadsheet formula
             for column in table.columns:
                 count = table.counts[(row, column)]
-                writer.writerow(
-                    [report.first, report.last, table.dimension, row, column, "" if count is None else count]
-                )
+                shown = "" if count is None else count
+                writer.writerow([report.first, report.last, table.dimension, value, column, shown])
     return out.getvalue()
 
 

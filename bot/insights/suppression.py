@@ -6,8 +6,9 @@ withholds more, so that no withheld count follows from the published ones: the m
 and each column an equation, and a withheld cell is pinned by those equations exactly when it lies on
 no cycle of withheld cells (rows and columns as the nodes of a graph, withheld cells as its edges, a
 cell on no cycle being a bridge). While a bridge is left, the cheapest four-cell cycle through it is
-withheld, preferring small non-zero counts (a zero on the cycle would let an attacker bound the rest).
-Zeros are published: they are nobody.
+withheld, preferring small non-zero counts (a zero on the cycle would let an attacker bound the rest)
+and cells off the totals row (the column totals are shared by every table of a report, so withholding
+one there withholds it everywhere). Zeros are published: they are nobody.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from itertools import product
 
 ALL = "all"  # the name of the totals row and column
 ZERO_COST = 10**9  # a zero complement protects nothing: used only when nothing else closes a cycle
+SHARED_COST = 100  # a column total costs this many times its count: it is withheld in every table
 
 Cell = tuple[str, str]  # (row, column)
 
@@ -45,7 +47,14 @@ def _cheapest_cycle(
         if other_row != row and other_column != column
     )
     # A grid with its margins has at least two rows and two columns: there is always a cycle.
-    return min(cycles, key=lambda added: (sum(counts[cell] or ZERO_COST for cell in added), len(added)))
+    return min(cycles, key=lambda added: (sum(_cost(cell, counts[cell]) for cell in added), len(added)))
+
+
+def _cost(cell: Cell, count: int) -> int:
+    """What withholding one more cell loses."""
+    if count == 0:
+        return ZERO_COST
+    return count * SHARED_COST if cell[0] == ALL else count
 
 
 def _a_bridge(cells: set[Cell]) -> Cell | None:
