@@ -58,6 +58,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_retried_scripts": "redis",
         "test_safe_time": "",
         "test_safety": "redis models",
+        "test_scrub": "",
         "test_sealing": "redis models",
         "test_settings": "",
         "test_sms": "redis models",
