@@ -1,10 +1,10 @@
 """Each closed ticket adds one to counts, and nothing else is kept about it.
 
 What is stored is exactly what a report can publish before suppression: for every month, one hash of
-cells "dimension, value, country" (bot/insights/tables.py). No ticket id, pseudonym, time finer than a
-month, or word she wrote is in it, and no combination of more than two facts (a dimension and the
-country), so a cell never becomes a record of one person. The counts never expire and erase leaves
-them: they hold nothing about anyone (docs/privacy.md, docs/insights.md).
+cells "dimension, value, country" (the tables of bot/insights/report.py). No ticket id, pseudonym,
+time finer than a month, or word she wrote is in it, and no combination of more than two facts (a
+dimension and the country), so a cell never becomes a record of one person. The counts never expire
+and erase leaves them: they hold nothing about anyone (docs/privacy.md, docs/insights.md).
 """
 
 from __future__ import annotations
