@@ -82,20 +82,36 @@ async def test_a_closed_ticket_adds_counts_only_and_they_outlive_erase_and_reten
     case = Case(situation="sextortion", platform="instagram", risks=(Risk.NCII, Risk.MINOR))
     await desk.close(ticket.id, AMINA, "referred", case=case, note="called the police with her")
     left = await desk.enqueue("whatsapp:5550002", Summary(language="en", channel="whatsapp"))
+    typed = await desk.enqueue("telegram:5550003", Summary(language="en", channel="telegram", country="mx"))
+    await desk.claim(typed.id, AMINA)
+    await desk.close(typed.id, AMINA, "other", case=Case(situation="rosa's ex", platform="Kevin's page"))
     await desk.cancel("whatsapp:5550002", "quick_exit")
 
     month_keys = [k.decode() async for k in redis.scan_iter("safespaces:insights:*")]
     assert len(month_keys) == 1 and await redis.ttl(month_keys[0]) == -1  # kept beyond retention
     cells = await InsightCounts(redis).month(month_keys[0].rsplit(":", 1)[1])
     assert cells[("situation", "sextortion", "MX")] == 1
+    assert cells[("situation", "other", "MX")] == cells[("platform", "other", "MX")] == 1  # typed: not kept
     assert cells[("risk_minor", "yes", "MX")] == 1  # staff's case record, not only her summary
-    assert cells[("risk_ncii", "yes", "MX")] == 1 and cells[("risk_danger", "no", "MX")] == 1
-    assert cells[("reached_person", "yes", "MX")] == 1 and cells[("outcome", "referred", "MX")] == 1
+    assert cells[("risk_ncii", "yes", "MX")] == 1 and cells[("risk_danger", "no", "MX")] == 2
+    assert cells[("reached_person", "yes", "MX")] == 2 and cells[("outcome", "referred", "MX")] == 1
     assert cells[("reached_person", "no", "unknown")] == 1
     assert cells[("outcome", "quick_exit", "unknown")] == 1
-    assert len(cells) == 2 * len(DIMENSIONS)  # one cell per dimension per ticket, nothing else
+    assert sum(cells.values()) == 3 * len(DIMENSIONS)  # one cell per dimension per ticket, nothing else
     raw = b" ".join(k + b" " + v for k, v in (await redis.hgetall(month_keys[0])).items()).decode()
-    for secret in (ticket.id, left.id, "5550001", "Rosa", "photos", "6pm", "police", "amina"):
+    for secret in (
+        ticket.id,
+        left.id,
+        typed.id,
+        "5550001",
+        "Rosa",
+        "rosa",
+        "Kevin",
+        "photos",
+        "6pm",
+        "police",
+        "amina",
+    ):
         assert secret not in raw
     assert desk._pseudonym(conversation) not in raw
 

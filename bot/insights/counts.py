@@ -16,8 +16,11 @@ from redis.asyncio import Redis
 
 from bot.handoff.model import Risk, Ticket
 from bot.storage.keys import PREFIX
+from content.model import CONTENT_DIR, PLATFORMS
 
 UNKNOWN = "unknown"
+OTHER = "other"  # a category staff typed that is not one of ours: free text is never kept
+SITUATIONS = frozenset(path.stem for path in (CONTENT_DIR / "playbooks").glob("*.yml"))
 SEPARATOR = "\x1f"  # between the parts of a cell's name; no value contains it
 RISKS = tuple(risk.value for risk in Risk)
 # The dimensions a ticket is counted by, each against the country, in the order reports show them.
@@ -30,6 +33,12 @@ DIMENSIONS = (
     "reached_person",
     "outcome",
 )
+
+
+def _known(label: str | None, known: frozenset[str]) -> str:
+    if not label:
+        return UNKNOWN
+    return label if label in known else OTHER
 
 
 def month_key(month: str) -> str:
@@ -55,8 +64,8 @@ class Facts:
         values = {
             "language": summary.language or UNKNOWN,
             "channel": summary.channel or UNKNOWN,
-            "situation": situation or UNKNOWN,
-            "platform": platform or UNKNOWN,
+            "situation": _known(situation, SITUATIONS),
+            "platform": _known(platform, frozenset(PLATFORMS)),
             **{f"risk_{risk}": "yes" if risk in risks else "no" for risk in RISKS},
             "reached_person": "yes" if ticket.claimed_at is not None else "no",
             "outcome": ticket.outcome or UNKNOWN,
