@@ -19,6 +19,7 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Risk, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, Staff, StaffStore
+from bot.insights.console import setup_insights
 from bot.language.i18n import Catalogs
 from bot.pipeline.messages import OutboundMessage
 from bot.rasa.nlg import Renderer
@@ -137,6 +138,7 @@ def console_app(
         heartbeat_seconds=heartbeat_seconds,
         undo_seconds=undo_seconds,
     )
+    setup_insights(app, min_count=10)
     return app
 
 

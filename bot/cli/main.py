@@ -15,6 +15,8 @@ python -m bot menu-order          count the corpus's situations into content/men
 python -m bot staff add NAME --role agent|supervisor [--display-name D] [--languages sw,en]
                                   a helpline staff account (Redis); the password on stdin
 python -m bot staff languages NAME sw,en | list | remove NAME   the languages they counsel in; accounts
+python -m bot insights report --from YYYY-MM --to YYYY-MM [--format md|csv|json]   anonymised counts
+                                  of closed tickets, cells below INSIGHTS_MIN_COUNT withheld
 python -m bot storage upgrade     move keys an older version named by address to their pseudonymous
                                   names (done at every start too; run it once the last old replica stopped)
 
@@ -85,6 +87,11 @@ def main(argv: list[str] | None = None) -> None:
     staff_remove.add_argument("name")
     storage_cmd = commands.add_parser("storage", help="what is kept in Redis")
     storage_cmd.add_argument("action", choices=["upgrade"], help="move keys of older versions' naming")
+    insights_cmd = commands.add_parser("insights", help="anonymised counts of closed tickets")
+    insights_cmd.add_argument("action", choices=["report"])
+    insights_cmd.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
+    insights_cmd.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
+    insights_cmd.add_argument("--format", choices=["md", "csv", "json"], default="md")
     args = parser.parse_args(argv)
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -112,6 +119,10 @@ def main(argv: list[str] | None = None) -> None:
                 admin.storage_upgrade(settings)
             else:
                 admin.staff(settings, args)
+        case "insights":
+            from bot.cli import insights
+
+            insights.report(settings, args.first, args.last, args.format)
         case "sms-report":
             from bot.cli import sms_report
 

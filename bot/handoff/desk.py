@@ -29,6 +29,7 @@ from bot.handoff.presence import StaffPresence
 from bot.handoff.read_marks import ReadMarks
 from bot.handoff.staff import Role, Staff
 from bot.handoff.tickets import JOINED, PRIORITY_SPAN, TicketStore, queue_score
+from bot.insights.counts import Facts, InsightCounts
 from bot.language.i18n import N_
 from bot.ops.metrics import Metrics
 from bot.pipeline.messages import OutboundMessage
@@ -103,6 +104,7 @@ class Desk:
         self._deliver = deliver
         self._ttl = retention_seconds
         self._metrics = metrics or Metrics()
+        self._insights = InsightCounts(redis)
 
     # --- the person's side (called by the gateway) ---
 
@@ -492,6 +494,7 @@ class Desk:
             if by is not None:
                 count_close(pipe, now, None if ticket.claimed_at is None else now - ticket.claimed_at)
             await pipe.execute()
+        await self._insights.add(Facts.of(await self.tickets.require(ticket.id), now))  # counts only
         if by is not None:
             await self.tickets.append(ticket.id, self._system(f"closed:{outcome}", by))
             await self.audit.record(by, f"close:{outcome}", ticket.id)

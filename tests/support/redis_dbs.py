@@ -19,6 +19,7 @@ from redis.asyncio import Redis as AsyncRedis
 SERVER = os.environ.get("SAFESPACES_TEST_REDIS", "redis://127.0.0.1:6390").rstrip("/")
 
 DATABASES = {
+    "insights": 0,
     "upgrade": 1,
     "retried_scripts": 2,
     "long_conversation": 3,

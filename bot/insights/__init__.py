@@ -1,0 +1,1 @@
+"""Anonymised insights: what closed tickets were about, as counts that can be published safely."""
