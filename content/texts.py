@@ -27,7 +27,7 @@ USES = frozenset(
         "quote",
     }
 )
-QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country"})
+QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country", "inbox"})
 WORDINGS = ("text", "discreet", "sms", "sms_discreet")
 SINGULAR = "_one"  # `text_one:` is the English singular of `text:` (see Template.count)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

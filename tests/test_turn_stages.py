@@ -43,7 +43,7 @@ def texts(replies: list[dict[str, Any]]) -> str:
 def test_the_stages_run_safety_first_and_the_dialogue_last(client: TestClient) -> None:
     gateway: Gateway = client.app[GATEWAY]
     assert [type(stage).__name__ for stage in gateway.stages()] == [
-        "ReplyCap", "QuestionMemory", "Blocked", "Safety", "NewConversations", "More",
+        "ReplyCap", "QuestionMemory", "Blocked", "Safety", "NewConversations", "More", "InboxConsent",
         "OpenQuestion", "HandoffRelay", "Language", "Commands", "Media", "Dialogue",
     ]  # fmt: skip
 

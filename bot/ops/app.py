@@ -53,6 +53,7 @@ def build_gateway(
         schedule=schedule,
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
+        ask_inbox=settings.inbox_ask and (not settings.discreet or settings.inbox_in_discreet_mode),
     )
 
 

@@ -41,6 +41,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_hardening": "redis models",
         "test_hours": "",
         "test_i18n": "",
+        "test_inbox": "redis models",
         "test_insights": "redis",
         "test_keywords": "models",
         "test_language": "models",
