@@ -42,6 +42,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_hours": "",
         "test_i18n": "",
         "test_inbox": "redis models",
+        "test_inbox_export": "redis",
         "test_insights": "redis",
         "test_keywords": "models",
         "test_language": "models",
