@@ -26,6 +26,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_chat_wipe": "redis models",
         "test_console": "redis browser",
         "test_console_api": "redis",
+        "test_console_inbox": "redis browser",
         "test_console_insights": "redis browser",
         "test_console_language": "redis browser",
         "test_console_queue": "redis browser",
