@@ -16,6 +16,7 @@ from bot.inbox.store import ASKING, ITEM, ITEMS, KEEP_DAYS
 from bot.ops.app import GATEWAY, build_gateway, create_app
 from bot.ops.settings import Settings
 from bot.pipeline.gateway import Gateway
+from bot.pipeline.messages import InboundKind, InboundMessage
 from bot.rasa.engine import Engine
 
 from .support.settle import settled
@@ -164,3 +165,15 @@ async def test_erasing_her_data_drops_the_sentence_asked_about(
     assert await gateway_redis.exists(gateway.store.keys.person(ASKING, f"rest:{conversation_id}"))
     await gateway.erase(f"rest:{conversation_id}")
     assert not await gateway_redis.exists(gateway.store.keys.person(ASKING, f"rest:{conversation_id}"))
+
+
+async def test_never_asked_on_sms(client: TestClient, placeless_engine: Engine) -> None:
+    """Each question would cost the helpline a segment: on SMS the fallback comes alone."""
+    gateway: Gateway = client.app[GATEWAY]
+    keys = []
+    for n, text in enumerate(["hello", UNCLEAR]):
+        message = InboundMessage(
+            channel="twilio", provider_id=f"SM{n}", sender="+254700000001", kind=InboundKind.TEXT, text=text
+        )
+        keys = [reply.key for reply in await gateway.turn(message)]
+    assert "did_you_mean" in keys and "inbox_ask" not in keys

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+from bot.channels.twilio.parse import CHANNEL as SMS
 from bot.inbox.scrub import scrub
 from bot.inbox.store import InboxStore, Waiting
 from bot.pipeline.messages import OutboundMessage
@@ -27,7 +28,7 @@ from bot.rasa.payloads import parse_payload
 
 ASKS = "inbox"
 NEVER_WITH = frozenset({"danger", "self_harm", "minor"})  # risks the dialogue noted
-SMS_CHANNELS = frozenset({"twilio"})
+SMS_CHANNELS = frozenset({SMS})
 UNSURE = "nlu_fallback"
 
 
