@@ -25,7 +25,6 @@ from bot.insights.console import setup_insights
 from bot.language.i18n import Catalogs
 from bot.pipeline.messages import OutboundMessage
 from bot.rasa.nlg import Renderer
-from bot.storage.keys import Keys
 from bot.storage.pseudonyms import Pseudonymizer
 from bot.storage.sealing import Sealer
 from content.model import load_library
@@ -149,7 +148,7 @@ def console_app(
 
 def inbox_store(redis: Redis) -> InboxStore:
     """The inbox the console reviews, on the desk's Redis, sealed with a key of its own."""
-    return InboxStore(redis, sealer=INBOX_SEALER, keys=Keys.from_secret("console-tests"))
+    return InboxStore(redis, sealer=INBOX_SEALER)
 
 
 @pytest.fixture

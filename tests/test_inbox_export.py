@@ -11,7 +11,6 @@ from redis.asyncio import Redis
 from bot.cli.inbox import export_items
 from bot.inbox.store import InboxStore, Waiting
 from bot.ops.settings import Settings
-from bot.storage.keys import Keys
 from bot.storage.sealing import Sealer
 
 from .support.redis_dbs import redis_url
@@ -28,7 +27,7 @@ async def test_labelled_items_are_written_in_rasas_format_merged_and_leave_redis
     gateway_redis: Redis, tmp_path: Path
 ) -> None:
     settings = Settings(redis_url=GATEWAY_REDIS_URL, secret_key=SECRET)
-    store = InboxStore(gateway_redis, sealer=Sealer.from_settings(settings), keys=Keys.from_secret(SECRET))
+    store = InboxStore(gateway_redis, sealer=Sealer.from_settings(settings))
     hacked = await store.keep(waiting("sum1 got in2 my insta [again] and posted stuff"))
     fake = await store.keep(waiting("theres a profil with my face on tiktok", guess="out_of_scope"))
     swahili = await store.keep(waiting("mtu ameingia kwenye akaunti yangu", language="sw"))
@@ -74,7 +73,7 @@ async def test_labelled_items_are_written_in_rasas_format_merged_and_leave_redis
 
 async def test_a_labelled_item_stops_expiring_and_a_discarded_one_is_gone(gateway_redis: Redis) -> None:
     settings = Settings(redis_url=GATEWAY_REDIS_URL, secret_key=SECRET)
-    store = InboxStore(gateway_redis, sealer=Sealer.from_settings(settings), keys=Keys.from_secret(SECRET))
+    store = InboxStore(gateway_redis, sealer=Sealer.from_settings(settings))
     kept = await store.keep(waiting("hacked again"))
     dropped = await store.keep(waiting("the soup was cold"))
     assert await gateway_redis.ttl(f"safespaces:nlu-inbox:item:{kept}") > 0

@@ -15,7 +15,6 @@ from bot.inbox.export import write
 from bot.inbox.store import InboxStore, Item
 from bot.ops.settings import ROOT, Settings
 from bot.storage.connection import connect_redis
-from bot.storage.keys import Keys
 from bot.storage.sealing import Sealer
 
 NLU_DATA = ROOT / "nlu_data"
@@ -32,7 +31,7 @@ async def export_items(settings: Settings, language: str | None, out: Path) -> l
     """Write every labelled item (of `language`, or all) into its language's file, then delete it."""
     redis = connect_redis(settings)
     try:
-        store = InboxStore(redis, sealer=Sealer.from_settings(settings), keys=Keys.from_settings(settings))
+        store = InboxStore(redis, sealer=Sealer.from_settings(settings))
         by_language: dict[str, list[Item]] = defaultdict(list)
         for item in await store.items(language=language, labelled=True):
             by_language[item.language].append(item)

@@ -63,12 +63,16 @@ def _day_start(now: float) -> int:
 
 
 class InboxStore:
-    def __init__(self, redis: Redis, *, sealer: Sealer, keys: Keys) -> None:
+    def __init__(self, redis: Redis, *, sealer: Sealer, keys: Keys | None = None) -> None:
+        """`keys` name the sentence waiting for her answer (the gateway's); the items need none (the
+        console, the export)."""
         self._redis = redis
         self._sealer = sealer
         self._keys = keys
 
     def asking_key(self, conversation_id: str) -> str:
+        if self._keys is None:
+            raise RuntimeError("this inbox store was made without keys: it cannot ask")
         return self._keys.person(ASKING, conversation_id)
 
     async def ask(self, conversation_id: str, waiting: Waiting) -> None:
