@@ -28,7 +28,9 @@ USES = frozenset(
         "told",
     }
 )
-QUESTIONS = frozenset({"safety", "resume", "consent", "age", "platform", "erase", "country", "export"})
+QUESTIONS = frozenset(
+    {"safety", "resume", "consent", "age", "platform", "erase", "country", "export", "inbox"}
+)
 WORDINGS = ("text", "discreet", "sms", "sms_discreet")
 SINGULAR = "_one"  # `text_one:` is the English singular of `text:` (see Template.count)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -19,6 +19,8 @@ from bot.handoff.desk import Desk
 from bot.handoff.model import Risk, Summary
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import Role, Staff, StaffStore
+from bot.inbox.console import setup_inbox
+from bot.inbox.store import InboxStore
 from bot.insights.console import setup_insights
 from bot.language.i18n import Catalogs
 from bot.pipeline.messages import OutboundMessage
@@ -32,6 +34,7 @@ from .support.redis_dbs import emptied, redis_url
 
 REDIS_URL = redis_url("console")
 PASSWORD = "a long staff password"
+INBOX_SEALER = Sealer.from_keys([Fernet.generate_key().decode()])
 SUMMARY = Summary(
     situation="hacked_account",
     platform="instagram",
@@ -139,7 +142,13 @@ def console_app(
         undo_seconds=undo_seconds,
     )
     setup_insights(app, min_count=10)
+    setup_inbox(app, inbox_store(desk.redis))
     return app
+
+
+def inbox_store(redis: Redis) -> InboxStore:
+    """The inbox the console reviews, on the desk's Redis, sealed with a key of its own."""
+    return InboxStore(redis, sealer=INBOX_SEALER)
 
 
 @pytest.fixture

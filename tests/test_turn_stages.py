@@ -44,7 +44,8 @@ def test_the_stages_run_safety_first_and_the_dialogue_last(client: TestClient) -
     gateway: Gateway = client.app[GATEWAY]
     assert [type(stage).__name__ for stage in gateway.stages()] == [
         "ReplyCap", "QuestionMemory", "Blocked", "Safety", "NewConversations", "More",
-        "EvidenceLog", "OpenQuestion", "HandoffRelay", "Language", "Commands", "Media", "Dialogue",
+        "EvidenceLog", "InboxConsent", "OpenQuestion", "HandoffRelay", "Language", "Commands", "Media",
+        "Dialogue",
     ]  # fmt: skip
 
 

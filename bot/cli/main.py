@@ -17,6 +17,7 @@ python -m bot staff add NAME --role agent|supervisor [--display-name D] [--langu
 python -m bot staff languages NAME sw,en | list | remove NAME   the languages they counsel in; accounts
 python -m bot insights report --from YYYY-MM --to YYYY-MM [--format md|csv|json]   anonymised counts
                                   of closed tickets, cells below INSIGHTS_MIN_COUNT withheld
+python -m bot inbox export [--lang L]   labelled inbox items into nlu_data/<lang>/inbox.yml (docs/inbox.md)
 python -m bot storage upgrade     move keys an older version named by address to their pseudonymous
                                   names (done at every start too; run it once the last old replica stopped)
 
@@ -92,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     insights_cmd.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
     insights_cmd.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
     insights_cmd.add_argument("--format", choices=["md", "csv", "json"], default="md")
+    inbox_cmd = commands.add_parser("inbox", help="sentences kept, with consent, to improve the NLU")
+    inbox_cmd.add_argument("action", choices=["export"], help="labelled items into nlu_data/<lang>/inbox.yml")
+    inbox_cmd.add_argument("--lang", help="only this language")
     args = parser.parse_args(argv)
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -123,6 +127,10 @@ def main(argv: list[str] | None = None) -> None:
             from bot.cli import insights
 
             insights.report(settings, args.first, args.last, args.format)
+        case "inbox":
+            from bot.cli import inbox
+
+            inbox.export(settings, args.lang)
         case "sms-report":
             from bot.cli import sms_report
 

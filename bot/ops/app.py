@@ -17,6 +17,7 @@ from bot.handoff.console import setup_console
 from bot.handoff.hours import Schedule
 from bot.handoff.sessions import SessionStore
 from bot.handoff.staff import StaffStore
+from bot.inbox.console import setup_inbox
 from bot.insights.console import setup_insights
 from bot.ops.hardening import setup_hardening
 from bot.ops.health import setup_ops
@@ -54,6 +55,7 @@ def build_gateway(
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
         public_url=settings.public_url,
+        ask_inbox=settings.inbox_ask and (not settings.discreet or settings.inbox_in_discreet_mode),
     )
 
 
@@ -90,6 +92,7 @@ def create_app(settings: Settings, engine: Engine, redis: Redis | None = None) -
         long_wait_seconds=settings.long_wait_minutes * 60,
     )
     setup_insights(app, min_count=settings.insights_min_count)
+    setup_inbox(app, gateway.inbox)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await _first_staff_login(settings, staff)

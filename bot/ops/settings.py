@@ -101,6 +101,10 @@ class Settings:
     long_wait_minutes: int = 10  # staff are alerted when someone has waited this long
     encryption_keys: tuple[str, ...] = ()  # Fernet keys, newest first; none: a local key is made
     discreet: bool = False  # neutral first lines, so a notification preview reveals nothing
+    # Ask, once, whether a sentence it did not understand may be kept, scrubbed, to improve the NLU
+    # (docs/inbox.md); in discreet mode only if inbox_in_discreet_mode allows it too.
+    inbox_ask: bool = False
+    inbox_in_discreet_mode: bool = False
     sms_fold: bool = True  # SMS in Latin-script languages folded into GSM-7 (locales/sms-folding.yml)
     log_format: str = "text"  # text for people, json (one object per line) for a log pipeline
     log_level: str = "INFO"
@@ -233,6 +237,8 @@ class Settings:
             long_wait_minutes=integer("HANDOFF_LONG_WAIT_MINUTES", defaults.long_wait_minutes, 1, 240),
             encryption_keys=keys,
             discreet=flag("DISCREET_MODE"),
+            inbox_ask=flag("INBOX_ASK"),
+            inbox_in_discreet_mode=flag("INBOX_IN_DISCREET_MODE"),
             sms_fold=flag("SMS_FOLD", default=True),
             log_format=log_format,
             log_level=log_level,

@@ -23,6 +23,7 @@ from bot.handoff.desk import Desk
 from bot.handoff.flow import HandoffFlow
 from bot.handoff.hours import Schedule
 from bot.handoff.waits import Waits
+from bot.inbox.store import InboxStore
 from bot.language.detection import Detector, decide
 from bot.ops.metrics import Metrics
 from bot.ops.settings import RateLimits
@@ -36,6 +37,7 @@ from bot.pipeline.stages.blocked import Blocked
 from bot.pipeline.stages.commands import Commands
 from bot.pipeline.stages.dialogue import Dialogue
 from bot.pipeline.stages.evidence import EvidenceLog
+from bot.pipeline.stages.inbox import InboxConsent
 from bot.pipeline.stages.language import Language
 from bot.pipeline.stages.media import Media
 from bot.pipeline.stages.more import More
@@ -71,7 +73,9 @@ class Gateway:
         metrics: Metrics | None = None,
         limits: RateLimits | None = None,
         public_url: str | None = None,
+        ask_inbox: bool = False,
     ) -> None:
+        """`ask_inbox`: ask whether a sentence it did not understand may be kept (stages/inbox.py)."""
         pseudonym = store.keys.pseudonym
         self.engine = engine
         self.store = store
@@ -117,6 +121,8 @@ class Gateway:
             pseudonym=pseudonym,
             limits=self.limits,
         )
+        self.inbox = InboxStore(store.redis, sealer=store.sealer, keys=store.keys)
+        self._ask_inbox = ask_inbox
         self._detector = Detector(engine.vocabularies)
         self._tasks: set[asyncio.Task[None]] = set()
         self._upgraded = False
@@ -266,6 +272,9 @@ class Gateway:
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
             # her record: an entry being written, her requests about it
             EvidenceLog(self.engine, self.records, self.exports, self._public_url),
+            InboxConsent(  # may a sentence it did not understand be kept? Her answer, read
+                engine=self.engine, preferences=self.preferences, inbox=self.inbox, ask=self._ask_inbox
+            ),
             OpenQuestion(engine=self.engine, preferences=self.preferences, erase=self.erase),
             HandoffRelay(self.handoff),  # queued, with staff, or writing for the helpline
             Language(self.engine, self.preferences),  # remember her language; switch when asked
@@ -282,6 +291,7 @@ class Gateway:
         await self.preferences.erase(conversation_id)
         await self.records.erase(conversation_id)
         await self.exports.erase(conversation_id)
+        await self.inbox.forget(conversation_id)  # a sentence asked about; kept items are no one's
         await self.limits.forget(conversation_id)
         channel_name, _, sender = conversation_id.partition(":")
         channel = self.channels.get(channel_name)

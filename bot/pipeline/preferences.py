@@ -33,6 +33,7 @@ class Preferences:
     asked: tuple[Asked, ...] = ()  # the questions the last turn asked, in order
     asked_times: int = 0  # how many turns in a row asked the same questions
     danger_at: float | None = None  # when she last said she was in danger (epoch seconds)
+    inbox_asked: bool = False  # she was asked whether a sentence may be kept (once per conversation)
 
 
 class PreferenceStore:
@@ -59,6 +60,7 @@ class PreferenceStore:
             asked=asked,
             asked_times=int(raw.get("asked_times") or 0),
             danger_at=float(raw["danger_at"]) if raw.get("danger_at") else None,
+            inbox_asked=raw.get("inbox_asked") == "1",
         )
 
     async def update(self, conversation_id: str, **fields: str | None) -> None:

@@ -59,8 +59,11 @@ class Sealer:
     def from_settings(cls, settings: Settings) -> Sealer:
         return cls.from_keys(settings.encryption_keys or [load_or_create_local_key()])
 
-    def seal(self, text: str) -> bytes:
-        return self._fernet.encrypt(_MARK + bytes([VERSION]) + text.encode())
+    def seal(self, text: str, *, at: int | None = None) -> bytes:
+        """`text` sealed; `at` (epoch seconds) is the time the token carries in clear instead of now:
+        what must not tell when it was written (an inbox item) is sealed at the start of its day."""
+        data = _MARK + bytes([VERSION]) + text.encode()
+        return self._fernet.encrypt(data) if at is None else self._fernet.encrypt_at_time(data, at)
 
     def open(self, token: bytes | str) -> str:
         return self.open_versioned(token)[1]

@@ -62,6 +62,20 @@ async def note_country(turn: TurnState, engine: Engine, preferences: PreferenceS
     return country
 
 
+def yes_or_no(engine: Engine, turn: TurnState, *, accept_ok: bool = False) -> bool | None:
+    """True for yes, False for no, None for anything else, in any language (the keywords, no model).
+    A button's payload counts too."""
+    payload = parse_payload(turn.text)
+    if payload is not None:
+        return {"affirm": True, "deny": False}.get(payload[0])
+    for meaning in engine.meanings(turn.text, turn.language):
+        if meaning == "affirm" or (accept_ok and meaning == "ok"):
+            return True
+        if meaning == "deny":
+            return False
+    return None
+
+
 class QuestionMemory:
     """Remembers which questions this turn's replies asked (outermost, so every stage's replies count)."""
 
@@ -159,17 +173,7 @@ class OpenQuestion:
         return [] if turn.parse.intent in ONLY_A_PLACE else await proceed(turn)
 
     def _yes_no(self, turn: TurnState, *, accept_ok: bool) -> bool | None:
-        """True for yes, False for no, None for anything else. A button's payload counts too."""
-        payload = parse_payload(turn.text)
-        if payload is not None:
-            return {"affirm": True, "deny": False}.get(payload[0])
-        meanings = self._engine.meanings(turn.text, turn.language)
-        for meaning in meanings:
-            if meaning == "affirm" or (accept_ok and meaning == "ok"):
-                return True
-            if meaning == "deny":
-                return False
-        return None
+        return yes_or_no(self._engine, turn, accept_ok=accept_ok)
 
     async def _erase_answer(self, turn: TurnState, yes: bool) -> Replies:
         if not yes:

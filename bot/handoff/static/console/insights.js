@@ -84,6 +84,7 @@ export function showInsights(report) {
   $("charts").hidden = true;
   $("placeholder").hidden = true;
   $("insights-view").hidden = false;
+  $("inbox-view").hidden = true;
   shown = report;
   $("insights-title").textContent = _("Anonymised insights {from} to {to}", { from: report.period.from, to: report.period.to });
   $("insights-method").textContent = _(

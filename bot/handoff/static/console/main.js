@@ -15,6 +15,7 @@ import { closeBody, openCloseForm, restore, setMode, submit } from "./composer.j
 import { $, clearNotice, el, languageName, notify, outcomeName, staffName } from "./dom.js";
 import { _, applyTexts, chooseLanguage, RISK_LABELS } from "./i18n.js";
 import { connect, scheduleBoard } from "./live.js";
+import { wireInbox } from "./inbox.js";
 import { wireInsights } from "./insights.js";
 import { reportLink, searchCases, showCharts } from "./reports.js";
 import { showAway, showShift, showSound, startShift, unlockAudio } from "./sound.js";
@@ -139,6 +140,7 @@ export function wire() {
     $("placeholder").hidden = false;
   });
   wireInsights();
+  wireInbox();
   $("cases-form").addEventListener("submit", (event) => {
     event.preventDefault();
     act($("cases-search"), searchCases);

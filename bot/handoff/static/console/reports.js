@@ -27,6 +27,7 @@ export function showCharts(report) {
   $("placeholder").hidden = true;
   $("charts").hidden = false;
   $("insights-view").hidden = true;
+  $("inbox-view").hidden = true;
   const days = report.days;
   $("charts-title").textContent = _("Report {from} to {to} (UTC)", { from: days[0].day, to: days[days.length - 1].day });
   const share = report.live ? Math.round((100 * report.left_before_taken) / report.live) + " %" : "–";

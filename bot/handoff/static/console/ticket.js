@@ -145,6 +145,7 @@ export function renderLog(entries) {
 export async function openTicket(id) {
   $("charts").hidden = true;
   $("insights-view").hidden = true;
+  $("inbox-view").hidden = true;
   if (state.open !== id) {
     keepDraft();
     state.open = id;
