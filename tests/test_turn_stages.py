@@ -254,6 +254,31 @@ async def test_hello_while_asked_about_a_person_asks_again_plainly(
     assert texts(replies) == placeless_engine.render("consent_unclear", "pt", "BR").text
 
 
+async def test_a_yes_inside_a_sentence_to_the_offer_of_a_person_is_a_yes_and_an_ok_alone_is_not(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """ "theek hai haan baat karwa do" (ok, yes, connect me) takes the offer; it used to be read as
+    "step done". "theek hai" alone is asked about plainly."""
+    await say(client, conversation_id, "/report_abuse", country="IN", language="hi")
+    await say(client, conversation_id, "/human_handoff")
+    unclear = await say(client, conversation_id, "theek hai")
+    assert texts(unclear) == placeless_engine.render("consent_unclear", "hi", "IN").text
+    await say(client, conversation_id, "theek hai haan baat karwa do")
+    ticket = await client.app[GATEWAY].desk.open_ticket(f"rest:{conversation_id}")
+    assert ticket is not None and ticket.state is TicketState.QUEUED
+
+
+async def test_a_place_the_model_half_reads_as_danger_is_only_a_place(
+    client: TestClient, placeless_engine: Engine, conversation_id: str
+) -> None:
+    """ "estoy en colombia" in the middle of the doxxing steps: Colombia's help from now on, and no
+    emergency alert nor "are you safe?" for words that say nothing of danger."""
+    await say(client, conversation_id, "publicaron mi direccion y mi telefono en un grupo de facebook")
+    replies = await say(client, conversation_id, "estoy en colombia")
+    name = placeless_engine.render("country_set", "es", "CO", {"country_name": "Colombia"}).text
+    assert texts(replies) == name
+
+
 async def test_a_country_named_in_a_short_message_is_where_she_is_whatever_her_phone_said(
     client: TestClient, placeless_engine: Engine, conversation_id: str
 ) -> None:

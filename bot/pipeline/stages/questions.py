@@ -170,7 +170,9 @@ class OpenQuestion:
     async def _rest_of(self, turn: TurnState, proceed: Proceed) -> Replies:
         """What a short message says beside where she is ("hacked in kenya"): answered too."""
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
-        return [] if turn.parse.intent in ONLY_A_PLACE else await proceed(turn)
+        # "estoy en colombia" half read as danger (the safety stage marked it unsure): only a place
+        unsure = {"entity": "sure", "value": "no"} in (turn.parse.data.get("entities") or ())
+        return [] if turn.parse.intent in ONLY_A_PLACE or unsure else await proceed(turn)
 
     def _yes_no(self, turn: TurnState, *, accept_ok: bool) -> bool | None:
         return yes_or_no(self._engine, turn, accept_ok=accept_ok)
@@ -227,6 +229,8 @@ class OpenQuestion:
             return True
         if parse.intent == "human_handoff" and self._leading_ok(turn):  # "wakha bghit nhdar m3a chi 7ad"
             return True
+        if parse.intent == "affirm" and self._yes_among_words(turn):  # "theek hai haan baat karwa do"
+            return True
         return None  # "I need a real person": not yet a yes to sharing her summary, asked plainly
 
     async def _refuses_a_person(self, turn: TurnState) -> bool:
@@ -248,6 +252,11 @@ class OpenQuestion:
             if "affirm" in meanings:
                 return True
         return None
+
+    def _yes_among_words(self, turn: TurnState) -> bool:
+        """A word of yes ("haan", "ndio", "oui") in a message the model reads as a yes: more than an
+        "ok", which alone is not consent."""
+        return any("affirm" in self._engine.meanings(word, turn.language) for word in turn.text.split())
 
     def _leading_ok(self, turn: TurnState) -> bool:
         """ "ok", "sawa", "wakha", "done", "listo" as the first words: with a request for a person, a
