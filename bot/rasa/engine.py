@@ -120,6 +120,12 @@ class ReplyCollector(CollectingOutputChannel):  # type: ignore[misc]  # Rasa shi
 # gives that something at least this weight.
 GREETING_WORDS = 3
 AFTER_GREETING = 0.15
+# A question asked aside ("will he know?", "can the police help?") is what a greeting opens only when
+# the model is fairly sure: "hi is this the place for help with pics" is not a police question.
+ASIDE_AFTER_GREETING = 0.4
+ASIDE = frozenset(
+    {"ask_pay", "ask_police", "ask_noticed", "ask_share", "ask_fault", "ask_trouble", "ask_reported"}
+)
 SMALL_TALK = frozenset({"greet", "goodbye", "affirm", "deny", "out_of_scope", "nlu_fallback", "menu"})
 
 
@@ -477,10 +483,9 @@ def _past_the_greeting(intent: dict[str, Any], data: dict[str, Any], text: str) 
     if intent.get("name") != "greet" or len(text.split()) <= GREETING_WORDS:
         return intent
     for candidate in data.get("intent_ranking") or ():
-        if (
-            candidate.get("name") not in SMALL_TALK
-            and float(candidate.get("confidence") or 0.0) >= AFTER_GREETING
-        ):
+        name = candidate.get("name")
+        weight = ASIDE_AFTER_GREETING if name in ASIDE else AFTER_GREETING
+        if name not in SMALL_TALK and float(candidate.get("confidence") or 0.0) >= weight:
             return dict(candidate)
     return intent
 
