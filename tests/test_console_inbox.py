@@ -64,7 +64,7 @@ async def test_supervisors_accept_correct_mark_the_platform_and_discard(
     assert labelled == {hacked: ("secure_account", "insta"), fake: ("impersonation", "tiktok")}
     assert [item.id for item in await store.items(labelled=False)] == [swahili]
     assert await store.get(soup) is None
-    actions = [entry.action for entry in await desk.audit_log()]
+    actions = [entry.action for entry in await desk.audit.entries()]
     assert actions.count("inbox:label") == 2 and "inbox:discard" in actions and "inbox:list" in actions
 
 
