@@ -70,7 +70,8 @@ class Answer(Action):  # type: ignore[misc]  # rasa-sdk ships no types
             case "consent", True:
                 # The gateway takes it from here: queue, opening hours, the person's place in line.
                 progress = replace(progress, awaiting=None)
-                summary = progress.handoff(transcript=entities.get("share") == "chat")
+                share = entities.get("share")
+                summary = progress.handoff(transcript=share == "chat", record=share == "record")
                 dispatcher.utter_message(json_message={"handoff": summary})
             case "consent", False:
                 dispatcher.utter_message(response="handoff_declined")

@@ -100,7 +100,7 @@ class Progress:
             SlotSet("risks", list(self.risks)),
         ]
 
-    def handoff(self, *, transcript: bool) -> dict[str, Any]:
+    def handoff(self, *, transcript: bool, record: bool = False) -> dict[str, Any]:
         """What the person agreed to share with the helpline; the gateway adds where they wrote from."""
         return {
             "situation": self.situation,
@@ -109,6 +109,7 @@ class Progress:
             "steps_skipped": list(self.skipped),
             "risks": list(self.risks),
             "transcript_shared": transcript,
+            "record_shared": record,
         }
 
     def step_params(self) -> dict[str, Any]:

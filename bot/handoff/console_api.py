@@ -35,6 +35,7 @@ from bot.handoff.tickets import PastContact
 from bot.language.i18n import N_
 from bot.ops.request_body import read_json
 from bot.storage.keys import PREFIX
+from content.texts import load_texts
 
 API = "/console/api"
 TICKET = f"{API}/tickets/{{ticket:[0-9a-f]{{1,64}}}}"
@@ -304,6 +305,36 @@ async def ticket_view(request: web.Request, caller: Caller) -> web.Response:
             "needs_override": None
             if unsafe is None
             else unsafe.describe(caller.language.translate, caller.language.code),
+        }
+    )
+
+
+# The record's labels (content/responses.yml `labels.record`, as in her PDF) the console shows.
+RECORD_LABELS = (
+    "entry", "written", "when", "where", "who", "what", "links", "screenshots", "files",
+    "yes", "no", "image", "video", "document",
+)  # fmt: skip
+
+
+@staff_only()
+async def shared_record(request: web.Request, caller: Caller) -> web.Response:
+    """Her record, read-only, for those who may read the conversation, and only if she shared it (the
+    desk refuses otherwise); each entry with the time she wrote it. Reads are audited like opening it."""
+    ticket = await held(request, caller)
+    desk = request.app[CONSOLE].desk
+    entries = await desk.shared_record(ticket)
+    first_read = f"{PREFIX}:console:record:{caller.staff.name}:{ticket.id}"
+    if await desk.redis.set(first_read, 1, nx=True, ex=OPEN_AUDIT_SECONDS):
+        await desk.audit.record(caller.staff, "read_record", ticket.id)
+    label, translate = load_texts().label, caller.language.translate
+
+    def platform(name: str | None) -> str | None:
+        return name and translate(label("platforms", name))
+
+    return web.json_response(
+        {
+            "labels": {name: translate(label("record", name)) for name in RECORD_LABELS},
+            "entries": [{**asdict(entry), "platform": platform(entry.platform)} for entry in entries],
         }
     )
 
@@ -586,6 +617,7 @@ def routes() -> list[web.RouteDef]:
         web.get(f"{API}/staff", staff_list),
         web.post(f"{API}/presence", set_presence),
         web.get(TICKET, ticket_view),
+        web.get(f"{TICKET}/shared-record", shared_record),
         web.get(f"{TICKET}/canned", canned),
         web.get(f"{TICKET}/resources", resources),
         web.post(f"{TICKET}/claim", claim),

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from bot.evidence.record import Entry, RecordStore
 from bot.handoff import safe_time
 from bot.handoff.audit import AuditLog
 from bot.handoff.blocks import Blocks
@@ -37,6 +38,7 @@ from bot.storage.keys import (
     HANDOFF_ACTIVE,
     HANDOFF_FOLLOW_UPS,
     HANDOFF_QUEUE,
+    Keys,
     ticket_key,
     ticket_log_key,
 )
@@ -99,6 +101,10 @@ class Desk:
         self.blocks = Blocks(redis, pseudonym)
         self.stats = DeskStats(redis)
         self.reads = ReadMarks(redis, retention_seconds=retention_seconds)
+        # Her record, read only when she shared it; her erasure deletes it (bot/pipeline/gateway.py).
+        self.records = RecordStore(
+            redis, sealer=sealer, keys=Keys(pseudonym), retention_seconds=retention_seconds
+        )
         self._sealer = sealer
         self._render = render
         self._deliver = deliver
@@ -202,6 +208,15 @@ class Desk:
             await self.events.publish("erased", ticket_id)
 
     # --- the staff's side (called by the console) ---
+
+    async def shared_record(self, ticket: Ticket) -> list[Entry]:
+        """Her record as it is now, if she chose to share it when she asked for a person: read from her
+        own record (never copied into the ticket), so what she deletes or erases is gone here too."""
+        if ticket.erased:
+            raise NotFound(N_("This conversation was erased."))
+        if not ticket.summary.record_shared:
+            raise NotAllowed(N_("She did not share her record."))
+        return await self.records.entries(await self.tickets.conversation(ticket.id))
 
     async def claim(self, ticket_id: str, staff: Staff) -> Ticket:
         """Take a waiting ticket or a follow-up; exactly one of two racing staff wins.

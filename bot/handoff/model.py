@@ -47,6 +47,7 @@ class Summary:
     country: str | None = None
     safe_contact: str | None = None  # a safe time/way to reach them, in their words
     transcript_shared: bool = False
+    record_shared: bool = False  # her record (bot/evidence/): staff read it, read-only, while it exists
 
     @property
     def priority(self) -> int:

@@ -59,6 +59,8 @@ KEYWORD_GROUPS = {
     "record_change": ("record_change", Scope.WHOLE),
     "record_delete": ("record_delete", Scope.WHOLE),
     "record_send": ("record_send", Scope.WHOLE),
+    # a yes to a person that shares her record too, in a short answer ("yes, share my record please")
+    "record_share": ("record_share", Scope.SHORT),
 }
 SAFETY = frozenset({"immediate_danger", "self_harm", "quick_exit", "erase_data"})
 # Her requests about her record, in the order they are looked for (bot/pipeline/stages/evidence.py).
@@ -77,6 +79,7 @@ NOT_FORCED = frozenset(
         "leaving",
         "demand",
         *RECORD_REQUESTS,
+        "record_share",  # a yes to a person that shares her record (bot/pipeline/stages/evidence.py)
     }
 )
 # Soft signals that only count in the language the conversation is in: a short word of one language is

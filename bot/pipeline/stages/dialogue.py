@@ -43,6 +43,7 @@ class Dialogue:
             channel=turn.message.channel,
             country=turn.country,
             transcript_shared=bool(shared.get("transcript_shared")),
+            record_shared=bool(shared.get("record_shared")),
         )
         transcript: list[tuple[Author, str]] = []
         if summary.transcript_shared:

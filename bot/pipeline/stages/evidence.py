@@ -7,6 +7,9 @@ whole, so no NLU intent is needed and none is taken from `document_evidence`. Wh
 written her messages answer its questions; each question is asked once. A message that plainly asks
 for something else (a playbook, a person) ends the entry unsaved and gets what it asked for. A file
 she sends meanwhile is not kept: the entry notes that one exists and when it came.
+
+When she has a record, the offer of a person has one more choice, "Yes, share my record" (typed in her
+words too: `record_share`), so staff can read it, read-only, in the console (bot/handoff/desk.py).
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from bot.evidence.exports import PATH, Export, Exports
 from bot.evidence.pdf import file_name, record_pdf
 from bot.evidence.record import Draft, Entry, Kept, RecordStore
 from bot.language.keywords import RECORD_REQUESTS
-from bot.pipeline.messages import InboundKind, OutboundMessage
+from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
 from bot.pipeline.turn import Proceed, Replies, TurnState
 from bot.rasa.engine import Engine, Parse
-from bot.rasa.payloads import parse_payload
+from bot.rasa.payloads import button_payload, parse_payload
 from content.texts import load_texts
 
 # What she may plainly ask for instead of answering (not while she tells what happened: her story
@@ -45,6 +48,8 @@ FILES = {InboundKind.IMAGE: "image", InboundKind.VIDEO: "video", InboundKind.DOC
 _LINK = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@\w[\w.]*", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<!\d)(\d{1,3})(?!\d)")
 LIST_CHARS = 60  # of what happened, per entry in the list
+CONSENT_OFFER = "handoff_offer"  # the offer of a person (content/responses.yml), answered by a yes
+SHARE_RECORD = button_payload("affirm", {"share": "record"})
 
 
 class EvidenceLog:
@@ -60,6 +65,35 @@ class EvidenceLog:
     async def __call__(self, turn: TurnState, proceed: Proceed) -> Replies:
         if turn.urgent or turn.in_handoff:
             return await proceed(turn)
+        if await self._shares_record(turn):
+            turn.text, turn.parse = SHARE_RECORD, None  # the open question reads it as a yes
+        replies = await self._handle(turn, proceed)
+        if any(r.key == CONSENT_OFFER for r in replies) and await self._records.entries(turn.conversation):
+            return [self._with_share_choice(r, turn) for r in replies]
+        return replies
+
+    async def _shares_record(self, turn: TurnState) -> bool:
+        """ "share my record", typed in answer to the offer of a person, by someone who has one (and
+        not "don't share my record")."""
+        if not turn.readable or not any(a.question == "consent" for a in turn.prefs.asked):
+            return False
+        meanings = self._engine.meanings(turn.text, turn.language)
+        if "record_share" not in meanings or "negation" in meanings:
+            return False
+        return bool(await self._records.entries(turn.conversation))
+
+    def _with_share_choice(self, offer: OutboundMessage, turn: TurnState) -> OutboundMessage:
+        """The offer of a person with "Yes, share my record" after its yeses, and a shorter SMS wording
+        so that the longer list costs no more segments (another reply as it is)."""
+        if offer.key != CONSENT_OFFER:
+            return offer
+        choice = Choice(title=self._engine.label("record", "share", turn.language), payload=SHARE_RECORD)
+        yeses = [c for c in offer.choices if c.payload.startswith("/affirm")]
+        rest = [c for c in offer.choices if not c.payload.startswith("/affirm")]
+        sms = self._say(turn, "handoff_offer_record").text
+        return replace(offer, choices=(*yeses, choice, *rest), sms=sms)
+
+    async def _handle(self, turn: TurnState, proceed: Proceed) -> Replies:
         draft = turn.draft
         if draft is not None and turn.message.kind in FILES:
             return await self._file_noted(turn, draft)

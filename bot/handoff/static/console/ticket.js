@@ -6,6 +6,7 @@ import { composerMode, renderPending, sendPendingNow, setMode } from "./composer
 import { $, button, capital, clearNotice, clock, displayName, el, idName, languageName, notify, outcomeWord, staffName, when, words } from "./dom.js";
 import { _, CANNED_LABELS } from "./i18n.js";
 import { scheduleBoard } from "./live.js";
+import { renderSharedRecord } from "./record.js";
 import { draftOf, keepDraft, state } from "./state.js";
 
 export function summaryRows(ticket) {
@@ -23,6 +24,7 @@ export function summaryRows(ticket) {
     ["done", _("Steps done"), s.steps_done.map(words).join(", ") || _("none")],
     ["skipped", _("Steps skipped"), s.steps_skipped.map(words).join(", ") || _("none")],
     ["transcript", _("Transcript shared"), yesNo(s.transcript_shared)],
+    ["record", _("Her record shared"), yesNo(s.record_shared)],
     ...(ticket.state === "queued" ? [["waiting", _("While waiting"), null]] : []),
   ];
 }
@@ -204,6 +206,8 @@ export async function loadTicket() {
   $("ticket-state").textContent = stateLine(ticket);
   renderSummary(ticket);
   renderPrevious(view.previous);
+  await renderSharedRecord(view);
+  if (id !== state.open) return;
   const waiting = ticket.state === "queued" || ticket.state === "follow_up";
   $("take-row").hidden = !waiting;
   $("take-hint").textContent = ticket.state === "follow_up"
