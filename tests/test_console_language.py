@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from bot.handoff import safe_time
+from bot.handoff.console_texts import console_texts, id_labels, step_name
 from bot.handoff.desk import Desk
 from bot.handoff.staff import StaffStore
 from bot.language.i18n import Catalogs
@@ -133,3 +134,13 @@ async def test_a_translated_console_names_ids_and_tells_readings_and_errors_in_i
     closed = await desk.tickets.get(ticket.id)
     assert closed is not None and closed.case is not None
     assert (closed.case.situation, closed.case.platform) == ("secure_account", "instagram")
+
+
+@pytest.mark.parametrize("language", ["fr", "ar", "hi"])
+def test_steps_done_are_named_by_the_words_she_was_shown_in_the_staff_members_language(language: str) -> None:
+    """Not "save proof" but "Avant de bloquer, gardez des preuves": the step's first clause, translated."""
+    english = id_labels()["steps"]["sextortion.save_proof"]
+    assert step_name(english) == "Before blocking, save proof"
+    named = console_texts(CATALOGS, language)["labels"]["steps"]["sextortion.save_proof"]
+    assert named == step_name(CATALOGS.gettext(language, english)) and named != step_name(english)
+    assert 0 < len(named) <= 80 and ":" not in named

@@ -14,6 +14,7 @@ French console never shows "secure_account" or "telegram" in English words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
@@ -25,7 +26,7 @@ from babel import Locale
 from babel.messages.extract import extract
 
 from bot.language.i18n import N_, Catalogs, Translate
-from content.model import CONTENT_DIR
+from content.model import load_library
 from content.texts import load_texts
 
 STATIC = Path(__file__).parent / "static"
@@ -108,18 +109,36 @@ def language_name(code: str) -> str:
 CHANNELS_BY_ID = {"twilio": N_("SMS (Twilio)"), "web": N_("Web chat"), "rest": N_("REST API")}
 
 
+# Where a step's first clause ends: "Before blocking, save proof: screenshots of …" names the step.
+_CLAUSE_END = re.compile(r"[:.।؛](?:\s|$)")
+STEP_NAME_CHARACTERS = 80
+
+
 @cache
 def id_labels() -> dict[str, dict[str, str]]:
     """The English names of the ids a summary holds: situations (the playbooks, by their menu
-    buttons), platforms, and channels (Telegram and WhatsApp by their platform names)."""
+    buttons), platforms, channels (Telegram and WhatsApp by their platform names), and steps done or
+    skipped ("<playbook>.<step>", by the words the survivor was shown)."""
     labels = load_texts().labels
-    playbooks = sorted(path.stem for path in (CONTENT_DIR / "playbooks").glob("*.yml"))
+    library = load_library()
     platforms = dict(labels["platforms"])
     return {
-        "situations": {playbook: labels["intents"][playbook] for playbook in playbooks},
+        "situations": {playbook: labels["intents"][playbook] for playbook in sorted(library.playbooks)},
         "platforms": platforms,
         "channels": {"telegram": platforms["telegram"], "whatsapp": platforms["whatsapp"], **CHANNELS_BY_ID},
+        "steps": {
+            f"{name}.{step.id}": step.generic.text
+            for name, playbook in library.playbooks.items()
+            for step in playbook.steps
+        },
     }
+
+
+def step_name(text: str) -> str:
+    """A step named by its first clause, in whatever language it was translated to."""
+    end = _CLAUSE_END.search(text)
+    name = text[: end.start()] if end else text
+    return name if len(name) <= STEP_NAME_CHARACTERS else name[: STEP_NAME_CHARACTERS - 1].rstrip() + "…"
 
 
 def console_texts(catalogs: Catalogs, language: str) -> dict[str, Any]:
@@ -131,7 +150,10 @@ def console_texts(catalogs: Catalogs, language: str) -> dict[str, Any]:
         "dir": Locale.parse(language).text_direction,
         "texts": {text: value for text, value in translated.items() if value != text},
         "labels": {
-            kind: {name: catalogs.gettext(language, label) for name, label in names.items()}
+            kind: {
+                name: (step_name if kind == "steps" else str)(catalogs.gettext(language, label))
+                for name, label in names.items()
+            }
             for kind, names in id_labels().items()
         },
         "languages": [{"code": code, "name": language_name(code)} for code in catalogs.languages],

@@ -54,6 +54,12 @@ export function idName(kind, id) {
 
 // What staff wrote in the case form, back as an id: a name the console shows for one is that id (so a
 // prefilled "Compte piraté" is still counted as secure_account), anything else a label of its words.
+// A step done or skipped, by the words she was shown in the staff member's language ("steps" labels
+// are "<playbook>.<step>"); the id's words when the step is not in the content any more.
+export function stepName(situation, id) {
+  return (labels.steps && labels.steps[`${situation}.${id}`]) || words(id);
+}
+
 export function idOf(kind, text) {
   const typed = text.trim().replace(/\s+/g, " ");
   if (!typed) return null;

@@ -3,7 +3,7 @@
 import { act, api } from "./api.js";
 import { headline, riskBadges, waitingLine } from "./board.js";
 import { composerMode, renderPending, sendPendingNow, setMode } from "./composer.js";
-import { $, button, capital, clearNotice, clock, displayName, el, idName, languageName, notify, outcomeWord, staffName, when, words } from "./dom.js";
+import { $, button, capital, clearNotice, clock, displayName, el, idName, languageName, notify, outcomeWord, staffName, stepName, when, words } from "./dom.js";
 import { _, CANNED_LABELS } from "./i18n.js";
 import { scheduleBoard } from "./live.js";
 import { renderSharedRecord } from "./record.js";
@@ -21,8 +21,8 @@ export function summaryRows(ticket) {
     ["channel", _("Channel"), idName("channels", s.channel)],
     ["country", _("Country"), displayName("region", s.country) || _("not known")],
     ["safe", _("Safe contact"), s.safe_contact || _("not given")],
-    ["done", _("Steps done"), s.steps_done.map(words).join(", ") || _("none")],
-    ["skipped", _("Steps skipped"), s.steps_skipped.map(words).join(", ") || _("none")],
+    ["done", _("Steps done"), s.steps_done.map((id) => stepName(s.situation, id)).join("; ") || _("none")],
+    ["skipped", _("Steps skipped"), s.steps_skipped.map((id) => stepName(s.situation, id)).join("; ") || _("none")],
     ["transcript", _("Transcript shared"), yesNo(s.transcript_shared)],
     ["record", _("Her record shared"), yesNo(s.record_shared)],
     ...(ticket.state === "queued" ? [["waiting", _("While waiting"), null]] : []),
