@@ -51,12 +51,15 @@ async def _nowhere(conversation_id: str, replies: object) -> None:
     return None
 
 
+PSEUDONYM = Pseudonymizer(b"k" * 32)
+
+
 @pytest.fixture
 def desk(redis: Redis) -> Desk:
     return Desk(
         redis,
         sealer=Sealer.from_keys([Fernet.generate_key().decode()]),
-        pseudonym=Pseudonymizer(b"k" * 32),
+        pseudonym=PSEUDONYM,
         render=_render,
         deliver=_nowhere,
         retention_seconds=3600,
@@ -113,7 +116,7 @@ async def test_a_closed_ticket_adds_counts_only_and_they_outlive_erase_and_reten
         "amina",
     ):
         assert secret not in raw
-    assert desk._pseudonym(conversation) not in raw
+    assert PSEUDONYM(conversation) not in raw
 
     await desk.erase(conversation)
     assert await InsightCounts(redis).month(month_keys[0].rsplit(":", 1)[1]) == cells
