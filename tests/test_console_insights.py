@@ -2,7 +2,8 @@
 breakdown and country, withheld counts shown as withheld, exported as CSV and JSON, in the console's
 language; agents cannot read it.
 
-The desk is real (Redis db 9): tickets close through it, which is what adds to the counts.
+The desk is real (Redis db 9): tickets close through it, which is what adds to the counts; the
+conversations' counts (situations started) are added as the turn does (bot/pipeline/stages/counting.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from playwright.async_api import Page, expect
 
 from bot.handoff.desk import Desk
 from bot.handoff.staff import Staff
+from bot.insights.counts import CONVERSATIONS, InsightCounts
+from bot.insights.counts import Facts as CountedFacts
 from tests.console_support import SUMMARY
 from tests.test_console import browser, new_page, open_console
 from tests.test_console_shift import screenshot
@@ -42,8 +45,17 @@ async def _close_tickets(desk: Desk, staff: dict[str, Staff]) -> None:
             await desk.close(ticket.id, staff["alice"], outcome)
 
 
-def bars(page: Page, dimension: str) -> tuple[object, object]:
-    block = page.locator(f"#insights-bars .bar-list[data-dimension='{dimension}']")
+async def _start_situations(desk: Desk) -> None:
+    """14 conversations in Kenya: 12 started the stalking steps, 2 got the help in danger."""
+    for situation in ["stalking"] * 12 + ["danger"] * 2:
+        facts = CountedFacts.started(
+            situation, platform=None, risks=set(), language="sw", channel="sms", country="KE", at=time.time()
+        )
+        await InsightCounts(desk.redis).add(facts)
+
+
+def bars(page: Page, dimension: str, unit: str = "tickets") -> tuple[object, object]:
+    block = page.locator(f"#insights-bars .bar-list[data-unit='{unit}'][data-dimension='{dimension}']")
     return block.locator(".bar-label"), block.locator(".bar-value")
 
 
@@ -51,6 +63,7 @@ async def test_supervisors_see_insights_with_small_counts_withheld_filter_them_a
     open_console: OpenConsole, desk: Desk, staff: dict[str, Staff]
 ) -> None:
     await _close_tickets(desk, staff)
+    await _start_situations(desk)
     page = await open_console("sue")
     await page.click("#insights-show")
     await expect(page.locator("#insights-view")).to_be_visible()
@@ -62,13 +75,16 @@ async def test_supervisors_see_insights_with_small_counts_withheld_filter_them_a
     labels, values = bars(page, "outcome")
     await expect(labels).to_have_text(["Cancelled", "Referred", "Resolved", "Total"])
     await expect(values).to_have_text(["withheld", "11", "withheld", "26"])
-    await expect(page.locator("#insights-bars .bar-list")).to_have_count(11)  # every breakdown
+    await expect(page.locator("#insights-bars .bar-list")).to_have_count(11 + 7)  # both units' breakdowns
+    labels, values = bars(page, "situation", CONVERSATIONS)
+    await expect(labels).to_have_text(["Danger", "Stalking", "Total"])
+    await expect(values).to_have_text(["withheld", "withheld", "14"])  # 2 is below 10, and 14 - 12 = 2
     await screenshot(page, "insights")
 
     await page.select_option("#insights-country", "KE")
     labels, values = bars(page, "language")
     await expect(values).to_have_text(["0", "11", "11"])
-    await page.select_option("#insights-dimension", "reached_person")
+    await page.select_option("#insights-dimension", "tickets:reached_person")
     await expect(page.locator("#insights-bars .bar-list")).to_have_count(1)
     labels, values = bars(page, "reached_person")
     await expect(labels).to_have_text(["No", "Yes", "Total"])
@@ -79,8 +95,15 @@ async def test_supervisors_see_insights_with_small_counts_withheld_filter_them_a
     assert href == f"/console/api/insights.csv?from={month[:4]}-01&to={month}"
     text = await page.evaluate("(url) => fetch(url).then((r) => r.text())", href)
     rows = list(csv.DictReader(io.StringIO(text)))
-    language = {(r["value"], r["country"]): r["count"] for r in rows if r["dimension"] == "language"}
+    tickets = [r for r in rows if r["unit"] == "tickets"]
+    language = {(r["value"], r["country"]): r["count"] for r in tickets if r["dimension"] == "language"}
     assert language[("sw", "MX")] == "" and language[("all", "all")] == "26"
+    started = {
+        (r["value"], r["country"]): r["count"]
+        for r in rows
+        if r["unit"] == CONVERSATIONS and r["dimension"] == "situation"
+    }
+    assert started[("stalking", "KE")] == "" and started[("all", "all")] == "14"
     assert all(r["count"] == "" or int(r["count"]) == 0 or int(r["count"]) >= 10 for r in rows)
     href = await page.locator("#insights-json").get_attribute("href")
     exported = await page.evaluate("(url) => fetch(url).then((r) => r.json())", href)
@@ -91,9 +114,15 @@ async def test_the_insights_page_speaks_the_console_language_and_agents_cannot_r
     open_console: OpenConsole, desk: Desk, staff: dict[str, Staff]
 ) -> None:
     await _close_tickets(desk, staff)
+    await _start_situations(desk)
     page = await open_console("sue", locale="ar-EG")
     await page.click("#insights-show")
     await expect(page.locator("#insights-title")).to_contain_text("إحصاءات مجهولة الهوية")
+    situations = "#insights-bars .bar-list[data-unit='conversations'][data-dimension='situation']"
+    heading = page.locator(f"{situations} h3")
+    await expect(heading).to_have_text("المحادثات، حسب الوضع الذي بدأ: الوضع")
+    labels, values = bars(page, "situation", CONVERSATIONS)
+    await expect(labels.first).to_have_text("خطر")
     labels, values = bars(page, "language")
     await expect(values).to_have_text(["محجوب", "محجوب", "26"])
     await expect(labels.last).to_have_text("المجموع")

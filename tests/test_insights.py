@@ -23,7 +23,17 @@ from scipy.optimize import linprog
 from bot.handoff.desk import Desk
 from bot.handoff.model import Case, Risk, Summary
 from bot.handoff.staff import Role, Staff
-from bot.insights.counts import DIMENSIONS, RISKS, Facts, InsightCounts, month_key
+from bot.insights.counts import (
+    CONVERSATION_DIMENSIONS,
+    CONVERSATIONS,
+    DIMENSIONS,
+    RISKS,
+    STARTED_RISKS,
+    TICKETS,
+    Facts,
+    InsightCounts,
+    month_key,
+)
 from bot.insights.report import Report, build, check_min_count, tabulate
 from bot.insights.suppression import ALL
 from bot.pipeline.messages import OutboundMessage
@@ -122,25 +132,27 @@ async def test_a_closed_ticket_adds_counts_only_and_they_outlive_erase_and_reten
     assert await InsightCounts(redis).month(month_keys[0].rsplit(":", 1)[1]) == cells
 
 
-def _synthetic(seed: int, tickets: int) -> Counter[tuple[str, str, str]]:
-    """Counts as tickets would leave them: a few large countries and a long tail of small ones."""
+def _synthetic(seed: int, tickets: int, unit: str = TICKETS) -> Counter[tuple[str, str, str]]:
+    """Counts as tickets (or situations started) would leave them: a few large countries and a long
+    tail of small ones."""
     rng = random.Random(seed)
     countries = ["IN", "MX", "KE", "BR", "FR", "EG", "NG", "PT", "TZ", "MA", "PE", "SN"]
     weights = [40, 25, 15, 8, 4, 3, 2, 1, 1, 0.5, 0.5, 0.3]
     choices = {
         "language": ["en", "es", "hi", "sw", "pt", "fr", "ar"],
         "channel": ["telegram", "whatsapp", "sms", "web"],
-        "situation": ["sextortion", "ncii", "harassment", "doxxing", "stalking", "impersonation", "unknown"],
+        "situation": ["sextortion", "ncii", "harassment", "doxxing", "stalking", "impersonation", "danger"],
         "platform": ["instagram", "facebook", "whatsapp", "tiktok", "x", "unknown"],
         "reached_person": ["yes", "no"],
         "outcome": ["resolved", "referred", "follow_up_needed", "quick_exit", "cancelled", "other"],
     }
+    dimensions, risks = (DIMENSIONS, RISKS) if unit == TICKETS else (CONVERSATION_DIMENSIONS, STARTED_RISKS)
     summed: Counter[tuple[str, str, str]] = Counter()
     for _ in range(tickets):
-        values = {name: rng.choice(options) for name, options in choices.items()}
-        values |= {f"risk_{r}": "yes" if rng.random() < 0.15 else "no" for r in RISKS}
-        facts = Facts(month="2026-03", country=rng.choices(countries, weights)[0], values=values)
-        summed.update((d, facts.values[d], facts.country) for d in DIMENSIONS)
+        values = {name: rng.choice(options) for name, options in choices.items() if name in dimensions}
+        values |= {f"risk_{r}": "yes" if rng.random() < 0.15 else "no" for r in risks}
+        facts = Facts(month="2026-03", country=rng.choices(countries, weights)[0], values=values, unit=unit)
+        summed.update((d, facts.values[d], facts.country) for d in dimensions)
     return summed
 
 
@@ -151,12 +163,13 @@ def _recoverable(report: Report) -> list[tuple[str, str, str, float, float]]:
     names: dict[tuple[str, str, str], int] = {}
 
     def var(table: str, row: str, column: str) -> tuple[str, str, str]:
-        return ("*", ALL, column) if row == ALL else (table, row, column)  # shared column totals
+        unit = table.split(":")[0]  # the tables of a unit share their column totals
+        return (f"*{unit}", ALL, column) if row == ALL else (table, row, column)
 
     known: dict[tuple[str, str, str], int] = {}
     lines: list[list[tuple[str, str, str]]] = []  # each: the cells, then its total last
     for table in report.tables:
-        t = table.dimension
+        t = f"{table.unit}:{table.dimension}"
         for (row, column), count in table.counts.items():
             name = var(t, row, column)
             if count is None:
@@ -211,6 +224,22 @@ def test_every_count_below_k_is_withheld_and_none_can_be_worked_out(seed: int, t
     assert _recoverable(report) == []
 
 
+@pytest.mark.parametrize(("seed", "conversations", "k"), [(5, 400, 10), (6, 150, 10), (7, 800, 5)])
+def test_conversation_counts_are_withheld_alike_and_none_can_be_worked_out_beside_the_tickets(
+    seed: int, conversations: int, k: int
+) -> None:
+    """The conversations' own tables (situations started) get the same protection, in a report that
+    also has the tickets' tables."""
+    summed = _synthetic(seed, conversations, CONVERSATIONS)
+    started = tabulate(summed, "2026-03", "2026-03", k, unit=CONVERSATIONS)
+    assert [table.dimension for table in started.tables] == list(CONVERSATION_DIMENSIONS)
+    published = [n for table in started.tables for n in table.counts.values() if n is not None]
+    assert any(0 < n < k for n in summed.values()) and all(n == 0 or n >= k for n in published)
+    closed = tabulate(_synthetic(seed, conversations // 3), "2026-03", "2026-03", k)
+    both = Report(first="2026-03", last="2026-03", min_count=k, tables=closed.tables + started.tables)
+    assert _recoverable(both) == []
+
+
 def test_the_attacker_recovers_counts_when_only_small_cells_are_withheld() -> None:
     """The check above can fail: primary suppression alone gives counts away."""
     report = tabulate(_synthetic(1, 300), "2026-03", "2026-03", 10)
@@ -220,6 +249,7 @@ def test_the_attacker_recovers_counts_when_only_small_cells_are_withheld() -> No
         min_count=10,
         tables=[
             type(table)(
+                unit=table.unit,
                 dimension=table.dimension,
                 rows=table.rows,
                 columns=table.columns,
@@ -260,6 +290,11 @@ async def test_the_report_command_writes_csv_with_empty_counts_for_withheld_cell
     ]:
         for _ in range(n):
             await counts.add(Facts(month=month, country=country, values=_values(language, outcome)))
+    for situation in ["stalking"] * 12 + ["danger"] * 2:  # conversations by situation started
+        facts = Facts.started(
+            situation, platform=None, risks=set(), language="sw", channel="sms", country="ke", at=1773000000
+        )
+        await counts.add(facts)  # 2026-03
     assert await redis.ttl(month_key("2026-02")) == -1
     env = {**os.environ, "REDIS_URL": INSIGHTS_REDIS_URL, "SECRET_KEY": "test-secret-key"}
     command = [sys.executable, "-m", "bot", "insights", "report", "--from", "2026-01", "--to", "2026-06"]
@@ -267,13 +302,21 @@ async def test_the_report_command_writes_csv_with_empty_counts_for_withheld_cell
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     assert rows and "count" in rows[0]
-    language = {(r["value"], r["country"]): r["count"] for r in rows if r["dimension"] == "language"}
+    tickets = [r for r in rows if r["unit"] == TICKETS]
+    language = {(r["value"], r["country"]): r["count"] for r in tickets if r["dimension"] == "language"}
     assert language[("en", "KE")] == ""  # 3 is below 10
     assert language[("sw", "KE")] == ""  # else 15 - 12 would give the 3 away: withheld too
     assert language[("en", "TZ")] == language[("sw", "TZ")] == ""  # and so that column sums hide them
     assert language[("en", "all")] == "14" and language[("sw", "all")] == "32"
     assert (language[("all", "KE")], language[("all", "TZ")], language[("all", "all")]) == ("15", "31", "46")
     assert all(r["count"] == "" or int(r["count"]) == 0 or int(r["count"]) >= 10 for r in rows)
+    started = {
+        (r["value"], r["country"]): r["count"]
+        for r in rows
+        if r["unit"] == CONVERSATIONS and r["dimension"] == "situation"
+    }
+    assert started[("stalking", "KE")] == "" and started[("danger", "KE")] == ""  # 2 would give 12 away
+    assert started[("all", "KE")] == "14" and started[("all", "all")] == "14"
     run = subprocess.run([*command, "--format", "json"], env=env, cwd=ROOT, capture_output=True, text=True)
     data = json.loads(run.stdout)
     assert data["min_count"] == 10 and "withheld" in data["method"]

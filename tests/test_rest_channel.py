@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,10 +14,14 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from bot.insights.counts import CONVERSATION_DIMENSIONS, CONVERSATIONS, InsightCounts, month_key
 from bot.ops.app import GATEWAY, create_app
 from bot.ops.metrics import Metrics
 from bot.ops.settings import RateLimits, Settings
 from bot.pipeline.limits import Limits, network
+from bot.pipeline.messages import OutboundMessage
+from bot.pipeline.stages.counting import SituationCounts
+from bot.pipeline.turn import TurnState
 from bot.rasa.engine import Engine
 
 from .conftest import GATEWAY_REDIS_URL
@@ -205,8 +210,62 @@ async def test_a_turn_costs_the_gateway_nine_redis_round_trips(
         "pipeline HEXISTS HGETALL GET HGETALL GET": 1,
         "pipeline HDEL EXPIRE": 1,  # "are you safe?" was asked last: it is no longer the open question
         "pipeline RPUSH EXPIRE PUBLISH": 1,  # the REST channel's "send": the reply, and its wake-up
+        # the steps of a situation start: its anonymous counts, and that it was counted (only then:
+        # bot/pipeline/stages/counting.py)
+        "pipeline " + " ".join(["HINCRBY"] * len(CONVERSATION_DIMENSIONS)) + " HSET EXPIRE": 1,
     }
+    redis.round_trips.clear()
+
+    await say(client, conversation_id, "done i changed it")  # a turn within the steps: no counting
+    await gateway.close()
+    assert not any("HINCRBY" in trip for trip in redis.round_trips)
+    assert len(redis.round_trips) <= 9
     await leave(redis)
+
+
+async def test_a_conversation_is_counted_once_per_situation_it_starts_without_a_trace_of_her(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, conversation_id: str
+) -> None:
+    """Conversations that never reach the helpline count too: when the steps of a playbook, or the
+    help in danger, start. Counts only: no pseudonym, no word she wrote; erase leaves them."""
+    client = await aiohttp_client(create_app(settings, engine, gateway_redis))
+    gateway = client.app[GATEWAY]
+    counts = InsightCounts(gateway_redis)
+    month = datetime.now(UTC).strftime("%Y-%m")  # the REST client names no country: "unknown"
+    await say(client, conversation_id, "hello", language="en")
+    await gateway.close()
+    assert await counts.month(month, CONVERSATIONS) == {}  # a greeting starts nothing
+
+    await say(client, conversation_id, "someone hacked my instagram and changed my password")
+    await gateway.close()
+    # Its steps start again (as in a turn run again after a crash): the stage sees the intro once more.
+    again = replace(message("again", sender=conversation_id), channel="rest")
+
+    async def intro(turn: TurnState) -> list[OutboundMessage]:
+        return [OutboundMessage(text="", key="playbook_intro")]
+
+    await SituationCounts(engine, gateway.preferences)(await gateway._turn_state(again, False), intro)
+    cells = await counts.month(month, CONVERSATIONS)
+    assert cells[("situation", "secure_account", "unknown")] == 1  # once, though its steps started twice
+    assert cells[("language", "en", "unknown")] == cells[("channel", "rest", "unknown")] == 1
+    assert cells[("platform", "instagram", "unknown")] == 1 and cells[("risk_danger", "no", "unknown")] == 1
+    assert sum(cells.values()) == len(CONVERSATION_DIMENSIONS)
+
+    await say(client, conversation_id, "he is outside my door right now and says he will kill me")
+    await gateway.close()
+    cells = await counts.month(month, CONVERSATIONS)
+    assert cells[("situation", "danger", "unknown")] == 1 and cells[("risk_danger", "yes", "unknown")] == 1
+    assert sum(cells.values()) == 2 * len(CONVERSATION_DIMENSIONS)
+    assert await gateway_redis.ttl(month_key(month, CONVERSATIONS)) == -1  # kept beyond retention
+
+    stored = await gateway_redis.hgetall(month_key(month, CONVERSATIONS))
+    raw = b" ".join(k + b" " + v for k, v in stored.items())
+    pseudonym = gateway.preferences.key(conversation_id).rsplit(":", 1)[1]
+    for secret in (conversation_id, pseudonym, "hacked", "password", "kill"):
+        assert secret.encode() not in raw
+    await gateway.erase(conversation_id)
+    assert await counts.month(month, CONVERSATIONS) == cells  # her data goes, the counts stay
+    await leave(gateway_redis)
 
 
 REST_TOKEN = "test-rest-token-0123456789abcdefghijklmnop"

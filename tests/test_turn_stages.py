@@ -45,7 +45,7 @@ def test_the_stages_run_safety_first_and_the_dialogue_last(client: TestClient) -
     assert [type(stage).__name__ for stage in gateway.stages()] == [
         "ReplyCap", "QuestionMemory", "Blocked", "Safety", "NewConversations", "More",
         "EvidenceLog", "InboxConsent", "OpenQuestion", "HandoffRelay", "Language", "Commands", "Media",
-        "Dialogue",
+        "SituationCounts", "Dialogue",
     ]  # fmt: skip
 
 

@@ -11,18 +11,27 @@ from bot.ops.app import build_gateway
 from bot.ops.settings import ROOT, Settings
 from bot.rasa.action_server import running_action_server
 from bot.rasa.engine import Engine
-from bot.rasa.nlu_eval import evaluate, heldout_languages, write_report
+from bot.rasa.nlu_eval import REPORTS_DIR, evaluate, heldout_languages, write_report
+from bot.rasa.nlu_goals import Change, committed_accuracy
 from bot.storage.connection import connect_redis
 
 
-async def _evaluate(engine: Engine, languages: list[str]) -> None:
+async def evaluate_heldout(
+    engine: Engine, languages: list[str], reports_dir: Path = REPORTS_DIR, root: Path = ROOT
+) -> list[Change]:
+    """Each language's report, and its accuracy beside the last committed report's."""
+    changes = []
     for language in languages:
         evaluation = await evaluate(engine, language)
-        path = write_report(evaluation)
+        before = committed_accuracy(reports_dir / f"nlu-{language}.md", root)
+        path = write_report(evaluation, reports_dir)
+        change = Change(language=language, before=before, after=evaluation.accuracy)
+        changes.append(change)
         print(
-            f"{language}: accuracy {evaluation.accuracy:.3f}, macro-F1 {evaluation.macro_f1:.3f} "
-            f"on {evaluation.total} held-out examples -> {path.relative_to(ROOT)}"
+            f"{language}: accuracy {evaluation.accuracy:.3f} ({change.describe()}), macro-F1 "
+            f"{evaluation.macro_f1:.3f} on {evaluation.total} held-out examples -> {path.relative_to(root)}"
         )
+    return changes
 
 
 async def _evaluate_conversations(
@@ -46,10 +55,15 @@ async def _evaluate_conversations(
     print(f"{len(outcomes)} conversations -> {path}")
 
 
-def heldout(settings: Settings, language: str | None) -> None:
+def heldout(settings: Settings, language: str | None) -> int:
+    """0 when every language meets its goal (bot/rasa/nlu_goals.py), else 1."""
     engine = Engine.load(settings)
     languages = [language] if language else heldout_languages()
-    asyncio.run(_evaluate(engine, [lang for lang in languages if lang in engine.languages]))
+    changes = asyncio.run(evaluate_heldout(engine, [lang for lang in languages if lang in engine.languages]))
+    missed = [change.language for change in changes if not change.meets_goal]
+    if missed:
+        print(f"below the held-out goal: {', '.join(missed)}")
+    return 1 if missed else 0
 
 
 def conversations(

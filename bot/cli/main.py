@@ -145,4 +145,4 @@ def main(argv: list[str] | None = None) -> None:
             if args.conversations:
                 evaluate.conversations(settings, args.lang, args.corpus, args.out)
             else:
-                evaluate.heldout(settings, args.lang)
+                sys.exit(evaluate.heldout(settings, args.lang))

@@ -1,9 +1,10 @@
-"""A period's counts as publishable tables: each dimension against the country, with totals, cells
-below k withheld (bot/insights/suppression.py), written as Markdown, CSV or JSON.
+"""A period's counts as publishable tables: for each unit (closed tickets, conversations by situation),
+each dimension against the country, with totals, cells below k withheld
+(bot/insights/suppression.py), written as Markdown, CSV or JSON.
 
-Every table shares its column totals (tickets per country) and grand total with every other table, so
-a total withheld in one is withheld in all, until no table needs more (else one table would publish
-what another withholds).
+Within a unit, every table shares its column totals (e.g. tickets per country) and grand total with
+every other table, so a total withheld in one is withheld in all, until no table needs more (else one
+table would publish what another withholds).
 """
 
 from __future__ import annotations
@@ -15,19 +16,27 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from bot.insights.counts import DIMENSIONS, InsightCounts
+from bot.insights.counts import CONVERSATIONS, TICKETS, UNITS, InsightCounts
 from bot.insights.suppression import ALL, Cell, withheld
 
 DEFAULT_MIN_COUNT = 10
 LOWEST_MIN_COUNT = 5
-UNIT = "closed helpline tickets"
+UNIT_NAMES = {
+    TICKETS: "closed helpline tickets",
+    CONVERSATIONS: "conversations by situation started",
+}
 METHOD = (
-    "Each helpline ticket adds one, when it closes, to counts by month and country of: language, "
-    "channel, situation, platform, each risk flag (yes/no), whether a person took it (reached_person) "
-    "and its outcome. Nothing else is kept: no identifier, no text, no time finer than a month. "
+    "Two units, counted apart, each in tables of its own. Each helpline ticket adds one, when it "
+    "closes, to counts by month and country of: language, channel, situation, platform, each risk flag "
+    "(yes/no), whether a person took it (reached_person) and its outcome. Each conversation adds one, "
+    "for each situation it starts (the steps of a playbook, or the help in danger or for self-harm; "
+    "each situation once per conversation, whether or not it reaches the helpline), to counts by month "
+    "and country of: language, channel, situation, platform and the risk flags danger, self_harm and "
+    "minor (yes/no). Nothing else is kept: no identifier, no text, no time finer than a month. "
     "Every count from 1 to {k} - 1 is withheld (an empty cell), and so are further cells chosen so that "
     "no withheld count can be worked out from the published cells, row totals, column totals or grand "
-    "total of any table (secondary suppression: every withheld cell lies on a cycle of withheld cells). "
+    "total of any table of its unit (secondary suppression: every withheld cell lies on a cycle of "
+    "withheld cells). "
     "Zeros are published. No noise is added. Publish only periods that do not overlap an earlier "
     "publication: the difference of two overlapping reports is a report of the months between them, "
     "with its small cells unprotected."
@@ -36,6 +45,7 @@ METHOD = (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Table:
+    unit: str
     dimension: str
     rows: list[str]  # the dimension's values, then ALL
     columns: list[str]  # the countries, then ALL
@@ -43,6 +53,7 @@ class Table:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "unit": self.unit,
             "dimension": self.dimension,
             "cells": [
                 {"value": row, "country": column, "count": self.counts[(row, column)]}
@@ -62,7 +73,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "period": {"from": self.first, "to": self.last},
-            "unit": UNIT,
+            "units": UNIT_NAMES,
             "min_count": self.min_count,
             "method": METHOD.format(k=self.min_count),
             "tables": [table.to_json() for table in self.tables],
@@ -87,16 +98,22 @@ def check_min_count(k: int) -> int:
 
 
 async def build(counts: InsightCounts, first: str, last: str, k: int) -> Report:
-    """The period's counts, summed over its months, as suppressed tables."""
-    summed: Counter[tuple[str, str, str]] = Counter()
-    for month in months(first, last):
-        summed.update(await counts.month(month))
-    return tabulate(summed, first, last, check_min_count(k))
+    """The period's counts, summed over its months, as suppressed tables: each unit's tables apart."""
+    tables = []
+    for unit in UNITS:
+        summed: Counter[tuple[str, str, str]] = Counter()
+        for month in months(first, last):
+            summed.update(await counts.month(month, unit))
+        tables += tabulate(summed, first, last, check_min_count(k), unit=unit).tables
+    return Report(first=first, last=last, min_count=k, tables=tables)
 
 
-def tabulate(summed: Counter[tuple[str, str, str]], first: str, last: str, k: int) -> Report:
+def tabulate(
+    summed: Counter[tuple[str, str, str]], first: str, last: str, k: int, *, unit: str = TICKETS
+) -> Report:
+    """One unit's tables."""
     countries = sorted({country for _, _, country in summed})
-    grids = {dimension: _grid(summed, dimension, countries) for dimension in DIMENSIONS}
+    grids = {dimension: _grid(summed, dimension, countries) for dimension in UNITS[unit]}
     shared: set[Cell] = set()  # withheld column totals and grand total, the same in every table
     while True:
         hidden = {d: withheld(grid, k, forced=shared) for d, grid in grids.items()}
@@ -109,6 +126,7 @@ def tabulate(summed: Counter[tuple[str, str, str]], first: str, last: str, k: in
         rows = [*sorted({row for row, _ in grid} - {ALL}), ALL]
         tables.append(
             Table(
+                unit=unit,
                 dimension=dimension,
                 rows=rows,
                 columns=[*countries, ALL],
@@ -131,14 +149,15 @@ def _grid(summed: Counter[tuple[str, str, str]], dimension: str, countries: list
 def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["period_from", "period_to", "dimension", "value", "country", "count"])
+    writer.writerow(["period_from", "period_to", "unit", "dimension", "value", "country", "count"])
     for table in report.tables:
         for row in table.rows:
             value = f"'{row}" if row[:1] in {"=", "+", "-", "@"} else row  # never a spreadsheet formula
             for column in table.columns:
                 count = table.counts[(row, column)]
                 shown = "" if count is None else count
-                writer.writerow([report.first, report.last, table.dimension, value, column, shown])
+                period = [report.first, report.last]
+                writer.writerow([*period, table.unit, table.dimension, value, column, shown])
     return out.getvalue()
 
 
@@ -146,21 +165,22 @@ def to_markdown(report: Report) -> str:
     lines = [
         f"# Anonymised insights, {report.first} to {report.last}",
         "",
-        f"Unit: {UNIT}. Minimum published count k = {report.min_count}; an empty cell is withheld.",
+        f"Units: {'; '.join(UNIT_NAMES.values())}. Minimum published count k = {report.min_count}; "
+        "an empty cell is withheld.",
         "",
         "## Method",
         "",
         METHOD.format(k=report.min_count),
     ]
     for table in report.tables:
-        lines += ["", f"## {table.dimension} by country", ""]
+        lines += ["", f"## {UNIT_NAMES[table.unit].capitalize()}: {table.dimension} by country", ""]
         lines.append("| " + " | ".join([table.dimension, *table.columns]) + " |")
         lines.append("|" + "---|" * (len(table.columns) + 1))
         for row in table.rows:
             cells = [table.counts[(row, column)] for column in table.columns]
             lines.append("| " + " | ".join([row, *("" if n is None else str(n) for n in cells)]) + " |")
     if not any(table.rows[:-1] for table in report.tables):
-        lines += ["", "No tickets were counted in this period."]
+        lines += ["", "Nothing was counted in this period."]
     return "\n".join(lines) + "\n"
 
 

@@ -35,6 +35,7 @@ from bot.pipeline.outbox import Outbox
 from bot.pipeline.preferences import PreferenceStore
 from bot.pipeline.stages.blocked import Blocked
 from bot.pipeline.stages.commands import Commands
+from bot.pipeline.stages.counting import SituationCounts
 from bot.pipeline.stages.dialogue import Dialogue
 from bot.pipeline.stages.evidence import EvidenceLog
 from bot.pipeline.stages.inbox import InboxConsent
@@ -280,6 +281,7 @@ class Gateway:
             Language(self.engine, self.preferences),  # remember her language; switch when asked
             Commands(self.engine, self.preferences),  # language and country menus, unknown commands
             Media(self.engine),  # photos, voice notes, stickers: a kind reply, nothing stored
+            SituationCounts(self.engine, self.preferences),  # a situation started: anonymous counts
             Dialogue(self.engine, self.handoff),  # NLU and the dialogue model; a yes becomes a handoff
         ]
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bot.storage.keys import PREFS, Keys
 from bot.storage.sealing import Sealer
@@ -34,6 +35,7 @@ class Preferences:
     asked_times: int = 0  # how many turns in a row asked the same questions
     danger_at: float | None = None  # when she last said she was in danger (epoch seconds)
     inbox_asked: bool = False  # she was asked whether a sentence may be kept (once per conversation)
+    counted: frozenset[str] = frozenset()  # the situations she started that were counted (insights)
 
 
 class PreferenceStore:
@@ -61,19 +63,28 @@ class PreferenceStore:
             asked_times=int(raw.get("asked_times") or 0),
             danger_at=float(raw["danger_at"]) if raw.get("danger_at") else None,
             inbox_asked=raw.get("inbox_asked") == "1",
+            counted=frozenset(json.loads(raw.get("counted") or "[]")),
         )
 
     async def update(self, conversation_id: str, **fields: str | None) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            self.queue(pipe, conversation_id, **fields)
+            await pipe.execute()
+
+    def queue(self, pipe: Pipeline, conversation_id: str, **fields: str | None) -> None:
+        """`update`, in a pipeline the caller runs (None clears a field)."""
         key = self.key(conversation_id)
         values = {name: self._sealer.seal(value) for name, value in fields.items() if value is not None}
         cleared = [name for name, value in fields.items() if value is None]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if values:
-                pipe.hset(key, mapping=values)
-            if cleared:
-                pipe.hdel(key, *cleared)
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        if values:
+            pipe.hset(key, mapping=values)
+        if cleared:
+            pipe.hdel(key, *cleared)
+        pipe.expire(key, self._ttl)
+
+    @property
+    def redis(self) -> Redis:
+        return self._redis
 
     async def remember_questions(self, conversation_id: str, asked: tuple[Asked, ...], times: int) -> None:
         if not asked:

@@ -50,6 +50,7 @@ NEEDS: dict[str, frozenset[str]] = {
         "test_inbox_export": "redis",
         "test_insights": "redis",
         "test_keywords": "models",
+        "test_learning_cycle": "redis models",
         "test_language": "models",
         "test_lease": "models",
         "test_log_privacy": "redis models",

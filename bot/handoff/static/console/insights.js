@@ -12,6 +12,11 @@ const DIMENSION_LABELS = {
   language: N_("Language"), channel: N_("Channel"), situation: N_("Situation"), platform: N_("Platform"),
   reached_person: N_("Reached a person"), outcome: N_("Outcome"),
 };
+// The two units of bot/insights/counts.py, each with tables of its own.
+const UNIT_LABELS = {
+  tickets: N_("Closed helpline tickets"),
+  conversations: N_("Conversations, by situation started"),
+};
 let shown = null; // the report on screen, filtered again without asking the server
 
 function dimensionName(dimension) {
@@ -19,8 +24,18 @@ function dimensionName(dimension) {
   return DIMENSION_LABELS[dimension] ? _(DIMENSION_LABELS[dimension]) : capital(words(dimension));
 }
 
+function tableName(table) {
+  return _(UNIT_LABELS[table.unit] || table.unit) + ": " + dimensionName(table.dimension);
+}
+
+function tableId(table) {
+  return table.unit + ":" + table.dimension;
+}
+
 function valueName(dimension, value) {
   if (value === "unknown") return _("Unknown");
+  if (dimension === "situation" && value === "danger") return _(RISK_LABELS.danger);
+  if (dimension === "situation" && value === "self_harm") return _(RISK_LABELS.self_harm);
   if (value === "yes" || value === "no") return capital(_(value));
   if (dimension === "language") return languageName(value);
   if (dimension === "outcome") return outcomeName(value);
@@ -49,8 +64,9 @@ function options(select, entries) {
 // One breakdown as bars: each value's count in the chosen country (or all), withheld ones marked.
 function bars(table, country) {
   const box = el("section", "bar-list");
+  box.dataset.unit = table.unit;
   box.dataset.dimension = table.dimension;
-  box.appendChild(el("h3", "", dimensionName(table.dimension)));
+  box.appendChild(el("h3", "", tableName(table)));
   const cells = table.cells.filter((cell) => cell.country === country);
   const most = Math.max(1, ...cells.map((cell) => cell.count || 0));
   for (const cell of cells) {
@@ -73,8 +89,8 @@ function bars(table, country) {
 function draw() {
   const dimension = $("insights-dimension").value;
   const country = $("insights-country").value || ALL;
-  const tables = shown.tables.filter((table) => !dimension || table.dimension === dimension);
-  const counted = shown.tables.length && shown.tables[0].cells.some((cell) => cell.value !== ALL);
+  const tables = shown.tables.filter((table) => !dimension || tableId(table) === dimension);
+  const counted = shown.tables.some((table) => table.cells.some((cell) => cell.value !== ALL));
   $("insights-bars").replaceChildren(...(counted ? tables.map((table) => bars(table, country)) : []));
   $("insights-empty").hidden = counted;
 }
@@ -88,12 +104,12 @@ export function showInsights(report) {
   shown = report;
   $("insights-title").textContent = _("Anonymised insights {from} to {to}", { from: report.period.from, to: report.period.to });
   $("insights-method").textContent = _(
-    "Closed helpline tickets, counted by month. Counts below {k} are withheld, and so are the counts that would give them away: these tables can be published as they are.",
+    "Closed helpline tickets, and conversations by each situation they started, counted by month. Counts below {k} are withheld, and so are the counts that would give them away: these tables can be published as they are.",
     { k: report.min_count },
   );
   const countries = [...new Set(report.tables.flatMap((table) => table.cells.map((cell) => cell.country)))];
   options($("insights-country"), [["", _("All countries")], ...countries.filter((c) => c !== ALL).map((c) => [c, c])]);
-  options($("insights-dimension"), [["", _("All breakdowns")], ...report.tables.map((t) => [t.dimension, dimensionName(t.dimension)])]);
+  options($("insights-dimension"), [["", _("All breakdowns")], ...report.tables.map((t) => [tableId(t), tableName(t)])]);
   draw();
 }
 
