@@ -429,7 +429,7 @@ async def test_her_typed_choice_sets_how_long_her_record_is_kept(
     assert len(await client.app[GATEWAY].records.entries(f"rest:{conversation_id}")) == 1
 
 
-async def test_a_pressed_choice_is_kept_and_she_is_asked_only_once(
+async def test_a_pressed_choice_is_kept_she_is_asked_only_once_and_erase_still_erases(
     client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str
 ) -> None:
     saved = (await write_entry(client, conversation_id, "en"))[-1]
@@ -443,6 +443,10 @@ async def test_a_pressed_choice_is_kept_and_she_is_asked_only_once(
     again = (await write_entry(client, conversation_id, "en"))[-1]
     assert [r["text"] for r in again] == [said(engine, "record_saved", "en", number=2)]
     assert 364 * DAY < await record_ttl(gateway_redis) <= 365 * DAY
+    # A year she chose, and "delete my data" still erases it at once.
+    confirm = await say(client, conversation_id, "delete my data", "en")
+    await say(client, conversation_id, confirm[0]["buttons"][0]["payload"], "en")
+    assert await record_keys(gateway_redis) == []
 
 
 @pytest.mark.parametrize("answer", ["ok", "how do I block someone on instagram"])
