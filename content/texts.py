@@ -29,7 +29,7 @@ USES = frozenset(
     }
 )
 QUESTIONS = frozenset(
-    {"safety", "resume", "consent", "age", "platform", "erase", "country", "export", "inbox"}
+    {"safety", "resume", "consent", "age", "platform", "erase", "country", "export", "inbox", "keep"}
 )
 WORDINGS = ("text", "discreet", "sms", "sms_discreet")
 SINGULAR = "_one"  # `text_one:` is the English singular of `text:` (see Template.count)

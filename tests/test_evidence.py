@@ -130,7 +130,7 @@ async def test_an_entry_from_free_text_is_kept_listed_corrected_and_deleted(
         [said(engine, "record_ask_what", lang)],
         [said(engine, "record_ask_links", lang)],
         [said(engine, "record_ask_screenshots", lang)],
-        [said(engine, "record_saved", lang, number=1)],
+        [said(engine, "record_saved", lang, number=1), said(engine, "record_keep_ask", lang)],
     ]
     day = datetime.now(UTC).date() - timedelta(days=words["when"][1])
     gateway: Gateway = client.app[GATEWAY]
@@ -377,3 +377,104 @@ async def test_the_link_carries_public_url_and_the_access_log_never_the_token(
             make_mocked_request("GET", path), web.Response(status=200), 0.01
         )
     assert [r.getMessage() for r in caplog.records if r.name == "test.access"] == ["GET /r/… 200 0.010s"]
+
+
+DAY = 24 * 3600
+
+
+async def record_ttl(redis: Redis) -> int:
+    (key,) = await record_keys(redis)
+    assert key.startswith(f"safespaces:{RECORD}:".encode()) and not key.startswith(
+        f"safespaces:{RECORD_DRAFT}:".encode()
+    )
+    return int(await redis.ttl(key))
+
+
+def kept_for(engine: Engine, lang: str, title: str) -> list[str]:
+    return [said(engine, "record_kept", lang, duration=title)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "answer", "days", "choice"),
+    [
+        ("en", "3 months", 90, 1),
+        ("en", "1 year", 365, 2),
+        ("es", "1 año", 365, 2),
+        ("fr", "3 mois", 90, 1),
+        ("pt", "um ano", 365, 2),
+        ("sw", "miezi 3", 90, 1),
+        ("sw", "mwaka mmoja", 365, 2),
+        ("ar", "سنة", 365, 2),
+        ("ar", "٣ أشهر", 90, 1),
+        ("hi", "3 महीने", 90, 1),
+        ("hi", "1 साल", 365, 2),
+        ("en", "30", 30, 0),
+    ],
+)
+async def test_her_typed_choice_sets_how_long_her_record_is_kept(
+    client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str,
+    lang: str, answer: str, days: int, choice: int,
+) -> None:  # fmt: skip
+    await say(client, conversation_id, LANGUAGES[lang]["hello"], lang)
+    saved = (await write_entry(client, conversation_id, lang))[-1]
+    assert [r["text"] for r in saved] == [
+        said(engine, "record_saved", lang, number=1),
+        said(engine, "record_keep_ask", lang),
+    ]
+    titles = [b["title"] for b in saved[-1]["buttons"]]
+    assert 29 * DAY < await record_ttl(gateway_redis) <= 30 * DAY  # until she chooses
+    replies = await say(client, conversation_id, answer, lang)
+    assert [r["text"] for r in replies] == kept_for(engine, lang, titles[choice])
+    assert days * DAY - 60 < await record_ttl(gateway_redis) <= days * DAY
+    assert len(await client.app[GATEWAY].records.entries(f"rest:{conversation_id}")) == 1
+
+
+async def test_a_pressed_choice_is_kept_she_is_asked_only_once_and_erase_still_erases(
+    client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str
+) -> None:
+    saved = (await write_entry(client, conversation_id, "en"))[-1]
+    year = saved[-1]["buttons"][2]
+    assert year["title"] == "1 year"
+    assert [r["text"] for r in await say(client, conversation_id, year["payload"], "en")] == kept_for(
+        engine, "en", "1 year"
+    )
+    assert 364 * DAY < await record_ttl(gateway_redis) <= 365 * DAY
+    # Her second entry: not asked again, and still kept a year (from this entry).
+    again = (await write_entry(client, conversation_id, "en"))[-1]
+    assert [r["text"] for r in again] == [said(engine, "record_saved", "en", number=2)]
+    assert 364 * DAY < await record_ttl(gateway_redis) <= 365 * DAY
+    # A year she chose, and "delete my data" still erases it at once.
+    confirm = await say(client, conversation_id, "delete my data", "en")
+    await say(client, conversation_id, confirm[0]["buttons"][0]["payload"], "en")
+    assert await record_keys(gateway_redis) == []
+
+
+@pytest.mark.parametrize("answer", ["ok", "how do I block someone on instagram"])
+async def test_ok_or_anything_else_keeps_30_days_and_moves_on(
+    client: TestClient, engine: Engine, gateway_redis: Redis, conversation_id: str, answer: str
+) -> None:
+    await write_entry(client, conversation_id, "en")
+    replies = [r["text"] for r in await say(client, conversation_id, answer, "en")]
+    if answer == "ok":
+        assert replies == kept_for(engine, "en", "30 days")
+    else:  # answered as itself, and not asked again
+        assert replies and said(engine, "record_keep_ask", "en") not in replies
+        assert not any(text.startswith("Okay, I'll keep your record") for text in replies)
+    assert 29 * DAY < await record_ttl(gateway_redis) <= 30 * DAY
+    # "1 year" later answers nothing: the question was asked once.
+    later = [r["text"] for r in await say(client, conversation_id, "1 year", "en")]
+    assert kept_for(engine, "en", "1 year")[0] not in later
+    assert 29 * DAY < await record_ttl(gateway_redis) <= 30 * DAY
+    again = (await write_entry(client, conversation_id, "en"))[-1]
+    assert [r["text"] for r in again] == [said(engine, "record_saved", "en", number=2)]
+
+
+async def test_choices_above_evidence_max_days_are_not_offered(
+    aiohttp_client: Any, settings: Settings, engine: Engine, gateway_redis: Redis, conversation_id: str
+) -> None:
+    client = await aiohttp_client(create_app(replace(settings, evidence_max_days=90), engine, gateway_redis))
+    saved = (await write_entry(client, conversation_id, "en"))[-1]
+    assert [b["title"] for b in saved[-1]["buttons"]] == ["30 days", "3 months"]
+    replies = [r["text"] for r in await say(client, conversation_id, "1 year", "en")]
+    assert kept_for(engine, "en", "1 year")[0] not in replies
+    assert 29 * DAY < await record_ttl(gateway_redis) <= 30 * DAY

@@ -41,7 +41,7 @@ SAMPLE: dict[str, Any] = {
     "staff_name": "Amina", "text": "Hello, I'm here.", "position": 2, "wait": "10 min", "opens": "9:00",
     "language_name": "English", "country_name": "Kenya", "choices": [{"intent": i} for i in MENU],
     "number": 2, "time": "Dec 1, 2026, 9:30 UTC", "link": "https://help.example.org/r/" + "x" * 43,
-    "entries": "1. Dec 5, 2026 · Instagram · he posted my address",
+    "entries": "1. Dec 5, 2026 · Instagram · he posted my address", "duration": "3 months",
 }  # fmt: skip
 ASKS_CHOICES = frozenset({"menu", "did_you_mean"})  # replies that carry the menu's list when sent
 

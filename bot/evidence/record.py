@@ -1,9 +1,9 @@
 """Her record: the entries she wrote of what happened, and the one she is writing.
 
-One sealed JSON document per person (`safespaces:record:<pseudonym>`), and the entry being written
-(`safespaces:record:draft:<pseudonym>`): the record expires with the retention period
-(`RETENTION_DAYS`) after her last entry, the entry being written an hour after her last answer. Files
-are never kept: an entry only says that she has one and when it arrived.
+One sealed JSON document per person (`safespaces:record:<pseudonym>`): her entries and how many days
+she chose to keep them (bot/evidence/keeping.py). The record expires that many days after her last
+entry (30 until she chooses); the entry being written (`safespaces:record:draft:<pseudonym>`) an hour
+after her last answer. Files are never kept: an entry only says that she has one and when it arrived.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from bot.storage.sealing import Sealer
 
 # An entry left half written is dropped after this: weeks later, "hi" is not the answer to "when?".
 DRAFT_SECONDS = 3600
+# How long a record is kept until she chooses (and when she doesn't).
+DEFAULT_KEEP_DAYS = 30
+DAY_SECONDS = 24 * 3600
 # The questions of an entry, in the order she is asked them.
 FIELDS = ("when", "where", "who", "what", "links", "screenshots")
 
@@ -66,25 +69,46 @@ class Draft:
 
 
 class RecordStore:
-    def __init__(self, redis: Redis, *, sealer: Sealer, keys: Keys, retention_seconds: int) -> None:
+    def __init__(self, redis: Redis, *, sealer: Sealer, keys: Keys) -> None:
         self._redis = redis
         self._sealer = sealer
         self._keys = keys
-        self._ttl = retention_seconds
 
     async def entries(self, conversation_id: str) -> list[Entry]:
+        return (await self._load(conversation_id))[0]
+
+    async def keep_days(self, conversation_id: str) -> int | None:
+        """The days she keeps her record for; None when she was never asked (or has no record)."""
+        return (await self._load(conversation_id))[1]
+
+    async def _load(self, conversation_id: str) -> tuple[list[Entry], int | None]:
         sealed = await self._redis.get(self._keys.person(RECORD, conversation_id))
         if sealed is None:
-            return []
-        return [Entry.from_dict(e) for e in json.loads(self._sealer.open(sealed))]
+            return [], None
+        document = json.loads(self._sealer.open(sealed))
+        if isinstance(document, list):  # written before she could choose
+            return [Entry.from_dict(e) for e in document], None
+        return [Entry.from_dict(e) for e in document["entries"]], document["keep_days"]
 
-    async def save_entries(self, conversation_id: str, entries: list[Entry]) -> None:
+    async def save_entries(
+        self, conversation_id: str, entries: list[Entry], *, keep_days: int | None = None
+    ) -> None:
+        """Her entries, kept `keep_days` from now (None: as long as she chose before, else 30 days).
+        No entries: the record is gone, her choice with it."""
         key = self._keys.person(RECORD, conversation_id)
         if not entries:
             await self._redis.delete(key)
             return
-        document = json.dumps([asdict(e) for e in entries], ensure_ascii=False)
-        await self._redis.set(key, self._sealer.seal(document), ex=self._ttl)
+        if keep_days is None:
+            keep_days = await self.keep_days(conversation_id) or DEFAULT_KEEP_DAYS
+        document = json.dumps(
+            {"keep_days": keep_days, "entries": [asdict(e) for e in entries]}, ensure_ascii=False
+        )
+        await self._redis.set(key, self._sealer.seal(document), ex=keep_days * DAY_SECONDS)
+
+    async def keep_for(self, conversation_id: str, days: int) -> None:
+        """Her choice: her record kept `days` from now, and after each entry she writes."""
+        await self.save_entries(conversation_id, await self.entries(conversation_id), keep_days=days)
 
     def draft_key(self, conversation_id: str) -> str:
         return self._keys.person(RECORD_DRAFT, conversation_id)

@@ -102,9 +102,7 @@ class Desk:
         self.stats = DeskStats(redis)
         self.reads = ReadMarks(redis, retention_seconds=retention_seconds)
         # Her record, read only when she shared it; her erasure deletes it (bot/pipeline/gateway.py).
-        self.records = RecordStore(
-            redis, sealer=sealer, keys=Keys(pseudonym), retention_seconds=retention_seconds
-        )
+        self.records = RecordStore(redis, sealer=sealer, keys=Keys(pseudonym))
         self._sealer = sealer
         self._render = render
         self._deliver = deliver

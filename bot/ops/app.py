@@ -55,6 +55,7 @@ def build_gateway(
         minutes_per_person=settings.minutes_per_person,
         limits=settings.limits,
         public_url=settings.public_url,
+        evidence_max_days=settings.evidence_max_days,
         ask_inbox=settings.inbox_ask and (not settings.discreet or settings.inbox_in_discreet_mode),
     )
 

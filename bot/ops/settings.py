@@ -89,6 +89,7 @@ class Settings:
     show_unverified: bool = False
     helpline: Helpline | None = None
     retention_days: int = 30
+    evidence_max_days: int = 365  # the longest she may keep her record (bot/evidence/keeping.py)
     insights_min_count: int = 10  # published insight counts below this are withheld (never below 5)
     secret_key: str = ""  # keys the pseudonyms in logs, records and key names; required with Redis
     telegram: TelegramSettings | None = None
@@ -225,6 +226,7 @@ class Settings:
             show_unverified=flag("CONTENT_SHOW_UNVERIFIED"),
             helpline=Helpline(name=name, contact=contact) if name and contact else None,
             retention_days=integer("RETENTION_DAYS", defaults.retention_days, 1, 3650),
+            evidence_max_days=integer("EVIDENCE_MAX_DAYS", defaults.evidence_max_days, 30, 3650),
             insights_min_count=integer("INSIGHTS_MIN_COUNT", defaults.insights_min_count, 5, 1000),
             secret_key=env.get("SECRET_KEY", "").strip(),
             telegram=telegram,

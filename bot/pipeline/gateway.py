@@ -75,6 +75,7 @@ class Gateway:
         limits: RateLimits | None = None,
         public_url: str | None = None,
         ask_inbox: bool = False,
+        evidence_max_days: int = 365,
     ) -> None:
         """`ask_inbox`: ask whether a sentence it did not understand may be kept (stages/inbox.py)."""
         pseudonym = store.keys.pseudonym
@@ -107,11 +108,10 @@ class Gateway:
             retention_seconds=store.retention_seconds,
             metrics=self.metrics,
         )
-        self.records = RecordStore(
-            store.redis, sealer=store.sealer, keys=store.keys, retention_seconds=store.retention_seconds
-        )
+        self.records = RecordStore(store.redis, sealer=store.sealer, keys=store.keys)
         self.exports = Exports(store.redis, sealer=store.sealer, keys=store.keys)
         self._public_url = public_url
+        self._evidence_max_days = evidence_max_days
         self.waits = Waits(self.desk, minutes_per_person=minutes_per_person)
         self.handoff = HandoffFlow(
             desk=self.desk,
@@ -272,7 +272,7 @@ class Gateway:
             NewConversations(self.engine, self.limits),  # an address that started too many lately
             More(self.engine, self.outbox),  # the rest of the last answer, held back for its cost
             # her record: an entry being written, her requests about it
-            EvidenceLog(self.engine, self.records, self.exports, self._public_url),
+            EvidenceLog(self.engine, self.records, self.exports, self._public_url, self._evidence_max_days),
             InboxConsent(  # may a sentence it did not understand be kept? Her answer, read
                 engine=self.engine, preferences=self.preferences, inbox=self.inbox, ask=self._ask_inbox
             ),

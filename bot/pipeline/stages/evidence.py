@@ -8,6 +8,9 @@ written her messages answer its questions; each question is asked once. A messag
 for something else (a playbook, a person) ends the entry unsaved and gets what it asked for. A file
 she sends meanwhile is not kept: the entry notes that one exists and when it came.
 
+After her first entry is saved she is asked once how long to keep her record (bot/evidence/keeping.py):
+30 days, 3 months or 1 year, up to EVIDENCE_MAX_DAYS; "ok", or anything else, keeps the 30 days.
+
 When she has a record, the offer of a person has one more choice, "Yes, share my record" (typed in her
 words too: `record_share`), so staff can read it, read-only, in the console (bot/handoff/desk.py).
 """
@@ -23,10 +26,11 @@ from typing import Any
 
 from babel.dates import format_date, format_time
 
+from bot.evidence import keeping
 from bot.evidence.dates import read_date
 from bot.evidence.exports import PATH, Export, Exports
 from bot.evidence.pdf import file_name, record_pdf
-from bot.evidence.record import Draft, Entry, Kept, RecordStore
+from bot.evidence.record import DEFAULT_KEEP_DAYS, Draft, Entry, Kept, RecordStore
 from bot.language.keywords import RECORD_REQUESTS
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
 from bot.pipeline.turn import Proceed, Replies, TurnState
@@ -54,9 +58,11 @@ SHARE_RECORD = button_payload("affirm", {"share": "record"})
 
 class EvidenceLog:
     def __init__(
-        self, engine: Engine, records: RecordStore, exports: Exports, public_url: str | None
+        self, engine: Engine, records: RecordStore, exports: Exports, public_url: str | None, max_days: int
     ) -> None:
-        """`public_url`: where she reaches this server (PUBLIC_URL); None: links are paths on it."""
+        """`public_url`: where she reaches this server (PUBLIC_URL); None: links are paths on it.
+        `max_days`: the longest she may keep her record (EVIDENCE_MAX_DAYS)."""
+        self._max_days = max_days
         self._engine = engine
         self._records = records
         self._exports = exports
@@ -103,6 +109,11 @@ class EvidenceLog:
             answer = self._yes_no(turn, self._engine.meanings(turn.text, turn.language))
             if answer is not None:  # else she moved on: the question is not asked again
                 return await self._export(turn) if answer else [self._say(turn, "record_export_declined")]
+        if any(a.question == "keep" for a in turn.prefs.asked):
+            days = self._keep_answer(turn)
+            if days is not None:  # else she moved on: 30 days, and the question is not asked again
+                await self._records.keep_for(turn.conversation, days)
+                return [self._say(turn, "record_kept", duration=self._keep_titles(turn)[days])]
         request = self._request(turn)
         if request is not None:
             return await self._requested(turn, request)
@@ -197,6 +208,27 @@ class EvidenceLog:
             return False
         return None
 
+    def _keep_answer(self, turn: TurnState) -> int | None:
+        """The days she chose: pressed, typed ("3 months", "mwaka 1"), or 30 for a plain yes ("ok")."""
+        days = keeping.pressed(turn.text)
+        if days is not None:
+            return days if days <= self._max_days else None
+        text = self._engine.with_digits(turn.text)
+        days = keeping.typed(text, turn.language, self._keep_titles(turn), self._max_days)
+        meanings = self._engine.meanings(turn.text, turn.language)
+        if days is None and ("ok" in meanings or self._yes_no(turn, meanings)):
+            return DEFAULT_KEEP_DAYS
+        return days
+
+    def _keep_question(self, turn: TurnState) -> OutboundMessage:
+        question = self._say(turn, "record_keep_ask")
+        return replace(question, choices=keeping.offered(question.choices, self._max_days))
+
+    def _keep_titles(self, turn: TurnState) -> dict[int, str]:
+        """The choices' titles in her language, by their days."""
+        choices = self._say(turn, "record_keep_ask").choices
+        return {days: c.title for c in choices if (days := keeping.pressed(c.payload)) is not None}
+
     async def _export(self, turn: TurnState) -> Replies:
         """Her record as a PDF behind a one-time link."""
         entries = await self._records.entries(turn.conversation)
@@ -217,6 +249,7 @@ class EvidenceLog:
     async def _save(self, turn: TurnState, draft: Draft) -> Replies:
         conversation = turn.conversation
         entries = await self._records.entries(conversation)
+        ask_keep = await self._records.keep_days(conversation) is None  # her first entry
         if draft.number is not None and draft.number <= len(entries):
             entries[draft.number - 1] = draft.entry
             number = draft.number
@@ -225,7 +258,8 @@ class EvidenceLog:
             number = len(entries)
         await self._records.save_entries(conversation, entries)
         await self._records.drop_draft(conversation)
-        return [self._say(turn, "record_saved", number=number)]
+        saved = self._say(turn, "record_saved", number=number)
+        return [saved, self._keep_question(turn)] if ask_keep else [saved]
 
     async def _file_noted(self, turn: TurnState, draft: Draft) -> Replies:
         """A screenshot or file sent while writing: noted with its time, never kept."""
