@@ -108,9 +108,12 @@ async def test_yes_to_a_person_hands_the_gateway_only_what_was_agreed() -> None:
         "steps_skipped": [],
         "risks": ["danger"],
         "transcript_shared": False,
+        "record_shared": False,
     }
     messages, _ = await run(Answer(), tracker("affirm", slots, entities=about("consent", share="chat")))
     assert messages[0]["custom"]["handoff"]["transcript_shared"] is True
+    messages, _ = await run(Answer(), tracker("affirm", slots, entities=about("consent", share="record")))
+    assert messages[0]["custom"]["handoff"]["record_shared"] is True
 
 
 async def test_situations_carry_their_risks_and_images_ask_about_age_first() -> None:
