@@ -35,6 +35,7 @@ from .fuzz_strategies import (
     GARBAGE_BODIES,
     HEADER_VALUES,
     JSON_VALUES,
+    MAX_BODY,
     PRINTABLE,
     TEXT,
     as_json,
@@ -56,6 +57,14 @@ from .support.webhooks import (
 )
 
 STAFF_NAME, STAFF_PASSWORD = "fuzz", "a long fuzzing staff password"
+
+
+def too_large(body: bytes) -> set[int]:
+    """413 for a body at aiohttp's limit or past it: every body is read (within the read timeout,
+    bot/ops/hardening.py) before a handler checks a secret or a session. Found by `make fuzz`."""
+    return {413} if len(body) >= MAX_BODY else set()
+
+
 REST_PATH, WEB_PATH = "/webhooks/rest/webhook", "/chat/messages"
 PREVIEW_PATH, LOGIN_PATH = "/webchat/preview", "/console/login"
 CONSOLE_POSTS = (
@@ -114,9 +123,7 @@ def telegram_requests(draw: st.DrawFn) -> Request:
         forged = (st.sampled_from(near_misses) | HEADER_VALUES).filter(differs(secret))
         headers = draw(st.sampled_from([(), ((TELEGRAM_SECRET_HEADER.encode(), draw(forged)),)]))
     headers += body_headers(content_type)
-    # Unsigned and too large is refused as too large: the body is read (within the read timeout) before
-    # any handler looks at the secret (bot/ops/hardening.py), as on every endpoint.
-    expect = {200, 400, 413} if signed else {401, 403, 413}
+    expect = {200, 400, 413} if signed else {401, 403} | too_large(body)
     return post(TELEGRAM_PATH, *headers, body=body, signed=signed, expect=expect)
 
 
@@ -413,4 +420,4 @@ def console_api_requests(draw: st.DrawFn) -> Request:
     else:
         content_type, body = draw(garbage())
         headers += body_headers(content_type)
-    return post(path, *headers, body=body, expect={403} if session == "real" else {401})
+    return post(path, *headers, body=body, expect=({403} if session == "real" else {401}) | too_large(body))
