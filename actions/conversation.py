@@ -183,6 +183,8 @@ class Fallback(Action):  # type: ignore[misc]  # rasa-sdk ships no types
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         progress = Progress.of(tracker)
+        if stated_minor(tracker):  # "tengo 15 años y ..." not understood: still a minor from now on
+            progress = progress.with_risk("minor")
         entities = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or ()}
         if progress.active and entities.get("opens_with") == "ok":  # "ok i blocked him": done, next
             if progress.awaiting is Awaiting.PLATFORM:  # no step shown yet: the steps begin

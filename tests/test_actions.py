@@ -194,6 +194,16 @@ async def test_will_i_get_in_trouble_is_answered_for_her_age_and_will_he_know_fo
     assert keys(messages) == ["answer_fault"]
 
 
+async def test_an_age_under_18_in_words_the_model_cannot_place_still_marks_her_a_minor() -> None:
+    """ "tengo 15 años y ..." read as nothing: not understood, and from now on a minor (no inbox
+    question, the minors' wording of every step)."""
+    age_given = [{"entity": "age", "value": "15"}]
+    _, slots = await run(
+        Fallback(), tracker("nlu_fallback", {"playbook": "sextortion", "step": 1.0}, entities=age_given)
+    )
+    assert "minor" in slots["risks"]
+
+
 async def test_done_with_no_steps_after_the_help_in_danger_is_met_with_her_being_there() -> None:
     messages, _ = await run(WalkPlaybook(), tracker("step_done", {"risks": ["danger"]}))  # "ja liguei"
     assert keys(messages) == ["emergency_again"]

@@ -478,3 +478,25 @@ async def test_choices_above_evidence_max_days_are_not_offered(
     replies = [r["text"] for r in await say(client, conversation_id, "1 year", "en")]
     assert kept_for(engine, "en", "1 year")[0] not in replies
     assert 29 * DAY < await record_ttl(gateway_redis) <= 30 * DAY
+
+
+async def test_a_minor_is_never_asked_whether_she_kept_screenshots(
+    client: TestClient, engine: Engine, conversation_id: str
+) -> None:
+    """Under 18, evidence is never an image she keeps: the entry ends after the links."""
+    await say(client, conversation_id, "/intimate_images", "en")
+    await say(client, conversation_id, "im 15", "en")
+    words = LANGUAGES["en"]
+    replies = []
+    for text in (
+        words["start"],
+        words["when"][0],
+        words["where"],
+        words["who"],
+        words["what"],
+        words["links"],
+    ):
+        replies += await say(client, conversation_id, text, "en")
+    texts = [r["text"] for r in replies]
+    assert said(engine, "record_ask_screenshots", "en") not in texts
+    assert any(text.startswith(said(engine, "record_saved", "en", number=1)[:20]) for text in texts)

@@ -339,6 +339,11 @@ class Engine:
         else:
             store.red.delete(store.key_prefix + sender)
 
+    def own_meanings(self, text: str, language: str | None = None) -> list[str]:
+        """What her own language's keyword phrases say the message means: "si", "ya", "ji" are a yes
+        somewhere, and only there."""
+        return list(self._keywords[self.language_or_default(language)].meanings(text))
+
     def language_or_default(self, language: str | None) -> str:
         return language if language in self._nlu else self.default_turn.language
 

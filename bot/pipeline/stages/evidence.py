@@ -44,7 +44,7 @@ OTHER_REQUESTS = frozenset(
     {
         "human_handoff", "menu", "secure_account", "doxxing", "report_abuse", "intimate_images",
         "sextortion", "impersonation", "stalking", "document_evidence", "ask_pay", "ask_police",
-        "ask_noticed", "ask_share", "cannot_call",
+        "ask_noticed", "ask_share", "ask_fault", "ask_trouble", "ask_reported", "cannot_call",
     }
 )  # fmt: skip
 SURE = 0.8
@@ -162,10 +162,15 @@ class EvidenceLog:
                 turn.parse = parse
                 return await proceed(turn)
             draft = draft.answered(**values)
+        if draft.asking == "screenshots" and await self._minor(turn):  # never "keep screenshots" to a child
+            draft = draft.answered()
         if draft.asking:
             await self._records.save_draft(conversation, draft)
             return [self._say(turn, f"record_ask_{draft.asking}")]
         return await self._save(turn, draft)
+
+    async def _minor(self, turn: TurnState) -> bool:
+        return "minor" in ((await self._engine.slots(turn.conversation)).get("risks") or ())
 
     def _values(
         self, turn: TurnState, draft: Draft, parse: Parse, meanings: list[str]

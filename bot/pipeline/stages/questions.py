@@ -30,6 +30,7 @@ MENTION_WORDS = 12  # while we don't know where she is, a country named in a mes
 # otherwise ("je suis au senegal", "jsuis aux etats unis a miami"): she is told which country's help
 # she will get, so a wrong reading is seen and corrected.
 MOVED_WORDS = 7
+PLACE_WORDS = 4  # "estoy en bogota colombia": a message this short that names a country says only that
 # She moved on (or said goodbye: "تمام شكرا" is not asked "would you like a person?" once more).
 NEW_DIRECTION = frozenset(
     {"step", "playbook_intro", "menu", "emergency", "self_harm", "quick_exit", "goodbye"}
@@ -170,9 +171,11 @@ class OpenQuestion:
     async def _rest_of(self, turn: TurnState, proceed: Proceed) -> Replies:
         """What a short message says beside where she is ("hacked in kenya"): answered too."""
         turn.parse = turn.parse or await self._engine.parse(turn.text, turn.language)
-        # "estoy en colombia" half read as danger (the safety stage marked it unsure): only a place
+        # "estoy en colombia" half read as danger (the safety stage marked it unsure) is only a place;
+        # "he found me, im in kenya" says more, and is asked whether she is safe
         unsure = {"entity": "sure", "value": "no"} in (turn.parse.data.get("entities") or ())
-        return [] if turn.parse.intent in ONLY_A_PLACE or unsure else await proceed(turn)
+        only_a_place = unsure and len(turn.text.split()) <= PLACE_WORDS
+        return [] if turn.parse.intent in ONLY_A_PLACE or only_a_place else await proceed(turn)
 
     def _yes_no(self, turn: TurnState, *, accept_ok: bool) -> bool | None:
         return yes_or_no(self._engine, turn, accept_ok=accept_ok)
@@ -254,9 +257,9 @@ class OpenQuestion:
         return None
 
     def _yes_among_words(self, turn: TurnState) -> bool:
-        """A word of yes ("haan", "ndio", "oui") in a message the model reads as a yes: more than an
-        "ok", which alone is not consent."""
-        return any("affirm" in self._engine.meanings(word, turn.language) for word in turn.text.split())
+        """A word of yes in her own language ("haan", "ndio", "oui") in a message the model reads as a
+        yes: more than an "ok", which alone is not consent."""
+        return any("affirm" in self._engine.own_meanings(word, turn.language) for word in turn.text.split())
 
     def _leading_ok(self, turn: TurnState) -> bool:
         """ "ok", "sawa", "wakha", "done", "listo" as the first words: with a request for a person, a
