@@ -33,6 +33,7 @@ from bot.evidence.pdf import file_name, record_pdf
 from bot.evidence.record import DEFAULT_KEEP_DAYS, Draft, Entry, Kept, RecordStore
 from bot.language.keywords import RECORD_REQUESTS
 from bot.pipeline.messages import Choice, InboundKind, OutboundMessage
+from bot.pipeline.stages.questions import yes_or_no
 from bot.pipeline.turn import Proceed, Replies, TurnState
 from bot.rasa.engine import Engine, Parse
 from bot.rasa.payloads import button_payload, parse_payload
@@ -106,7 +107,7 @@ class EvidenceLog:
         if not turn.readable:
             return await proceed(turn)
         if any(a.question == "export" for a in turn.prefs.asked):
-            answer = self._yes_no(turn, self._engine.meanings(turn.text, turn.language))
+            answer = yes_or_no(self._engine, turn)
             if answer is not None:  # else she moved on: the question is not asked again
                 return await self._export(turn) if answer else [self._say(turn, "record_export_declined")]
         if any(a.question == "keep" for a in turn.prefs.asked):
@@ -200,18 +201,7 @@ class EvidenceLog:
                 found = tuple(_LINK.findall(text))
                 return None if not found and _asks_instead(parse) else {"links": found or (text,)}
             case _:  # screenshots
-                return {"screenshots": self._yes_no(turn, meanings)}
-
-    @staticmethod
-    def _yes_no(turn: TurnState, meanings: list[str]) -> bool | None:
-        """Yes or no, typed in any language or pressed; None for anything else."""
-        said = parse_payload(turn.text)
-        pressed = said[0] if said is not None else None
-        if "affirm" in meanings or pressed == "affirm":
-            return True
-        if "deny" in meanings or pressed == "deny":
-            return False
-        return None
+                return {"screenshots": yes_or_no(self._engine, turn)}
 
     def _keep_answer(self, turn: TurnState) -> int | None:
         """The days she chose: pressed, typed ("3 months", "mwaka 1"), or 30 for a plain yes ("ok")."""
@@ -221,7 +211,7 @@ class EvidenceLog:
         text = self._engine.with_digits(turn.text)
         days = keeping.typed(text, turn.language, self._keep_titles(turn), self._max_days)
         meanings = self._engine.meanings(turn.text, turn.language)
-        if days is None and ("ok" in meanings or self._yes_no(turn, meanings)):
+        if days is None and ("ok" in meanings or yes_or_no(self._engine, turn)):
             return DEFAULT_KEEP_DAYS
         return days
 

@@ -139,7 +139,7 @@ class OpenQuestion:
                 turn.parse = parse.with_entity("age", str(age))
             return await proceed(turn)
         if "erase" in asked:
-            answer = self._yes_no(turn, accept_ok=False)
+            answer = yes_or_no(self._engine, turn, accept_ok=False)
             if answer is not None:
                 return await self._erase_answer(turn, answer)
         if "consent" not in asked and await self._refuses_a_person(turn):
@@ -177,9 +177,6 @@ class OpenQuestion:
         only_a_place = unsure and len(turn.text.split()) <= PLACE_WORDS
         return [] if turn.parse.intent in ONLY_A_PLACE or only_a_place else await proceed(turn)
 
-    def _yes_no(self, turn: TurnState, *, accept_ok: bool) -> bool | None:
-        return yes_or_no(self._engine, turn, accept_ok=accept_ok)
-
     async def _erase_answer(self, turn: TurnState, yes: bool) -> Replies:
         if not yes:
             return [self._engine.render("erase_cancelled", turn.language, turn.country)]
@@ -208,8 +205,8 @@ class OpenQuestion:
             age = age_in(self._engine.with_digits(normalize(turn.text)))
             if age is not None:
                 return age < ADULT_AGE
-            return self._yes_no(turn, accept_ok=False)
-        answer = self._yes_no(turn, accept_ok=question in {"safety", "resume"})
+            return yes_or_no(self._engine, turn, accept_ok=False)
+        answer = yes_or_no(self._engine, turn, accept_ok=question in {"safety", "resume"})
         if answer is None and question == "consent" and parse_payload(turn.text) is None:
             return await self._consent_in_words(turn)
         return answer
